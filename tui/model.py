@@ -1,0 +1,315 @@
+"""The pure data model of a host's routing state.
+
+Frozen dataclasses with ``__slots__`` and no I/O: the kernel reader builds them, the capture
+file stores them, and the engine, formats and UI only read them.  Field names follow the
+kernel's and iproute2's vocabulary (``prefsrc``, ``oif``, ``scope``, ``protocol``, ...).
+Addresses are kept as canonical text (``socket.inet_ntop``), numbers as the kernel's numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+AF_INET = 2
+AF_INET6 = 10
+
+# Route types (RTN_*), as in <linux/rtnetlink.h>.
+RTN_UNSPEC = 0
+RTN_UNICAST = 1
+RTN_LOCAL = 2
+RTN_BROADCAST = 3
+RTN_ANYCAST = 4
+RTN_MULTICAST = 5
+RTN_BLACKHOLE = 6
+RTN_UNREACHABLE = 7
+RTN_PROHIBIT = 8
+RTN_THROW = 9
+RTN_NAT = 10
+
+# Scopes (RT_SCOPE_*).
+RT_SCOPE_UNIVERSE = 0
+RT_SCOPE_SITE = 200
+RT_SCOPE_LINK = 253
+RT_SCOPE_HOST = 254
+RT_SCOPE_NOWHERE = 255
+
+# Well-known tables.
+RT_TABLE_UNSPEC = 0
+RT_TABLE_DEFAULT = 253
+RT_TABLE_MAIN = 254
+RT_TABLE_LOCAL = 255
+
+# Next hop / route flags (RTNH_F_* in rtm_flags and rtnh_flags).
+RTNH_F_DEAD = 1
+RTNH_F_PERVASIVE = 2
+RTNH_F_ONLINK = 4
+RTNH_F_OFFLOAD = 8
+RTNH_F_LINKDOWN = 16
+RTNH_F_UNRESOLVED = 32
+RTNH_F_TRAP = 64
+RTM_F_CLONED = 0x200
+
+# Rule actions (FR_ACT_*) and flags.
+FR_ACT_TO_TBL = 1
+FR_ACT_GOTO = 2
+FR_ACT_NOP = 3
+FR_ACT_BLACKHOLE = 6
+FR_ACT_UNREACHABLE = 7
+FR_ACT_PROHIBIT = 8
+FIB_RULE_INVERT = 0x2
+FIB_RULE_UNRESOLVED = 0x4
+
+# Link flags (IFF_*).
+IFF_UP = 0x1
+IFF_LOOPBACK = 0x8
+IFF_LOWER_UP = 0x10000
+
+
+@dataclass(frozen=True, slots=True)
+class Nexthop:
+    """One next hop of a multipath route (``rtnexthop``)."""
+
+    gateway: str | None
+    oif: int | None
+    weight: int = 1
+    flags: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One FIB entry as the kernel dumps it (RTM_NEWROUTE)."""
+
+    family: int
+    table: int
+    type: int
+    dst: str
+    dst_len: int
+    tos: int = 0
+    protocol: int = 0
+    scope: int = 0
+    flags: int = 0
+    priority: int | None = None
+    prefsrc: str | None = None
+    gateway: str | None = None
+    oif: int | None = None
+    src: str | None = None
+    src_len: int = 0
+    multipath: tuple[Nexthop, ...] = ()
+    nhid: int | None = None
+    metrics: tuple[tuple[int, int], ...] = ()
+    pref: int | None = None
+    expires: int | None = None
+
+    def nexthops(self) -> tuple[Nexthop, ...]:
+        """The route's next hops: the multipath list, or the single one it carries."""
+        if self.multipath:
+            return self.multipath
+        return (Nexthop(self.gateway, self.oif, 1, self.flags & 0xFF),)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One policy routing rule (RTM_NEWRULE)."""
+
+    family: int
+    priority: int
+    action: int
+    table: int = 0
+    src: str | None = None
+    src_len: int = 0
+    dst: str | None = None
+    dst_len: int = 0
+    tos: int = 0
+    flags: int = 0
+    iifname: str | None = None
+    oifname: str | None = None
+    fwmark: int | None = None
+    fwmask: int | None = None
+    goto: int | None = None
+    suppress_prefixlen: int | None = None
+    suppress_ifgroup: int | None = None
+    uid_range: tuple[int, int] | None = None
+    ip_proto: int | None = None
+    sport_range: tuple[int, int] | None = None
+    dport_range: tuple[int, int] | None = None
+    l3mdev: int = 0
+    protocol: int = 0
+    realms: int | None = None
+
+    @property
+    def inverted(self) -> bool:
+        """True for a ``not`` rule."""
+        return bool(self.flags & FIB_RULE_INVERT)
+
+
+@dataclass(frozen=True, slots=True)
+class DevConf:
+    """The IPv4 per-device (or all/default) sysctls that routing decisions depend on."""
+
+    forwarding: int = 0
+    rp_filter: int = 0
+    accept_local: int = 0
+    route_localnet: int = 0
+    ignore_routes_with_linkdown: int = 0
+    src_valid_mark: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A network device of the namespace."""
+
+    index: int
+    name: str
+    flags: int
+    operstate: str = "UNKNOWN"
+    kind: str | None = None
+    master: int | None = None
+    mtu: int = 0
+    group: int = 0
+    address: str | None = None
+    inet: DevConf | None = None
+    inet6_forwarding: int | None = None
+
+    @property
+    def up(self) -> bool:
+        """Administratively up (IFF_UP)."""
+        return bool(self.flags & IFF_UP)
+
+    @property
+    def carrier(self) -> bool:
+        """Lower layer up (IFF_LOWER_UP): without it routes through the link are linkdown."""
+        return bool(self.flags & IFF_LOWER_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """An interface address (RTM_NEWADDR)."""
+
+    family: int
+    index: int
+    address: str
+    prefixlen: int
+    scope: int = 0
+    flags: int = 0
+    local: str | None = None
+    broadcast: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sysctls:
+    """Namespace-wide forwarding sysctls."""
+
+    ip_forward: int = 0
+    conf_all: DevConf = field(default_factory=DevConf)
+    conf_default: DevConf = field(default_factory=DevConf)
+    ipv6_forwarding_all: int = 0
+    ipv6_forwarding_default: int = 0
+    fib_multipath_hash_policy: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Ipv6ProcRoute:
+    """One row of /proc/net/ipv6_route: what ``route -n -A inet6`` prints (with refcnt)."""
+
+    dst: str
+    dst_len: int
+    src: str
+    src_len: int
+    nexthop: str
+    metric: int
+    refcnt: int
+    use: int
+    flags: int
+    dev: str
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    """A process that lives in a namespace."""
+
+    pid: int
+    name: str
+    cmdline: str
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceInfo:
+    """Identity of a network namespace: de-duplicated by (st_dev, st_ino)."""
+
+    dev: int
+    inode: int
+    names: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+    processes: tuple[Process, ...] = ()
+    is_host: bool = False
+
+    @property
+    def label(self) -> str:
+        """The name a user knows it by."""
+        if self.is_host:
+            return "host"
+        if self.names:
+            return self.names[0]
+        return f"net:[{self.inode}]"
+
+
+@dataclass(frozen=True, slots=True)
+class NetnsState:
+    """Everything read from one namespace."""
+
+    links: tuple[Link, ...] = ()
+    addresses: tuple[Address, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    routes: tuple[Route, ...] = ()
+    sysctls: Sysctls = field(default_factory=Sysctls)
+    ipv6_proc_routes: tuple[Ipv6ProcRoute, ...] = ()
+
+    def link_by_index(self) -> dict[int, Link]:
+        """Links keyed by ifindex."""
+        return {link.index: link for link in self.links}
+
+    def link_named(self, name: str) -> Link | None:
+        """The link with that name, if any."""
+        for link in self.links:
+            if link.name == name:
+                return link
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Namespace:
+    """A namespace and, when it could be read, its state (else ``error`` says why)."""
+
+    info: NamespaceInfo
+    state: NetnsState | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostState:
+    """The routing state of a whole host: what a capture file holds."""
+
+    namespaces: tuple[Namespace, ...]
+    table_names: dict[int, str] = field(default_factory=dict)
+    hostname: str = ""
+    kernel: str = ""
+    captured_at: str = ""
+
+    def find(self, name: str) -> Namespace | None:
+        """The namespace known by ``name`` (a name, ``host``, an inode, or ``net:[inode]``)."""
+        for ns in self.namespaces:
+            info = ns.info
+            if name in info.names or name == info.label or name in (
+                str(info.inode),
+                f"net:[{info.inode}]",
+            ):
+                return ns
+        return None
+
+    def host(self) -> Namespace | None:
+        """The host's own namespace."""
+        for ns in self.namespaces:
+            if ns.info.is_host:
+                return ns
+        return None

@@ -1,0 +1,196 @@
+"""HostState ⇄ versioned JSON capture files.
+
+Routes are stored as positional rows (their field order is written in the header) because a
+full-table host has a million of them; everything else as objects holding non-default fields.
+A capture must be complete for every view and for the lookup engine: nothing is read from the
+local kernel when one is opened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from typing import IO, Any, TypeVar
+
+from tui.model import (
+    Address,
+    DevConf,
+    HostState,
+    Ipv6ProcRoute,
+    Link,
+    Namespace,
+    NamespaceInfo,
+    NetnsState,
+    Nexthop,
+    Process,
+    Route,
+    Rule,
+    Sysctls,
+)
+
+FORMAT = "fibscope-capture"
+VERSION = 1
+ROUTE_FIELDS = [f.name for f in dataclasses.fields(Route)]
+_MULTIPATH = ROUTE_FIELDS.index("multipath")
+_METRICS = ROUTE_FIELDS.index("metrics")
+
+T = TypeVar("T")
+
+
+class CaptureError(Exception):
+    """A capture file that cannot be used; the message is one line for the user."""
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """A dataclass as a dict of its non-default fields (nested dataclasses included)."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(value):
+        item = getattr(value, f.name)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        if f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        if item == default and f.default is not dataclasses.MISSING:
+            continue
+        if dataclasses.is_dataclass(item):
+            item = _obj(item)
+        elif isinstance(item, tuple):
+            item = [_obj(x) if dataclasses.is_dataclass(x) else x for x in item]
+        out[f.name] = item
+    return out
+
+
+def _route_row(route: Route) -> list[Any]:
+    row: list[Any] = [getattr(route, name) for name in ROUTE_FIELDS]
+    row[_MULTIPATH] = [[n.gateway, n.oif, n.weight, n.flags] for n in route.multipath]
+    row[_METRICS] = [list(m) for m in route.metrics]
+    return row
+
+
+def _netns_json(state: NetnsState) -> dict[str, Any]:
+    return {
+        "links": [_obj(x) for x in state.links],
+        "addresses": [_obj(x) for x in state.addresses],
+        "rules": [_obj(x) for x in state.rules],
+        "routes": [_route_row(r) for r in state.routes],
+        "sysctls": _obj(state.sysctls),
+        "ipv6_proc_routes": [_obj(x) for x in state.ipv6_proc_routes],
+    }
+
+
+def to_json(host: HostState) -> dict[str, Any]:
+    """The capture document for ``host``."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "hostname": host.hostname,
+        "kernel": host.kernel,
+        "captured_at": host.captured_at,
+        "table_names": {str(k): v for k, v in sorted(host.table_names.items())},
+        "route_fields": ROUTE_FIELDS,
+        "namespaces": [
+            {
+                "info": _obj(ns.info),
+                "state": _netns_json(ns.state) if ns.state is not None else None,
+                "error": ns.error,
+            }
+            for ns in host.namespaces
+        ],
+    }
+
+
+def write(host: HostState, fh: IO[str]) -> None:
+    """Write ``host`` as a capture to an open text file."""
+    json.dump(to_json(host), fh, separators=(",", ":"))
+    fh.write("\n")
+
+
+def _make(cls: Callable[..., T], data: Any, nested: dict[str, Callable[[Any], Any]]) -> T:
+    if not isinstance(data, dict):
+        raise TypeError(f"expected an object for {getattr(cls, '__name__', cls)}")
+    kwargs = {k: (nested[k](v) if k in nested and v is not None else v) for k, v in data.items()}
+    for key, value in kwargs.items():
+        if isinstance(value, list):
+            kwargs[key] = tuple(value)
+    return cls(**kwargs)
+
+
+def _link(data: Any) -> Link:
+    return _make(Link, data, {"inet": lambda d: _make(DevConf, d, {})})
+
+
+def _route(row: Any) -> Route:
+    if not isinstance(row, list) or len(row) != len(ROUTE_FIELDS):
+        raise TypeError("a route row has the wrong shape")
+    row = list(row)
+    row[_MULTIPATH] = tuple(Nexthop(*n) for n in row[_MULTIPATH])
+    row[_METRICS] = tuple((int(a), int(b)) for a, b in row[_METRICS])
+    return Route(*row)
+
+
+def _sysctls(data: Any) -> Sysctls:
+    conf = {"conf_all": lambda d: _make(DevConf, d, {}), "conf_default": lambda d: _make(DevConf, d, {})}
+    return _make(Sysctls, data, conf)
+
+
+def _netns(data: Any) -> NetnsState:
+    return NetnsState(
+        links=tuple(_link(x) for x in data["links"]),
+        addresses=tuple(_make(Address, x, {}) for x in data["addresses"]),
+        rules=tuple(_make(Rule, x, {}) for x in data["rules"]),
+        routes=tuple(_route(r) for r in data["routes"]),
+        sysctls=_sysctls(data["sysctls"]),
+        ipv6_proc_routes=tuple(_make(Ipv6ProcRoute, x, {}) for x in data["ipv6_proc_routes"]),
+    )
+
+
+def _info(data: Any) -> NamespaceInfo:
+    procs = {"processes": lambda ps: tuple(_make(Process, p, {}) for p in ps)}
+    return _make(NamespaceInfo, data, procs)
+
+
+def from_json(doc: Any) -> HostState:
+    """A HostState from a capture document; raises CaptureError naming what is wrong."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise CaptureError("not a fibscope capture file")
+    if doc.get("version") != VERSION:
+        raise CaptureError(f"capture version {doc.get('version')!r} is not supported (want {VERSION})")
+    if doc.get("route_fields") != ROUTE_FIELDS:
+        raise CaptureError("capture route fields do not match this fibscope version")
+    try:
+        namespaces = tuple(
+            Namespace(
+                info=_info(ns["info"]),
+                state=_netns(ns["state"]) if ns.get("state") is not None else None,
+                error=ns.get("error"),
+            )
+            for ns in doc["namespaces"]
+        )
+        names = {int(k): str(v) for k, v in doc.get("table_names", {}).items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CaptureError(f"corrupt capture: {exc}") from None
+    return HostState(
+        namespaces=namespaces,
+        table_names=names,
+        hostname=str(doc.get("hostname", "")),
+        kernel=str(doc.get("kernel", "")),
+        captured_at=str(doc.get("captured_at", "")),
+    )
+
+
+def load(path: str) -> HostState:
+    """Read a capture file; every failure is a CaptureError with a one-line message."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except FileNotFoundError:
+        raise CaptureError(f"{path}: no such file") from None
+    except PermissionError:
+        raise CaptureError(f"{path}: permission denied") from None
+    except IsADirectoryError:
+        raise CaptureError(f"{path}: is a directory") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CaptureError(f"{path}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise CaptureError(f"{path}: {exc.strerror}") from None
+    return from_json(doc)

@@ -1,0 +1,178 @@
+"""The subcommands: each one turns parsed arguments into output, through a Source."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TextIO
+
+from tui.formats import iproute, iprule, route_n
+from tui.formats.json_view import routes_json, rule_json
+from tui.formats.namespaces import namespaces_json, namespaces_text
+from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, RTM_F_CLONED, Namespace, NetnsState, Route
+from tui.source import CaptureSource, Source, SourceError, find_namespace
+from tui.tablenames import parse_table
+
+
+class CommandError(Exception):
+    """A failure to report in one line (exit status 2)."""
+
+
+def open_source(state_file: str | None) -> Source:
+    """The capture file when one is given, else the live kernel."""
+    if state_file:
+        try:
+            return CaptureSource.open(state_file)
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
+    from tui.kernel.live import LiveSource
+
+    return LiveSource()
+
+
+def read_namespace(source: Source, name: str | None) -> Namespace:
+    """The state of the namespace a user named; CommandError when it cannot be read."""
+    try:
+        info = find_namespace(source.namespaces(), name)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
+    ns = source.read(info)
+    if ns.state is None:
+        raise CommandError(f"namespace {info.label}: {ns.error}")
+    return ns
+
+
+def _devs(state: NetnsState) -> dict[int, str]:
+    return {link.index: link.name for link in state.links}
+
+
+def _write_lines(lines: Iterable[str], out: TextIO) -> None:
+    write = out.write
+    for line in lines:
+        write(line)
+        write("\n")
+
+
+def _table_filter(table_arg: str | None, names: Mapping[int, str]) -> int | None:
+    """The table id asked for; None means every table."""
+    if table_arg is None:
+        return RT_TABLE_MAIN
+    if table_arg == "all":
+        return None
+    try:
+        return parse_table(table_arg, names)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _select(routes: Iterable[Route], family: int, table: int | None) -> Iterator[Route]:
+    """The routes `ip route show` lists: one family, one table (or all), no cloned entries."""
+    for route in routes:
+        if route.family == family and (table is None or route.table == table) and not (
+            route.flags & RTM_F_CLONED
+        ):
+            yield route
+
+
+def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
+    """``fibscope routes``."""
+    source = open_source(args.state)
+    names = source.table_names()
+    family = AF_INET6 if args.ipv6 else AF_INET
+    table = _table_filter(args.table, names)
+    if args.format == "route-n" and args.table not in (None, "main", str(RT_TABLE_MAIN)):
+        raise CommandError("route -n shows the main table only; use --format ip for other tables")
+    ns = read_namespace(source, args.netns)
+    assert ns.state is not None
+    devs = _devs(ns.state)
+    routes = _select(ns.state.routes, family, table)
+    if args.format == "json":
+        json.dump(routes_json(routes, devs, names), out, indent=1)
+        out.write("\n")
+    elif args.format == "route-n":
+        if family == AF_INET6:
+            _write_lines(route_n.route_n_v6(ns.state.ipv6_proc_routes), out)
+        else:
+            _write_lines(route_n.route_n_v4(routes, devs), out)
+    else:
+        _write_lines(iproute.format_routes(routes, devs, names, table_word=table is None), out)
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
+    """``fibscope rules``."""
+    source = open_source(args.state)
+    names = source.table_names()
+    ns = read_namespace(source, args.netns)
+    assert ns.state is not None
+    family = AF_INET6 if args.ipv6 else AF_INET
+    rules = [r for r in ns.state.rules if r.family == family]
+    if args.format == "json":
+        json.dump([rule_json(r, names) for r in rules], out, indent=1)
+        out.write("\n")
+    else:
+        _write_lines(iprule.format_rules(rules, names), out)
+    return 0
+
+
+def cmd_namespaces(args: argparse.Namespace, out: TextIO) -> int:
+    """``fibscope namespaces``."""
+    source = open_source(args.state)
+    namespaces = [source.read(info) for info in source.namespaces()]
+    if args.format == "json":
+        json.dump(namespaces_json(namespaces), out, indent=1)
+        out.write("\n")
+    else:
+        _write_lines(namespaces_text(namespaces), out)
+    return 0
+
+
+def cmd_capture(args: argparse.Namespace, out: TextIO) -> int:
+    """``fibscope capture``: every readable namespace (or those named) to a versioned file."""
+    from tui import capture
+    from tui.kernel.capture_host import capture_host
+
+    source = open_source(None)
+    try:
+        host = capture_host(source, args.netns)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
+    if args.output == "-":
+        capture.write(host, out)
+    else:
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                capture.write(host, fh)
+        except OSError as exc:
+            raise CommandError(f"{args.output}: {exc.strerror}") from None
+    unreadable = [ns for ns in host.namespaces if ns.state is None]
+    for ns in unreadable:
+        print(f"fibscope: namespace {ns.info.label} not captured: {ns.error}", file=sys.stderr)
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """No subcommand: the terminal app."""
+    from tui.app.run import run_app
+
+    return run_app(open_source(args.state), args.netns)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch a parsed command line."""
+    out = sys.stdout
+    if args.command == "routes":
+        return cmd_routes(args, out)
+    if args.command == "rules":
+        return cmd_rules(args, out)
+    if args.command == "namespaces":
+        return cmd_namespaces(args, out)
+    if args.command == "capture":
+        return cmd_capture(args, out)
+    if args.command == "lookup":
+        from tui.lookup_cmd import cmd_lookup
+
+        return cmd_lookup(args, out)
+    return cmd_app(args)

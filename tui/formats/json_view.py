@@ -1,0 +1,68 @@
+"""JSON views of routes and rules: the model's fields, with device and table names added."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from tui.model import Route, Rule
+from tui.tablenames import table_name
+
+
+def route_json(route: Route, devs: Mapping[int, str], names: Mapping[int, str]) -> dict[str, Any]:
+    """One route as a JSON object (only fields that are set)."""
+    out: dict[str, Any] = {
+        "family": "inet6" if route.family == 10 else "inet",
+        "table": route.table,
+        "table_name": table_name(route.table, names),
+        "type": route.type,
+        "dst": f"{route.dst}/{route.dst_len}",
+    }
+    optional = {
+        "tos": route.tos or None,
+        "protocol": route.protocol,
+        "scope": route.scope,
+        "flags": route.flags or None,
+        "metric": route.priority,
+        "prefsrc": route.prefsrc,
+        "gateway": route.gateway,
+        "dev": devs.get(route.oif, str(route.oif)) if route.oif is not None else None,
+        "src": f"{route.src}/{route.src_len}" if route.src else None,
+        "nhid": route.nhid,
+        "pref": route.pref,
+        "expires": route.expires,
+    }
+    out.update({k: v for k, v in optional.items() if v is not None})
+    if route.metrics:
+        out["metrics"] = {str(k): v for k, v in route.metrics}
+    if route.multipath:
+        out["multipath"] = [
+            {
+                "gateway": nh.gateway,
+                "dev": devs.get(nh.oif, str(nh.oif)) if nh.oif is not None else None,
+                "weight": nh.weight,
+                "flags": nh.flags,
+            }
+            for nh in route.multipath
+        ]
+    return out
+
+
+def routes_json(
+    routes: Iterable[Route], devs: Mapping[int, str], names: Mapping[int, str]
+) -> list[dict[str, Any]]:
+    """Routes as a JSON list."""
+    return [route_json(r, devs, names) for r in routes]
+
+
+def rule_json(rule: Rule, names: Mapping[int, str]) -> dict[str, Any]:
+    """One rule as a JSON object (fields that are set, plus the table's name)."""
+    out: dict[str, Any] = {"priority": rule.priority, "action": rule.action, "not": rule.inverted}
+    for field in Rule.__dataclass_fields__:
+        value = getattr(rule, field)
+        if field in ("priority", "action", "family") or value in (None, 0):
+            continue
+        out[field] = list(value) if isinstance(value, tuple) else value
+    if rule.table:
+        out["table_name"] = table_name(rule.table, names)
+    return out

@@ -1,0 +1,76 @@
+"""The ``fibscope namespaces`` listing (text and JSON), pure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui.model import AF_INET, AF_INET6, Namespace
+
+
+def _counts(ns: Namespace) -> dict[str, int] | None:
+    if ns.state is None:
+        return None
+    st = ns.state
+    return {
+        "routes4": sum(1 for r in st.routes if r.family == AF_INET),
+        "routes6": sum(1 for r in st.routes if r.family == AF_INET6),
+        "rules4": sum(1 for r in st.rules if r.family == AF_INET),
+        "rules6": sum(1 for r in st.rules if r.family == AF_INET6),
+        "links": len(st.links),
+    }
+
+
+def namespaces_json(namespaces: list[Namespace]) -> list[dict[str, Any]]:
+    """One object per namespace: names, inode, processes, counts or the error."""
+    out = []
+    for ns in namespaces:
+        info = ns.info
+        out.append(
+            {
+                "label": info.label,
+                "names": list(info.names),
+                "inode": info.inode,
+                "host": info.is_host,
+                "paths": list(info.paths),
+                "processes": [
+                    {"pid": p.pid, "name": p.name, "cmdline": p.cmdline} for p in info.processes
+                ],
+                "counts": _counts(ns),
+                "error": ns.error,
+            }
+        )
+    return out
+
+
+def _process_summary(ns: Namespace, limit: int = 4) -> str:
+    names: list[str] = []
+    for proc in ns.info.processes:
+        if proc.name not in names:
+            names.append(proc.name)
+    shown = ", ".join(names[:limit])
+    if len(names) > limit:
+        shown += f", +{len(names) - limit} more"
+    return shown or "-"
+
+
+def namespaces_text(namespaces: list[Namespace]) -> list[str]:
+    """A table a person reads: one line per namespace."""
+    header = f"{'NAMESPACE':<20} {'INODE':>11} {'PROCS':>5} {'ROUTES4':>7} {'ROUTES6':>7} {'RULES':>5}  PROCESSES"
+    lines = [header]
+    for ns in namespaces:
+        counts = _counts(ns)
+        label = ns.info.label
+        if ns.info.is_host and ns.info.names:
+            label += f" ({', '.join(ns.info.names)})"
+        elif len(ns.info.names) > 1:
+            label += f" ({', '.join(ns.info.names[1:])})"
+        if counts is None:
+            nums = f"{'-':>7} {'-':>7} {'-':>5}"
+        else:
+            rules = counts["rules4"] + counts["rules6"]
+            nums = f"{counts['routes4']:>7} {counts['routes6']:>7} {rules:>5}"
+        line = f"{label:<20} {ns.info.inode:>11} {len(ns.info.processes):>5} {nums}  {_process_summary(ns)}"
+        if ns.error:
+            line += f"  [{ns.error}]"
+        lines.append(line)
+    return lines

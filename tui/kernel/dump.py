@@ -1,0 +1,196 @@
+"""Reading one namespace's routing state: the small dumps through pyroute2, routes through the
+fast decoder, sysctls from ``/proc/sys/net`` of the entered namespace."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from pyroute2 import IPRoute
+
+from tui.kernel.netns import NetnsError, entered
+from tui.kernel.proc_ipv6_route import parse_ipv6_route_proc
+from tui.kernel.route_dump import dump_routes
+from tui.model import (
+    AF_INET,
+    AF_INET6,
+    Address,
+    DevConf,
+    Ipv6ProcRoute,
+    Link,
+    NetnsState,
+    Rule,
+    Sysctls,
+)
+
+DEVCONF_KEYS = (
+    "forwarding",
+    "rp_filter",
+    "accept_local",
+    "route_localnet",
+    "ignore_routes_with_linkdown",
+    "src_valid_mark",
+)
+
+
+def _read_int(path: str, default: int = 0) -> int:
+    try:
+        with open(path, encoding="ascii") as fh:
+            return int(fh.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return default
+
+
+def _devconf(name: str) -> DevConf:
+    base = f"/proc/sys/net/ipv4/conf/{name}/"
+    return DevConf(**{key: _read_int(base + key) for key in DEVCONF_KEYS})
+
+
+def read_sysctls() -> Sysctls:
+    """The forwarding sysctls of the namespace the calling thread is in."""
+    return Sysctls(
+        ip_forward=_read_int("/proc/sys/net/ipv4/ip_forward"),
+        conf_all=_devconf("all"),
+        conf_default=_devconf("default"),
+        ipv6_forwarding_all=_read_int("/proc/sys/net/ipv6/conf/all/forwarding"),
+        ipv6_forwarding_default=_read_int("/proc/sys/net/ipv6/conf/default/forwarding"),
+        fib_multipath_hash_policy=_read_int("/proc/sys/net/ipv4/fib_multipath_hash_policy"),
+    )
+
+
+def link_from_msg(msg: Any, with_conf: bool = True) -> Link:
+    """A Link from a pyroute2 RTM_NEWLINK message (devconf read from /proc when asked)."""
+    name = msg.get("IFLA_IFNAME") or f"if{msg['index']}"
+    kind = None
+    linkinfo = msg.get("IFLA_LINKINFO")
+    if linkinfo is not None:
+        kind = linkinfo.get("IFLA_INFO_KIND")
+    inet6_fwd = None
+    af_spec = msg.get("IFLA_AF_SPEC")
+    if af_spec is not None:
+        inet6 = af_spec.get("AF_INET6")
+        conf6 = inet6.get("IFLA_INET6_CONF") if inet6 is not None else None
+        if conf6:
+            inet6_fwd = conf6.get("forwarding")
+    return Link(
+        index=msg["index"],
+        name=name,
+        flags=msg["flags"],
+        operstate=msg.get("IFLA_OPERSTATE") or "UNKNOWN",
+        kind=kind,
+        master=msg.get("IFLA_MASTER"),
+        mtu=msg.get("IFLA_MTU") or 0,
+        group=msg.get("IFLA_GROUP") or 0,
+        address=msg.get("IFLA_ADDRESS"),
+        inet=_devconf(name) if with_conf else None,
+        inet6_forwarding=inet6_fwd,
+    )
+
+
+def address_from_msg(msg: Any) -> Address:
+    """An Address from a pyroute2 RTM_NEWADDR message."""
+    return Address(
+        family=msg["family"],
+        index=msg["index"],
+        address=msg.get("IFA_ADDRESS") or msg.get("IFA_LOCAL") or "",
+        prefixlen=msg["prefixlen"],
+        scope=msg["scope"],
+        flags=msg.get("IFA_FLAGS") or msg["flags"],
+        local=msg.get("IFA_LOCAL"),
+        broadcast=msg.get("IFA_BROADCAST"),
+        label=msg.get("IFA_LABEL"),
+    )
+
+
+def _range(value: Any) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    start, _, end = str(value).partition(":")
+    return (int(start), int(end))
+
+
+def rule_from_msg(msg: Any) -> Rule:
+    """A Rule from a pyroute2 RTM_NEWRULE message."""
+    suppress_len = msg.get("FRA_SUPPRESS_PREFIXLEN")
+    suppress_group = msg.get("FRA_SUPPRESS_IFGROUP")
+    fwmark = msg.get("FRA_FWMARK")
+    fwmask = msg.get("FRA_FWMASK")
+    return Rule(
+        family=msg["family"],
+        priority=msg.get("FRA_PRIORITY") or 0,
+        action=msg["action"],
+        table=msg.get("FRA_TABLE") or msg["table"],
+        src=msg.get("FRA_SRC"),
+        src_len=msg["src_len"],
+        dst=msg.get("FRA_DST"),
+        dst_len=msg["dst_len"],
+        tos=msg["tos"],
+        flags=msg["flags"],
+        iifname=msg.get("FRA_IIFNAME"),
+        oifname=msg.get("FRA_OIFNAME"),
+        fwmark=fwmark,
+        fwmask=fwmask,
+        goto=msg.get("FRA_GOTO"),
+        suppress_prefixlen=None if suppress_len in (None, 0xFFFFFFFF) else suppress_len,
+        suppress_ifgroup=None if suppress_group in (None, 0xFFFFFFFF) else suppress_group,
+        uid_range=_range(msg.get("FRA_UID_RANGE")),
+        ip_proto=msg.get("FRA_IP_PROTO"),
+        sport_range=_range(msg.get("FRA_SPORT_RANGE")),
+        dport_range=_range(msg.get("FRA_DPORT_RANGE")),
+        l3mdev=msg.get("FRA_L3MDEV") or 0,
+        protocol=msg.get("FRA_PROTOCOL") or 0,
+        realms=msg.get("FRA_FLOW"),
+    )
+
+
+def read_ipv6_proc_routes() -> tuple[Ipv6ProcRoute, ...]:
+    """The rows of /proc/net/ipv6_route of the calling thread's namespace (what route -6 reads)."""
+    try:
+        with open("/proc/thread-self/net/ipv6_route", encoding="ascii") as fh:
+            return tuple(parse_ipv6_route_proc(fh.read()))
+    except OSError:
+        return ()
+
+
+def read_small(ipr: IPRoute) -> tuple[tuple[Link, ...], tuple[Address, ...], tuple[Rule, ...]]:
+    """Links, addresses and rules (v4 and v6) through an open pyroute2 socket."""
+    links = tuple(link_from_msg(m) for m in ipr.get_links())
+    addresses = tuple(address_from_msg(m) for m in ipr.get_addr())
+    rules = tuple(
+        rule_from_msg(m) for family in (AF_INET, AF_INET6) for m in ipr.get_rules(family=family)
+    )
+    return links, addresses, rules
+
+
+def read_netns(path: str | None) -> NetnsState:
+    """The whole routing state of the namespace at ``path`` (``None``: our own).
+
+    Raises NetnsError when the namespace cannot be entered or vanishes while being read.
+    """
+    try:
+        with entered(path):
+            with IPRoute() as ipr:
+                links, addresses, rules = read_small(ipr)
+            routes = tuple(dump_routes(None, socket.AF_UNSPEC))
+            sysctls = read_sysctls()
+            proc6 = read_ipv6_proc_routes()
+    except NetnsError:
+        raise
+    except OSError as exc:
+        where = path or "own namespace"
+        raise NetnsError(f"{where}: {exc.strerror or exc}") from exc
+    return NetnsState(
+        links=links,
+        addresses=addresses,
+        rules=rules,
+        routes=routes,
+        sysctls=sysctls,
+        ipv6_proc_routes=proc6,
+    )
+
+
+def hostname_and_kernel() -> tuple[str, str]:
+    """The host's name and kernel release, for the capture header."""
+    uts = os.uname()
+    return uts.nodename, uts.release

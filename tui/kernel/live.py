@@ -1,0 +1,69 @@
+"""The live kernel as a Source."""
+
+from __future__ import annotations
+
+import glob
+import os
+
+from tui.kernel.dump import read_netns
+from tui.kernel.namespaces import discover, is_own
+from tui.kernel.netns import NetnsError
+from tui.model import Namespace, NamespaceInfo
+from tui.tablenames import merged_names, parse_rt_tables
+
+RT_TABLES_FILES = ("/usr/share/iproute2/rt_tables", "/usr/lib/iproute2/rt_tables", "/etc/iproute2/rt_tables")
+RT_TABLES_DIRS = ("/usr/share/iproute2/rt_tables.d", "/usr/lib/iproute2/rt_tables.d", "/etc/iproute2/rt_tables.d")
+
+NEEDS_ROOT = "root is needed to read another namespace"
+
+
+def read_table_names() -> dict[int, str]:
+    """Names from the rt_tables files; unreadable files and bad lines are ignored."""
+    texts: list[dict[int, str]] = []
+    paths = list(RT_TABLES_FILES)
+    for directory in RT_TABLES_DIRS:
+        paths.extend(sorted(glob.glob(os.path.join(directory, "*.conf"))))
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                texts.append(parse_rt_tables(fh.read()))
+        except OSError:
+            continue
+    return merged_names(*texts)
+
+
+class LiveSource:
+    """The running kernel."""
+
+    live = True
+    description = "live"
+
+    def __init__(self) -> None:
+        self._names: dict[int, str] | None = None
+
+    def table_names(self) -> dict[int, str]:
+        """Names from this host's rt_tables files (read once)."""
+        if self._names is None:
+            self._names = read_table_names()
+        return self._names
+
+    def namespaces(self) -> list[NamespaceInfo]:
+        """Every namespace visible now."""
+        return discover()
+
+    def read(self, info: NamespaceInfo) -> Namespace:
+        """Read one namespace; a vanished or forbidden one comes back with an error."""
+        if is_own(info):
+            try:
+                return Namespace(info=info, state=read_netns(None))
+            except NetnsError as exc:
+                return Namespace(info=info, error=str(exc))
+        if os.geteuid() != 0:
+            return Namespace(info=info, error=NEEDS_ROOT)
+        last = "namespace has gone"
+        for path in info.paths:
+            try:
+                return Namespace(info=info, state=read_netns(path))
+            except NetnsError as exc:
+                last = str(exc)
+        return Namespace(info=info, error=last)

@@ -1,0 +1,137 @@
+"""Discovering every network namespace of the host.
+
+Sources: our own namespace (the host's reference: PID 1's link is often unreadable), the named
+ones in ``/run/netns`` and ``/var/run/netns``, nsfs bind mounts anywhere (``/proc/self/mountinfo``,
+e.g. Docker's ``/var/run/docker/netns``), and those only processes hold (``/proc/PID/ns/net``).
+Namespaces are de-duplicated by ``(st_dev, st_ino)``.  Processes that vanish or that we may not
+inspect are normal and skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import psutil
+
+from tui.model import NamespaceInfo, Process
+
+NAMED_DIRS = ("/run/netns", "/var/run/netns")
+SELF_NS = "/proc/self/ns/net"
+
+
+@dataclass
+class _Found:
+    """A namespace being assembled during discovery."""
+
+    dev: int
+    inode: int
+    names: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
+    processes: list[Process] = field(default_factory=list)
+
+
+def _key(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _unescape_mount(path: str) -> str:
+    """mountinfo escapes space, tab, newline and backslash as octal."""
+    for esc, char in (("\\040", " "), ("\\011", "\t"), ("\\012", "\n"), ("\\134", "\\")):
+        path = path.replace(esc, char)
+    return path
+
+
+def nsfs_mounts(mountinfo: str) -> list[str]:
+    """Mount points of network namespace bind mounts listed in a mountinfo text."""
+    points: list[str] = []
+    for line in mountinfo.splitlines():
+        left, sep, right = line.partition(" - ")
+        if not sep:
+            continue
+        fields = left.split()
+        fstype = right.split()[0] if right.split() else ""
+        if fstype == "nsfs" and len(fields) >= 5 and fields[3].startswith("net:["):
+            points.append(_unescape_mount(fields[4]))
+    return points
+
+
+def _process(proc: psutil.Process) -> Process | None:
+    try:
+        info = proc.as_dict(attrs=["pid", "name", "cmdline"])
+    except (psutil.Error, OSError):
+        return None
+    cmdline = " ".join(info.get("cmdline") or []) or f"[{info.get('name') or ''}]"
+    return Process(pid=int(info["pid"]), name=str(info.get("name") or ""), cmdline=cmdline)
+
+
+def discover() -> list[NamespaceInfo]:
+    """Every namespace we can see, the host's first, then named ones, then the unnamed ones."""
+    own = _key(SELF_NS)
+    if own is None:
+        raise OSError("cannot read /proc/self/ns/net: is /proc mounted?")
+    found: dict[tuple[int, int], _Found] = {own: _Found(*own)}
+    nsfs_dev = own[0]
+
+    def add(key: tuple[int, int] | None, name: str | None, path: str) -> _Found | None:
+        if key is None or key[0] != nsfs_dev:
+            return None
+        entry = found.setdefault(key, _Found(*key))
+        if name and name not in entry.names:
+            entry.names.append(name)
+        if path not in entry.paths:
+            entry.paths.append(path)
+        return entry
+
+    for directory in NAMED_DIRS:
+        try:
+            entries = sorted(os.listdir(directory))
+        except OSError:
+            continue
+        for name in entries:
+            path = os.path.join(directory, name)
+            add(_key(path), name, path)
+    try:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+            mounts = nsfs_mounts(fh.read())
+    except OSError:
+        mounts = []
+    for point in mounts:
+        parent = os.path.dirname(point)
+        name = os.path.basename(point) if parent in NAMED_DIRS else point
+        add(_key(point), name, point)
+    for proc in psutil.process_iter():
+        path = f"/proc/{proc.pid}/ns/net"
+        key = _key(path)
+        if key is None:
+            continue
+        entry = found.get(key) or add(key, None, path)
+        if entry is None:
+            continue
+        if not entry.paths:
+            entry.paths.append(path)
+        process = _process(proc)
+        if process is not None:
+            entry.processes.append(process)
+    host = found.pop(own)
+    ordered = [host, *sorted(found.values(), key=lambda f: (not f.names, f.names, f.inode))]
+    return [
+        NamespaceInfo(
+            dev=f.dev,
+            inode=f.inode,
+            names=tuple(f.names),
+            paths=tuple(f.paths),
+            processes=tuple(sorted(f.processes, key=lambda p: p.pid)),
+            is_host=f is host,
+        )
+        for f in ordered
+    ]
+
+
+def is_own(info: NamespaceInfo) -> bool:
+    """True when ``info`` is the namespace this process runs in (readable without setns)."""
+    return _key(SELF_NS) == (info.dev, info.inode)

@@ -1,0 +1,84 @@
+"""Where routing state comes from: the live kernel or a capture file.
+
+Every command and screen talks to a ``Source`` so that it works on a capture exactly as on a
+live host.  This module holds the protocol and the capture source; the live one is in
+``tui.kernel.live`` (it alone touches the kernel).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from tui import capture
+from tui.model import HostState, Namespace, NamespaceInfo
+
+
+class SourceError(Exception):
+    """A namespace or file that cannot be used; the message is one line for the user."""
+
+
+class Source(Protocol):
+    """A provider of namespaces and their state."""
+
+    live: bool
+    description: str
+
+    def table_names(self) -> dict[int, str]:
+        """Table id → name (built-ins plus rt_tables files)."""
+        ...
+
+    def namespaces(self) -> list[NamespaceInfo]:
+        """Every namespace, the host's first."""
+        ...
+
+    def read(self, info: NamespaceInfo) -> Namespace:
+        """The namespace with its state, or with ``error`` saying why it could not be read."""
+        ...
+
+
+class CaptureSource:
+    """A capture file opened read-only."""
+
+    live = False
+
+    def __init__(self, host: HostState, path: str) -> None:
+        self.host = host
+        self.description = f"capture {path}" + (f" of {host.hostname}" if host.hostname else "")
+
+    @classmethod
+    def open(cls, path: str) -> CaptureSource:
+        """Load a capture; raises SourceError with a one-line message."""
+        try:
+            return cls(capture.load(path), path)
+        except capture.CaptureError as exc:
+            raise SourceError(str(exc)) from None
+
+    def table_names(self) -> dict[int, str]:
+        """The names recorded in the capture."""
+        return dict(self.host.table_names)
+
+    def namespaces(self) -> list[NamespaceInfo]:
+        """The namespaces recorded in the capture."""
+        return [ns.info for ns in self.host.namespaces]
+
+    def read(self, info: NamespaceInfo) -> Namespace:
+        """The recorded state of ``info``."""
+        for ns in self.host.namespaces:
+            if ns.info == info:
+                return ns
+        return Namespace(info=info, error="not in the capture")
+
+
+def find_namespace(infos: list[NamespaceInfo], name: str | None) -> NamespaceInfo:
+    """The namespace a user named (default: the host's); SourceError when there is none."""
+    if name is None:
+        for info in infos:
+            if info.is_host:
+                return info
+        if infos:
+            return infos[0]
+        raise SourceError("no namespace found")
+    for info in infos:
+        if name in info.names or name == info.label or name in (str(info.inode), f"net:[{info.inode}]"):
+            return info
+    raise SourceError(f'unknown namespace "{name}"')

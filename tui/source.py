@@ -7,14 +7,24 @@ live host.  This module holds the protocol and the capture source; the live one 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from tui import capture
+from tui.events import Event
 from tui.model import HostState, Namespace, NamespaceInfo
 
 
 class SourceError(Exception):
     """A namespace or file that cannot be used; the message is one line for the user."""
+
+
+class Watch(Protocol):
+    """A running follower of one namespace."""
+
+    def stop(self) -> None:
+        """Stop following."""
+        ...
 
 
 class Source(Protocol):
@@ -33,6 +43,10 @@ class Source(Protocol):
 
     def read(self, info: NamespaceInfo) -> Namespace:
         """The namespace with its state, or with ``error`` saying why it could not be read."""
+        ...
+
+    def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> Watch | None:
+        """Follow ``info`` live (``emit`` runs in another thread); None when not possible."""
         ...
 
 
@@ -67,6 +81,10 @@ class CaptureSource:
             if ns.info == info:
                 return ns
         return Namespace(info=info, error="not in the capture")
+
+    def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> Watch | None:
+        """A capture does not change."""
+        return None
 
 
 def find_namespace(infos: list[NamespaceInfo], name: str | None) -> NamespaceInfo:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import glob
 import os
+import threading
+from collections.abc import Callable
 
+from tui.events import Event
 from tui.kernel.dump import read_netns
+from tui.kernel.monitor import Monitor
 from tui.kernel.namespaces import discover, is_own
 from tui.kernel.netns import NetnsError
 from tui.model import Namespace, NamespaceInfo
@@ -67,3 +71,29 @@ class LiveSource:
             except NetnsError as exc:
                 last = str(exc)
         return Namespace(info=info, error=last)
+
+    def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> LiveWatch | None:
+        """Follow ``info``: ``emit`` is called from a thread with each Event."""
+        return watch(info, emit)
+
+
+class LiveWatch:
+    """A monitor thread following one namespace; ``stop()`` ends it."""
+
+    def __init__(self, path: str | None, emit: Callable[[Event], None]) -> None:
+        self._monitor = Monitor(path, emit)
+        self._thread = threading.Thread(target=self._monitor.run, name="fibscope-monitor", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop following (returns at once; the thread ends within half a second)."""
+        self._monitor.stop()
+
+
+def watch(info: NamespaceInfo, emit: Callable[[Event], None]) -> LiveWatch | None:
+    """Follow ``info`` live, or None when it cannot be entered (no root, gone)."""
+    if is_own(info):
+        return LiveWatch(None, emit)
+    if os.geteuid() != 0 or not info.paths:
+        return None
+    return LiveWatch(info.paths[0], emit)

@@ -1,0 +1,117 @@
+"""Asking the kernel itself where a packet would go: RTM_GETROUTE, as ``ip route get`` does.
+
+pyroute2's ``route('get')`` does not send uid, ipproto or ports, so the request is built here
+with every selector and the answer decoded by the route codec.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import struct
+from dataclasses import dataclass
+
+from tui.kernel.route_codec import (
+    NLM_F_REQUEST,
+    NLMSG_ERROR,
+    RTA_DST,
+    RTA_IIF,
+    RTA_OIF,
+    RTA_SRC,
+    RTM_GETROUTE,
+    RTM_NEWROUTE,
+    NetlinkError,
+    iter_messages,
+)
+from tui.kernel.route_dump import RECV_BUFFER, next_seq, open_route_socket
+from tui.model import AF_INET6, Route
+
+RTA_MARK = 16
+RTA_UID = 25
+RTA_IP_PROTO = 27
+RTA_SPORT = 28
+RTA_DPORT = 29
+RTM_F_LOOKUP_TABLE = 0x1000
+_HEAD = struct.Struct("=IHHIIBBBBBBBBI")
+
+
+@dataclass(frozen=True, slots=True)
+class KernelAnswer:
+    """The kernel's answer: a route, or the errno it refused with."""
+
+    route: Route | None
+    errno: int | None
+
+    @property
+    def error(self) -> str | None:
+        """The errno's symbolic name (ENETUNREACH, ...) or None."""
+        return errno.errorcode.get(self.errno, str(self.errno)) if self.errno else None
+
+
+def _attr(kind: int, payload: bytes) -> bytes:
+    length = 4 + len(payload)
+    return struct.pack("=HH", length, kind) + payload + b"\0" * ((4 - length % 4) % 4)
+
+
+def build_request(
+    seq: int,
+    family: int,
+    dst: str,
+    *,
+    src: str | None = None,
+    iif: int | None = None,
+    oif: int | None = None,
+    mark: int | None = None,
+    tos: int = 0,
+    uid: int | None = None,
+    ipproto: int | None = None,
+    sport: int | None = None,
+    dport: int | None = None,
+) -> bytes:
+    """The RTM_GETROUTE request bytes for these selectors."""
+    bits = 128 if family == AF_INET6 else 32
+    attrs = _attr(RTA_DST, socket.inet_pton(family, dst))
+    if src is not None:
+        attrs += _attr(RTA_SRC, socket.inet_pton(family, src))
+    if iif is not None:
+        attrs += _attr(RTA_IIF, struct.pack("=I", iif))
+    if oif is not None:
+        attrs += _attr(RTA_OIF, struct.pack("=I", oif))
+    if mark is not None:
+        attrs += _attr(RTA_MARK, struct.pack("=I", mark))
+    if uid is not None:
+        attrs += _attr(RTA_UID, struct.pack("=I", uid))
+    if ipproto is not None:
+        attrs += _attr(RTA_IP_PROTO, struct.pack("=B", ipproto))
+    if sport is not None:
+        attrs += _attr(RTA_SPORT, struct.pack("!H", sport))
+    if dport is not None:
+        attrs += _attr(RTA_DPORT, struct.pack("!H", dport))
+    src_len = bits if src is not None else 0
+    length = _HEAD.size + len(attrs)
+    head = _HEAD.pack(length, RTM_GETROUTE, NLM_F_REQUEST, seq, 0, family, bits, src_len, tos, 0, 0, 0, 0, RTM_F_LOOKUP_TABLE)
+    return head + attrs
+
+
+def route_get(path: str | None, family: int, dst: str, **selectors: int | str | None) -> KernelAnswer:
+    """Ask the kernel of the namespace at ``path``; OSError/NetnsError if it cannot be asked."""
+    seq = next_seq()
+    with open_route_socket(path, rcvbuf=1 << 20) as sock:
+        sock.send(build_request(seq, family, dst, **selectors))  # type: ignore[arg-type]
+        buf = bytearray(RECV_BUFFER)
+        while True:
+            n = sock.recv_into(buf, len(buf))
+            try:
+                for mtype, _flags, route in iter_messages(buf, n, seq=seq):
+                    if mtype == RTM_NEWROUTE and route is not None:
+                        return KernelAnswer(route, None)
+                    if mtype == NLMSG_ERROR:
+                        continue
+            except NetlinkError as exc:
+                return KernelAnswer(None, exc.errno or errno.EINVAL)
+
+
+def strerror(code: int) -> str:
+    """What ``ip`` prints for an errno."""
+    return os.strerror(code)

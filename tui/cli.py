@@ -31,9 +31,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _source_args(p: argparse.ArgumentParser) -> None:
-    group = p.add_mutually_exclusive_group()
-    group.add_argument("--netns", metavar="NAME", help="namespace name, inode, or 'host' (default: host)")
-    group.add_argument("--state", metavar="FILE", help="read a capture file instead of the kernel")
+    p.add_argument("--netns", metavar="NAME", help="namespace name, inode, or 'host' (default: host)")
+    p.add_argument("--state", metavar="FILE", help="read a capture file instead of the kernel")
 
 
 def build_parser() -> argparse.ArgumentParser:

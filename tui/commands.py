@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TextIO
 
-from tui.formats import iproute, iprule, route_n
+from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
+from tui.formats.iprule import ip_rule_show
+from tui.formats.route_n import route6_n, route_n
 from tui.formats.json_view import routes_json, rule_json
 from tui.formats.namespaces import namespaces_json, namespaces_text
-from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, RTM_F_CLONED, Namespace, NetnsState, Route
+from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, Namespace, NetnsState
 from tui.source import CaptureSource, Source, SourceError, find_namespace
 from tui.tablenames import parse_table
 
@@ -67,15 +69,6 @@ def _table_filter(table_arg: str | None, names: Mapping[int, str]) -> int | None
         raise CommandError(str(exc)) from None
 
 
-def _select(routes: Iterable[Route], family: int, table: int | None) -> Iterator[Route]:
-    """The routes `ip route show` lists: one family, one table (or all), no cloned entries."""
-    for route in routes:
-        if route.family == family and (table is None or route.table == table) and not (
-            route.flags & RTM_F_CLONED
-        ):
-            yield route
-
-
 def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
     """``fibscope routes``."""
     source = open_source(args.state)
@@ -87,17 +80,20 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
     ns = read_namespace(source, args.netns)
     assert ns.state is not None
     devs = _devs(ns.state)
-    routes = _select(ns.state.routes, family, table)
+    routes = select_routes(
+        ns.state.routes, family=family if args.ipv6 else 0, table=TABLE_ALL if table is None else table
+    )
     if args.format == "json":
         json.dump(routes_json(routes, devs, names), out, indent=1)
         out.write("\n")
     elif args.format == "route-n":
         if family == AF_INET6:
-            _write_lines(route_n.route_n_v6(ns.state.ipv6_proc_routes), out)
+            out.write(route6_n(ns.state.ipv6_proc_routes))
         else:
-            _write_lines(route_n.route_n_v4(routes, devs), out)
+            out.write(route_n(routes, devs))
     else:
-        _write_lines(iproute.format_routes(routes, devs, names, table_word=table is None), out)
+        formatter = RouteFormatter(devs, names, show_table=table is None)
+        _write_lines(formatter.lines(routes), out)
     return 0
 
 
@@ -113,7 +109,7 @@ def cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
         json.dump([rule_json(r, names) for r in rules], out, indent=1)
         out.write("\n")
     else:
-        _write_lines(iprule.format_rules(rules, names), out)
+        out.write(ip_rule_show(rules, family=family, table_names=names))
     return 0
 
 

@@ -57,7 +57,8 @@ class CaptureSource:
 
     def __init__(self, host: HostState, path: str) -> None:
         self.host = host
-        self.description = f"capture {path}" + (f" of {host.hostname}" if host.hostname else "")
+        self.path = path
+        self.description = f"capture of {host.hostname or path} (read-only)"
 
     @classmethod
     def open(cls, path: str) -> CaptureSource:

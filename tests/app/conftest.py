@@ -1,0 +1,26 @@
+"""Shared set-up for app tests: the app built from a made-up capture, never the kernel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tui.app.app import FibscopeApp
+from tui.app.run import make_app
+from tui.source import CaptureSource
+
+FIXTURE = str(Path(__file__).parent.parent / "fixtures" / "edge-router.json")
+
+
+def fixture_app(netns: str | None = None) -> FibscopeApp:
+    """The app on the edge-router capture (deterministic: no live source, no clock)."""
+    return make_app(CaptureSource.open(FIXTURE), netns, live=False)
+
+
+async def loaded(pilot: Pilot[None]) -> None:
+    """Wait until discovery and loading have finished and the screen settled."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()

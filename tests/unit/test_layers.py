@@ -1,0 +1,27 @@
+"""The layers are enforced, not only described: pure parts never pull in netlink or Textual."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+PURE = ["tui.model", "tui.capture", "tui.source", "tui.events", "tui.livestore", "tui.tablenames", "tui.formats.iproute", "tui.formats.iprule", "tui.formats.route_n", "tui.formats.json_view", "tui.fib"]
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_pure_module_imports_neither_pyroute2_nor_textual(module: str) -> None:
+    code = (
+        f"import sys, importlib; importlib.import_module({module!r}); "
+        "bad = [m for m in ('pyroute2', 'textual', 'psutil') if m in sys.modules]; "
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"{module} pulls in {out.stdout.strip()}"
+
+
+def test_app_does_not_import_pyroute2() -> None:
+    code = "import sys, tui.app.app; print('pyroute2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,419 @@
+"""The fibscope terminal app: namespaces, live route tables, rules, links and the lookup pane.
+
+The app knows Sources, model objects and events, never netlink: a live Source follows the
+kernel in its own thread and hands over immutable events, which are applied here on the UI
+thread, coalesced to at most ten redraws a second.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
+
+from tui.app.help import HelpScreen
+from tui.app.lines import header_lines, make_line_of
+from tui.app.lookup_pane import LookupPane
+from tui.app.pickers import Picker
+from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
+from tui.app.widgets.route_view import RouteView
+from tui.events import Event, Problem, RouteChanges, SmallChanged, Snapshot
+from tui.formats.iprule import ip_rule_show
+from tui.formats.links import links_lines
+from tui.livestore import RouteStore
+from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
+from tui.source import Source, Watch
+from tui.tablenames import table_name
+
+REFRESH_SECONDS = 0.1
+
+
+class FibscopeApp(App[None]):
+    """fibscope: how Linux really routes a packet."""
+
+    TITLE = "fibscope"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("l", "lookup", "Lookup"),
+        Binding("slash", "filter", "Filter"),
+        Binding("n", "namespaces", "Netns"),
+        Binding("t", "tables", "Tables"),
+        Binding("r", "rules", "Rules"),
+        Binding("i", "links", "Links", show=False),
+        Binding("v", "toggle_view", "View"),
+        Binding("6", "toggle_family", "v4/v6"),
+        Binding("s", "sort", "Sort", show=False),
+        Binding("S", "sort_reverse", "Reverse", show=False),
+        Binding("p", "pause", "Pause"),
+        Binding("question_mark", "help", "Help"),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(self, source: Source, netns: str | None = None, *, live: bool = True) -> None:
+        super().__init__()
+        self.source = source
+        self.start_netns = netns
+        self.live = live and source.live
+        self.infos: list[NamespaceInfo] = []
+        self.info: NamespaceInfo | None = None
+        self.state: NetnsState | None = None
+        self.store = RouteStore()
+        self.names = source.table_names()
+        self.family = AF_INET
+        self.table = RT_TABLE_MAIN
+        self.mode = "route-n"
+        self.filter: RouteFilter | None = None
+        self.sort_index = 0
+        self.reverse = False
+        self.paused = False
+        self.pending: list[Event] = []
+        self.watch_handle: Watch | None = None
+        self.live_text = "live" if self.live else ("offline: capture" if not source.live else "static")
+        self.last_change: str = "-"
+        self.notice = ""
+        self._dirty = False
+        self._added: list[Route] = []
+
+    # ----- layout -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        """Title, the switchable main area, the lookup pane, the filter field and status."""
+        yield Static("", id="title")
+        with ContentSwitcher(initial="routes-pane", id="main"):
+            with Vertical(id="routes-pane"):
+                yield Static("", id="route-header")
+                yield RouteView(id="routes")
+            yield Log(id="rules", highlight=False, auto_scroll=False)
+            yield Log(id="links", highlight=False, auto_scroll=False)
+        yield LookupPane(id="lookup")
+        yield Input(placeholder="filter: prefix, address, device or text; Enter applies, Escape clears", id="filter")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Find namespaces, then load the first one."""
+        self.query_one("#filter", Input).display = False
+        self.query_one("#lookup", LookupPane).display = False
+        self.query_one(RouteView).focus()
+        self.set_interval(REFRESH_SECONDS, self._flush)
+        self._discover()
+
+    # ----- loading ------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="discover")
+    def _discover(self) -> None:
+        infos = self.source.namespaces()
+        self.call_from_thread(self._discovered, infos)
+
+    def _discovered(self, infos: list[NamespaceInfo]) -> None:
+        self.infos = infos
+        chosen = infos[0] if infos else None
+        if self.start_netns is not None:
+            matches = [i for i in infos if self.start_netns in i.names or self.start_netns in (i.label, str(i.inode))]
+            if matches:
+                chosen = matches[0]
+            else:
+                self.notice = f'unknown namespace "{self.start_netns}": showing the host'
+        if chosen is not None:
+            self.switch_namespace(chosen)
+        else:
+            self.notice = "no namespace found"
+            self._update_status()
+
+    def switch_namespace(self, info: NamespaceInfo) -> None:
+        """Show another namespace: stop following the old one, read (or follow) the new."""
+        if self.watch_handle is not None:
+            self.watch_handle.stop()
+            self.watch_handle = None
+        self.info = info
+        self.state = None
+        self.store = RouteStore()
+        self.pending.clear()
+        self.query_one(RouteView).set_rows(None)
+        self.notice = f"reading {info.label}…"
+        self._update_status()
+        if self.live:
+            handle = self.source.watch(info, self._emit_from_thread)
+            if handle is not None:
+                self.watch_handle = handle
+                return
+        self._load(info)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, info: NamespaceInfo) -> None:
+        ns = self.source.read(info)
+        if ns.state is not None:
+            self.call_from_thread(self._apply, Snapshot(ns.state, "loaded"))
+        else:
+            self.call_from_thread(self._apply, Problem(f"{info.label}: {ns.error}", fatal=True))
+
+    def _emit_from_thread(self, event: Event) -> None:
+        """Called by the live Source's thread: hand the event to the UI thread."""
+        try:
+            self.call_from_thread(self._apply, event)
+        except RuntimeError:
+            pass  # the app is shutting down
+
+    # ----- events -------------------------------------------------------------------------
+    def _apply(self, event: Event) -> None:
+        if self.paused and not isinstance(event, Problem):
+            self.pending.append(event)
+            return
+        self._apply_now(event)
+
+    def _apply_now(self, event: Event) -> None:
+        if isinstance(event, Snapshot):
+            self.state = event.state
+            self.store = RouteStore(event.state.routes)
+            self.notice = "" if event.reason == "loaded" else event.reason
+            self._stamp()
+            self._rebuild(keep_cursor=False)
+        elif isinstance(event, RouteChanges):
+            for added, replace, route in event.changes:
+                if added:
+                    if self.store.add(route, replace):
+                        self._added.append(route)
+                else:
+                    self.store.remove(route)
+            self._stamp()
+            self._dirty = True
+        elif isinstance(event, SmallChanged) and self.state is not None:
+            self.state = NetnsState(
+                links=event.links,
+                addresses=event.addresses,
+                rules=event.rules,
+                routes=(),
+                sysctls=event.sysctls,
+                ipv6_proc_routes=event.ipv6_proc_routes,
+            )
+            self._stamp()
+            self._dirty = True
+        elif isinstance(event, Problem):
+            self.notice = event.text
+            if event.fatal:
+                self.live_text = "offline"
+                self.watch_handle = None
+            self._update_status()
+
+    def _stamp(self) -> None:
+        if self.live:
+            self.last_change = time.strftime("%H:%M:%S")
+
+    def _flush(self) -> None:
+        """Coalesced redraw after live changes (at most every REFRESH_SECONDS)."""
+        if self._dirty:
+            self._dirty = False
+            added, self._added = self._added, []
+            self._rebuild(keep_cursor=True)
+            self.query_one(RouteView).mark_added(added)
+
+    # ----- drawing ------------------------------------------------------------------------
+    def current_routes(self) -> list[Route]:
+        """The routes of the selected family and table."""
+        return [r for r in self.store.routes() if r.family == self.family and r.table == self.table]
+
+    def _rebuild(self, keep_cursor: bool) -> None:
+        view = self.query_one(RouteView)
+        if self.state is None:
+            view.set_rows(None)
+            self._update_status()
+            return
+        devs = {link.index: link.name for link in self.state.links}
+        line_of = make_line_of(self.mode, self.family, devs, self.names)
+        rows = RouteRows(self.current_routes(), line_of, lambda r: devs.get(r.oif or 0, ""))
+        rows.apply(self.filter, SORT_KEYS[self.sort_index], self.reverse)
+        view.set_rows(rows, keep_cursor=keep_cursor)
+        self.query_one("#route-header", Static).update(Text("\n".join(header_lines(self.mode, self.family))))
+        self._fill("#rules", self._rules_text().splitlines())
+        self._fill("#links", links_lines(self.state))
+        self._update_status()
+
+    def _fill(self, selector: str, lines: list[str]) -> None:
+        log = self.query_one(selector, Log)
+        top = log.scroll_offset.y
+        log.clear()
+        log.write_lines(line.expandtabs(8) for line in lines)
+        log.scroll_to(y=top, animate=False)
+
+    def _rules_text(self) -> str:
+        assert self.state is not None
+        rules = [r for r in self.state.rules if r.family == self.family]
+        fam = "IPv6" if self.family == AF_INET6 else "IPv4"
+        return f"{fam} policy rules, in the order the kernel tries them\n\n" + ip_rule_show(rules, family=self.family, table_names=self.names)
+
+    def table_counts(self) -> Counter[tuple[int, int]]:
+        """Routes per (family, table)."""
+        return Counter((r.family, r.table) for r in self.store.routes())
+
+    def _update_status(self) -> None:
+        label = self.info.label if self.info else "-"
+        fam = "IPv6" if self.family == AF_INET6 else "IPv4"
+        view = self.query_one(RouteView)
+        shown = view.rows.row_count if view.rows is not None else 0
+        total = len(view.rows.routes) if view.rows is not None else 0
+        tname = table_name(self.table, self.names)
+        mode = "paused" if self.paused else self.live_text
+        view_name = "route -n" if self.mode == "route-n" else "ip route"
+        title = f"fibscope  {label} · {tname} ({self.table}) · {fam} · {view_name}"
+        if self.source.live is False:
+            title += f" · {self.source.description}"
+        self.query_one("#title", Static).update(Text(title, no_wrap=True, overflow="ellipsis"))
+        count = f"{shown:,} of {total:,} routes" if self.filter else f"{total:,} routes"
+        parts = [f"netns {label}", f"table {tname}", count]
+        if self.filter:
+            parts.append(f"filter {self.filter.describe()}")
+        if SORT_KEYS[self.sort_index] != "kernel" or self.reverse:
+            parts.append(f"sort {SORT_KEYS[self.sort_index]}{' ↓' if self.reverse else ''}")
+        parts.append(mode)
+        if self.live:
+            parts.append(f"changed {self.last_change}")
+        if self.pending:
+            parts.append(f"{len(self.pending)} updates held")
+        if self.notice:
+            parts.append(self.notice)
+        self.query_one("#status", Static).update(Text("  │  ".join(parts), no_wrap=True, overflow="ellipsis"))
+
+    # ----- actions ------------------------------------------------------------------------
+    def _show(self, pane: str) -> None:
+        self.query_one("#main", ContentSwitcher).current = pane
+        if pane == "routes-pane":
+            self.query_one(RouteView).focus()
+
+    def action_rules(self) -> None:
+        """Show the policy rules (again: back to the routes)."""
+        switcher = self.query_one("#main", ContentSwitcher)
+        self._show("routes-pane" if switcher.current == "rules" else "rules")
+
+    def action_links(self) -> None:
+        """Show links, addresses and forwarding (again: back to the routes)."""
+        switcher = self.query_one("#main", ContentSwitcher)
+        self._show("routes-pane" if switcher.current == "links" else "links")
+
+    def action_toggle_view(self) -> None:
+        """route -n form ⇄ ip route form."""
+        self.mode = "ip" if self.mode == "route-n" else "route-n"
+        self._show("routes-pane")
+        self._rebuild(keep_cursor=True)
+
+    def action_toggle_family(self) -> None:
+        """IPv4 ⇄ IPv6."""
+        self.family = AF_INET6 if self.family == AF_INET else AF_INET
+        if self.table not in {t for f, t in self.table_counts() if f == self.family}:
+            self.table = RT_TABLE_MAIN
+        self._rebuild(keep_cursor=False)
+
+    def action_sort(self) -> None:
+        """Sort by the next column."""
+        self.sort_index = (self.sort_index + 1) % len(SORT_KEYS)
+        self._rebuild(keep_cursor=False)
+
+    def action_sort_reverse(self) -> None:
+        """Reverse the sort."""
+        self.reverse = not self.reverse
+        self._rebuild(keep_cursor=False)
+
+    def action_pause(self) -> None:
+        """Hold live updates (they queue) or apply what queued and go on."""
+        self.paused = not self.paused
+        if not self.paused:
+            pending, self.pending = self.pending, []
+            for event in pending:
+                self._apply_now(event)
+        self._update_status()
+
+    def action_filter(self) -> None:
+        """Open the filter field."""
+        self._show("routes-pane")
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.value = self.filter.text if self.filter else ""
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the filter field applies it."""
+        if event.input.id != "filter":
+            return
+        text = event.value.strip()
+        self.filter = RouteFilter.parse(text) if text else None
+        event.input.display = False
+        self._rebuild(keep_cursor=False)
+        self.query_one(RouteView).focus()
+
+    def action_back(self) -> None:
+        """Escape: close the filter, the lookup pane, or return to the routes."""
+        field = self.query_one("#filter", Input)
+        lookup = self.query_one("#lookup", LookupPane)
+        if field.display:
+            field.display = False
+            if self.filter is not None:
+                self.filter = None
+                self._rebuild(keep_cursor=False)
+            self.query_one(RouteView).focus()
+        elif lookup.display:
+            self.close_lookup()
+        else:
+            self._show("routes-pane")
+
+    def close_lookup(self) -> None:
+        """Hide the lookup pane and the winner's highlight."""
+        self.query_one("#lookup", LookupPane).display = False
+        view = self.query_one(RouteView)
+        view.show_winner(None)
+        view.focus()
+
+    def action_lookup(self) -> None:
+        """Open the lookup pane with the destination field focused."""
+        pane = self.query_one("#lookup", LookupPane)
+        pane.display = True
+        pane.focus_destination()
+
+    def action_help(self) -> None:
+        """Every key."""
+        self.push_screen(HelpScreen())
+
+    def action_namespaces(self) -> None:
+        """Pick a namespace."""
+        options = []
+        for info in self.infos:
+            procs = ", ".join(sorted({p.name for p in info.processes})[:3])
+            more = f" ({len(info.processes)} procs: {procs})" if info.processes else ""
+            options.append((str(info.inode), f"{info.label:<24} {info.inode}{more}"))
+        current = str(self.info.inode) if self.info else None
+
+        def picked(choice: str | None) -> None:
+            for info in self.infos:
+                if choice is not None and str(info.inode) == choice and info != self.info:
+                    self.switch_namespace(info)
+
+        self.push_screen(Picker("Namespaces (Enter switches, Escape cancels)", options, current), picked)
+
+    def action_tables(self) -> None:
+        """Pick a routing table of the current family."""
+        counts = self.table_counts()
+        tables = sorted({t for f, t in counts if f == self.family} | {RT_TABLE_MAIN})
+        tables.sort(key=lambda t: (t != RT_TABLE_MAIN, t != 255, t))
+        options = [
+            (str(t), f"{table_name(t, self.names):<12} {t:>10}  {counts[(self.family, t)]:>9,} routes")
+            for t in tables
+        ]
+
+        def picked(choice: str | None) -> None:
+            if choice is not None:
+                self.table = int(choice)
+                self._show("routes-pane")
+                self._rebuild(keep_cursor=False)
+
+        fam = "IPv6" if self.family == AF_INET6 else "IPv4"
+        self.push_screen(Picker(f"{fam} tables (Enter shows, Escape cancels)", options, str(self.table)), picked)
+
+    def on_unmount(self) -> None:
+        """Stop following the kernel."""
+        if self.watch_handle is not None:
+            self.watch_handle.stop()

@@ -1,0 +1,43 @@
+"""Route lines for the app's two route views, from the byte-exact formatters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from tui.formats.iproute import RouteFormatter
+from tui.formats.route_n import ROUTE6_N_HEADER, ROUTE_N_HEADER, route_n_line, rtf6_flags_text
+from tui.model import AF_INET6, RTN_BLACKHOLE, RTN_PROHIBIT, RTN_UNREACHABLE, Route
+
+RTF_UP, RTF_GATEWAY, RTF_REJECT = 0x1, 0x2, 0x200
+_REJECT = (RTN_UNREACHABLE, RTN_PROHIBIT, RTN_BLACKHOLE)
+
+
+def route6_n_line_of(route: Route, devs: Mapping[int, str]) -> str:
+    """An IPv6 route in ``route -n -A inet6`` columns.  The Ref count lives only in
+    /proc/net/ipv6_route, not in netlink, so this view shows ``-`` there."""
+    gateway = route.gateway or (route.multipath[0].gateway if route.multipath else None)
+    flags = RTF_UP | (RTF_GATEWAY if gateway else 0) | (RTF_REJECT if route.type in _REJECT else 0)
+    metric = route.priority or 0
+    metric = metric - (1 << 32) if metric & 0x80000000 else metric
+    oif = route.oif or (route.multipath[0].oif if route.multipath else None)
+    dev = devs.get(oif, f"if{oif}") if oif else "lo"
+    dst = f"{route.dst}/{route.dst_len}"
+    return f"{dst:<30} {gateway or '::':<26} {rtf6_flags_text(flags):<4} {metric:<3} - {0:6} {dev}"
+
+
+def make_line_of(mode: str, family: int, devs: Mapping[int, str], names: Mapping[int, str]) -> Callable[[Route], str]:
+    """A function from a route to its one-line text in ``mode`` ('route-n' or 'ip')."""
+    if mode == "ip":
+        formatter = RouteFormatter(devs, names, show_table=False)
+        return lambda route: formatter.line(route).replace("\n\t", "  ").rstrip()
+    if family == AF_INET6:
+        return lambda route: route6_n_line_of(route, devs)
+    return lambda route: route_n_line(route, devs)
+
+
+def header_lines(mode: str, family: int) -> list[str]:
+    """The column header above the rows (route -n has one; ip route has none)."""
+    if mode == "ip":
+        return []
+    header = ROUTE6_N_HEADER if family == AF_INET6 else ROUTE_N_HEADER
+    return header.splitlines()[1:]

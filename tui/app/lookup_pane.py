@@ -1,0 +1,72 @@
+"""The lookup pane: a destination field plus optional selectors, and the trace below them."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Static
+
+FIELDS = (
+    ("dst", "destination (Enter runs)", 28),
+    ("from", "from", 16),
+    ("iif", "iif", 9),
+    ("oif", "oif", 9),
+)
+MORE_FIELDS = (
+    ("mark", "mark", 9),
+    ("tos", "tos", 6),
+    ("uid", "uid", 7),
+    ("ipproto", "proto", 8),
+    ("sport", "sport", 7),
+    ("dport", "dport", 7),
+)
+
+
+class LookupPane(Vertical):
+    """Fields in two rows, then the trace (steps, verdict, the kernel's answer)."""
+
+    class Requested(Message):
+        """Enter was pressed in one of the fields."""
+
+        def __init__(self, fields: dict[str, str]) -> None:
+            self.fields = fields
+            super().__init__()
+
+    def compose(self) -> ComposeResult:
+        """Two rows of fields, then the trace."""
+        with Horizontal(classes="lookup-row"):
+            for key, placeholder, width in FIELDS:
+                field = Input(placeholder=placeholder, id=f"q-{key}", classes="lookup-field", compact=True)
+                field.styles.width = width
+                yield field
+        with Horizontal(classes="lookup-row"):
+            for key, placeholder, width in MORE_FIELDS:
+                field = Input(placeholder=placeholder, id=f"q-{key}", classes="lookup-field", compact=True)
+                field.styles.width = width
+                yield field
+        with VerticalScroll(id="trace-scroll"):
+            yield Static("Type a destination and press Enter.", id="trace")
+
+    def focus_destination(self) -> None:
+        """Put the cursor in the destination field."""
+        self.query_one("#q-dst", Input).focus()
+
+    def fields(self) -> dict[str, str]:
+        """The non-empty fields, by query key."""
+        out: dict[str, str] = {}
+        for key, _p, _w in FIELDS + MORE_FIELDS:
+            value = self.query_one(f"#q-{key}", Input).value.strip()
+            if value:
+                out[key] = value
+        return out
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in any field runs the lookup."""
+        event.stop()
+        self.post_message(self.Requested(self.fields()))
+
+    def show(self, markup: str) -> None:
+        """Replace the trace text."""
+        self.query_one("#trace", Static).update(markup)
+        self.query_one("#trace-scroll", VerticalScroll).scroll_home(animate=False)

@@ -1,0 +1,176 @@
+"""Pilot tests: press each key and check what changed on the made-up capture."""
+
+from __future__ import annotations
+
+from textual.widgets import ContentSwitcher, Input, Log
+
+from tests.app.conftest import fixture_app, loaded
+from tui.app.help import HelpScreen
+from tui.app.lookup_pane import LookupPane
+from tui.app.pickers import Picker
+from tui.app.widgets.route_view import RouteView
+from tui.model import AF_INET, AF_INET6
+
+
+def status_text(app: object) -> str:
+    from textual.widgets import Static
+
+    return str(app.query_one("#status", Static).render())  # type: ignore[attr-defined]
+
+
+async def test_routes_load_with_main_first() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        view = app.query_one(RouteView)
+        assert view.rows is not None and view.rows.row_count == 15
+        assert app.table == 254
+        assert view.rows.line(0).startswith("0.0.0.0         198.51.100.1")
+        assert "15 routes" in status_text(app)
+
+
+async def test_v_switches_route_n_and_ip_forms() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("v")
+        view = app.query_one(RouteView)
+        assert app.mode == "ip"
+        assert view.rows is not None and view.rows.line(0) == "default via 198.51.100.1 dev eth0 proto static metric 100"
+        await pilot.press("v")
+        assert app.mode == "route-n"
+
+
+async def test_6_switches_family() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("6")
+        view = app.query_one(RouteView)
+        assert app.family == AF_INET6
+        assert view.rows is not None and view.rows.row_count == 3
+        await pilot.press("6")
+        assert app.family == AF_INET
+
+
+async def test_r_and_i_show_rules_and_links_and_escape_returns() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        switcher = app.query_one("#main", ContentSwitcher)
+        await pilot.press("r")
+        assert switcher.current == "rules"
+        rules = "\n".join(str(line) for line in app.query_one("#rules", Log).lines)
+        assert "200:    not from all fwmark 0xca6c lookup vpn" in rules
+        await pilot.press("i")
+        assert switcher.current == "links"
+        assert any("eth2" in line and "NO" in line for line in app.query_one("#links", Log).lines)
+        await pilot.press("escape")
+        assert switcher.current == "routes-pane"
+
+
+async def test_t_picks_another_table() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("t")
+        assert isinstance(app.screen, Picker)
+        # main, local, then the custom tables in id order: vpn (100), 4000000000
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.table == 100
+        view = app.query_one(RouteView)
+        assert view.rows is not None and view.rows.row_count == 2
+
+
+async def test_n_switches_namespace_and_unreadable_ones_say_why() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("n")
+        assert isinstance(app.screen, Picker)
+        await pilot.press("down", "enter")
+        await loaded(pilot)
+        assert app.info is not None and app.info.label == "blue"
+        await pilot.press("n", "down", "down", "enter")
+        await loaded(pilot)
+        assert app.info is not None and app.info.label == "net:[4026532477]"
+        assert "root is needed" in status_text(app)
+
+
+async def test_filter_by_prefix_device_and_clear() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        view = app.query_one(RouteView)
+        await pilot.press("slash")
+        assert app.query_one("#filter", Input).has_focus
+        await pilot.press(*"10.64.0.0/10", "enter")  # 10.64-10.127: 10.64/10 twice, 10.66-10.99
+        assert view.rows is not None and view.rows.row_count == 8
+        assert "8 of 15 routes" in status_text(app)
+        await pilot.press("slash", "ctrl+u", *"eth2", "enter")
+        assert view.rows is not None and view.rows.row_count == 2
+        await pilot.press("slash", "escape")
+        assert view.rows is not None and view.rows.row_count == 15
+
+
+async def test_sort_cycles_columns() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        view = app.query_one(RouteView)
+        await pilot.press("s", "s", "s")  # destination, gateway, metric
+        assert view.rows is not None and view.rows.sort == "metric"
+        metrics = [view.rows.route(i).priority or 0 for i in range(view.rows.row_count)]
+        assert metrics == sorted(metrics)
+        await pilot.press("S")
+        metrics = [view.rows.route(i).priority or 0 for i in range(view.rows.row_count)]
+        assert metrics == sorted(metrics, reverse=True)
+
+
+async def test_cursor_keys_move_and_end_goes_last() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        view = app.query_one(RouteView)
+        await pilot.press("down", "down")
+        assert view.cursor == 2
+        await pilot.press("end")
+        assert view.cursor == 14
+        await pilot.press("home")
+        assert view.cursor == 0
+
+
+async def test_help_lists_every_key() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_l_opens_lookup_with_destination_focused_and_escape_closes() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        pane = app.query_one(LookupPane)
+        assert pane.display
+        assert app.query_one("#q-dst", Input).has_focus
+        await pilot.press("escape")
+        assert not pane.display
+        assert app.query_one(RouteView).has_focus
+
+
+async def test_p_pauses_and_q_quits() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("p")
+        assert app.paused and "paused" in status_text(app)
+        await pilot.press("p")
+        assert not app.paused
+        await pilot.press("q")
+    assert app.return_code == 0

@@ -15,6 +15,7 @@ from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
 
 from tui.app.help import HelpScreen
@@ -154,12 +155,20 @@ class FibscopeApp(App[None]):
         else:
             self.call_from_thread(self._apply, Problem(f"{info.label}: {ns.error}", fatal=True))
 
+    class Changed(Message):
+        """A live event, carried from the Source's thread to the UI thread."""
+
+        def __init__(self, event: Event) -> None:
+            self.event = event
+            super().__init__()
+
     def _emit_from_thread(self, event: Event) -> None:
-        """Called by the live Source's thread: hand the event to the UI thread."""
-        try:
-            self.call_from_thread(self._apply, event)
-        except RuntimeError:
-            pass  # the app is shutting down
+        """Called by the live Source's thread: post_message is thread-safe."""
+        self.post_message(self.Changed(event))
+
+    def on_fibscope_app_changed(self, message: Changed) -> None:
+        """Apply a live event on the UI thread."""
+        self._apply(message.event)
 
     # ----- events -------------------------------------------------------------------------
     def _apply(self, event: Event) -> None:

@@ -41,12 +41,24 @@ async def test_added_route_appears_and_removed_route_goes() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_for(pilot, lambda: any(line.startswith("10.40.0.0") for line in lines(app)))
             ns.ip("route", "add", "10.41.0.0/16", "via", "10.40.0.9")
-            await wait_for(pilot, lambda: any(line.startswith("10.41.0.0        10.40.0.9") or line.startswith("10.41.0.0       10.40.0.9") for line in lines(app)))
+            await wait_for(
+                pilot,
+                lambda: any(
+                    line.startswith("10.41.0.0        10.40.0.9")
+                    or line.startswith("10.41.0.0       10.40.0.9")
+                    for line in lines(app)
+                ),
+            )
             assert "2 routes" in str(app.query_one("#status").render())
             ns.ip("route", "del", "10.41.0.0/16")
-            await wait_for(pilot, lambda: not any(line.startswith("10.41.0.0") for line in lines(app)))
+            await wait_for(
+                pilot, lambda: not any(line.startswith("10.41.0.0") for line in lines(app))
+            )
             ns.ip("rule", "add", "from", "10.40.0.0/24", "lookup", "55", "pref", "55")
-            await wait_for(pilot, lambda: any(r.priority == 55 for r in app.state.rules) if app.state else False)
+            await wait_for(
+                pilot,
+                lambda: any(r.priority == 55 for r in app.state.rules) if app.state else False,
+            )
 
 
 async def test_deleted_namespace_is_reported_and_the_app_carries_on() -> None:

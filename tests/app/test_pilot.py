@@ -36,7 +36,10 @@ async def test_v_switches_route_n_and_ip_forms() -> None:
         await pilot.press("v")
         view = app.query_one(RouteView)
         assert app.mode == "ip"
-        assert view.rows is not None and view.rows.line(0) == "default via 198.51.100.1 dev eth0 proto static metric 100"
+        assert (
+            view.rows is not None
+            and view.rows.line(0) == "default via 198.51.100.1 dev eth0 proto static metric 100"
+        )
         await pilot.press("v")
         assert app.mode == "route-n"
 
@@ -174,3 +177,37 @@ async def test_p_pauses_and_q_quits() -> None:
         assert not app.paused
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_lookup_runs_shows_the_trace_and_highlights_the_winner() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l", *"10.64.1.1", "enter")
+        await loaded(pilot)
+        trace = str(app.query_one("#trace").render())
+        assert "10.64.0.0/10 via 10.20.0.5 dev eth1 metric 5 chosen: metric 5 beats metric 50" in trace
+        assert "Verdict: 10.64.1.1 via 10.20.0.5 dev eth1 src 10.20.0.1 table main rule 100" in trace
+        winner = app.query_one(RouteView).winner
+        assert winner is not None and (winner.dst, winner.gateway) == ("10.64.0.0", "10.20.0.5")
+
+
+async def test_lookup_switches_to_the_table_of_the_verdict() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        # fwmark 0xca6c is NOT matched by rule 200 (`not fwmark`), so an unmarked packet uses vpn
+        await pilot.press("l", *"8.8.8.8", "enter")
+        await loaded(pilot)
+        assert app.table == 100
+        assert "dev wg0" in str(app.query_one("#trace").render())
+
+
+async def test_lookup_bad_input_is_an_inline_message() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l", *"10.1.x", "enter")
+        await loaded(pilot)
+        assert "not an IP address" in str(app.query_one("#trace").render())
+        assert app.is_running

@@ -37,6 +37,9 @@ SCREENS: dict[str, tuple[str, ...]] = {
     "tables": ("t",),
     "filter_address": ("slash", *"10.64.1.1", "enter"),
     "sorted_by_destination": ("s",),
+    "lookup_trace": ("l", *"10.64.1.1", "enter"),
+    "lookup_forward": ("l", *"203.0.113.9", "tab", *"10.20.0.77", "tab", *"eth1", "enter"),
+    "lookup_bad_input": ("l", *"10.1.x", "enter"),
 }
 
 

@@ -32,18 +32,64 @@ from tui.model import (
 
 def sample_host() -> HostState:
     state = NetnsState(
-        links=(Link(1, "lo", 0x10049, "UNKNOWN", inet=DevConf()), Link(2, "eth0", 0x11043, "UP", kind="veth", master=5, inet=DevConf(forwarding=1, rp_filter=2), inet6_forwarding=1)),
-        addresses=(Address(AF_INET, 2, "10.0.0.1", 24, local="10.0.0.1", broadcast="10.0.0.255", label="eth0"),),
-        rules=(Rule(AF_INET, 100, 1, table=100, src="10.2.0.0", src_len=24, uid_range=(1, 2), sport_range=(5, 6), flags=2),),
+        links=(
+            Link(1, "lo", 0x10049, "UNKNOWN", inet=DevConf()),
+            Link(
+                2,
+                "eth0",
+                0x11043,
+                "UP",
+                kind="veth",
+                master=5,
+                inet=DevConf(forwarding=1, rp_filter=2),
+                inet6_forwarding=1,
+            ),
+        ),
+        addresses=(
+            Address(
+                AF_INET, 2, "10.0.0.1", 24, local="10.0.0.1", broadcast="10.0.0.255", label="eth0"
+            ),
+        ),
+        rules=(
+            Rule(
+                AF_INET,
+                100,
+                1,
+                table=100,
+                src="10.2.0.0",
+                src_len=24,
+                uid_range=(1, 2),
+                sport_range=(5, 6),
+                flags=2,
+            ),
+        ),
         routes=(
-            Route(AF_INET, 254, RTN_UNICAST, "0.0.0.0", 0, gateway="10.0.0.254", oif=2, metrics=((2, 1400),)),
-            Route(AF_INET, 100, RTN_UNICAST, "10.9.0.0", 16, multipath=(Nexthop("10.0.0.2", 2, 3, 16), Nexthop(None, 2))),
+            Route(
+                AF_INET,
+                254,
+                RTN_UNICAST,
+                "0.0.0.0",
+                0,
+                gateway="10.0.0.254",
+                oif=2,
+                metrics=((2, 1400),),
+            ),
+            Route(
+                AF_INET,
+                100,
+                RTN_UNICAST,
+                "10.9.0.0",
+                16,
+                multipath=(Nexthop("10.0.0.2", 2, 3, 16), Nexthop(None, 2)),
+            ),
             Route(AF_INET6, 254, RTN_BLACKHOLE, "2001:db8::", 32, priority=1024, pref=0),
         ),
         sysctls=Sysctls(ip_forward=1, conf_all=DevConf(rp_filter=1)),
         ipv6_proc_routes=(Ipv6ProcRoute("::", 0, "::", 0, "::", 0xFFFFFFFF, 1, 0, 0x200, "lo"),),
     )
-    info = NamespaceInfo(1, 4026531840, ("blue",), ("/run/netns/blue",), (Process(7, "sleep", "sleep 9"),))
+    info = NamespaceInfo(
+        1, 4026531840, ("blue",), ("/run/netns/blue",), (Process(7, "sleep", "sleep 9"),)
+    )
     other = NamespaceInfo(1, 4026531999, (), ("/proc/9/ns/net",))
     return HostState(
         namespaces=(Namespace(info, state), Namespace(other, error="root is needed")),

@@ -15,7 +15,9 @@ from tui import capture
 
 
 def fibscope(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.fixture
@@ -45,7 +47,9 @@ def test_version_and_help() -> None:
 
 
 def test_unknown_namespace() -> None:
-    assert_one_line_error(fibscope("routes", "--netns", "no-such-netns-xyz"), "unknown namespace", "no-such-netns-xyz")
+    assert_one_line_error(
+        fibscope("routes", "--netns", "no-such-netns-xyz"), "unknown namespace", "no-such-netns-xyz"
+    )
 
 
 def test_missing_capture() -> None:
@@ -59,7 +63,9 @@ def test_corrupt_capture(tmp_path: Path) -> None:
 
 
 def test_unknown_table(capture_file: str) -> None:
-    assert_one_line_error(fibscope("routes", "--state", capture_file, "--table", "nosuch"), 'unknown table "nosuch"')
+    assert_one_line_error(
+        fibscope("routes", "--state", capture_file, "--table", "nosuch"), 'unknown table "nosuch"'
+    )
 
 
 def test_bad_option() -> None:
@@ -67,7 +73,9 @@ def test_bad_option() -> None:
 
 
 def test_capture_namespace_that_could_not_be_read(capture_file: str) -> None:
-    assert_one_line_error(fibscope("routes", "--state", capture_file, "--netns", "net:[4026531999]"), "root is needed")
+    assert_one_line_error(
+        fibscope("routes", "--state", capture_file, "--netns", "net:[4026531999]"), "root is needed"
+    )
 
 
 def test_views_work_from_a_capture(capture_file: str) -> None:

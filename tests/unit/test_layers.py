@@ -7,7 +7,19 @@ import sys
 
 import pytest
 
-PURE = ["tui.model", "tui.capture", "tui.source", "tui.events", "tui.livestore", "tui.tablenames", "tui.formats.iproute", "tui.formats.iprule", "tui.formats.route_n", "tui.formats.json_view", "tui.fib"]
+PURE = [
+    "tui.model",
+    "tui.capture",
+    "tui.source",
+    "tui.events",
+    "tui.livestore",
+    "tui.tablenames",
+    "tui.formats.iproute",
+    "tui.formats.iprule",
+    "tui.formats.route_n",
+    "tui.formats.json_view",
+    "tui.fib",
+]
 
 
 @pytest.mark.parametrize("module", PURE)

@@ -8,7 +8,10 @@ from tui.tablenames import merged_names, parse_rt_tables, parse_table, table_nam
 
 
 def test_parse_ignores_comments_and_bad_lines() -> None:
-    text = "# comment\n255\tlocal\n100 vpn # trailing\nbogus line here\n4294967295 top\n4294967296 toobig\n0x20 hex\n\n"
+    text = (
+        "# comment\n255\tlocal\n100 vpn # trailing\nbogus line here\n"
+        "4294967295 top\n4294967296 toobig\n0x20 hex\n\n"
+    )
     assert parse_rt_tables(text) == {255: "local", 100: "vpn", 4294967295: "top", 32: "hex"}
 
 

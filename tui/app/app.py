@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import replace
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -21,16 +23,21 @@ from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
 from tui.app.help import HelpScreen
 from tui.app.lines import header_lines, make_line_of
 from tui.app.lookup_pane import LookupPane
+from tui.app.lookup_view import trace_text, winning_route
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
 from tui.app.widgets.route_view import RouteView
 from tui.events import Event, Problem, RouteChanges, SmallChanged, Snapshot
+from tui.fib.engine import Engine
+from tui.fib.query import Query, QueryError
+from tui.fib.trace import Trace
 from tui.formats.iprule import ip_rule_show
 from tui.formats.links import links_lines
 from tui.livestore import RouteStore
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
 from tui.source import Source, Watch
 from tui.tablenames import table_name
+from tui.verify import Verifier
 
 REFRESH_SECONDS = 0.1
 
@@ -78,11 +85,14 @@ class FibscopeApp(App[None]):
         self.paused = False
         self.pending: list[Event] = []
         self.watch_handle: Watch | None = None
-        self.live_text = "live" if self.live else ("offline: capture" if not source.live else "static")
+        self.live_text = (
+            "live" if self.live else ("offline: capture" if not source.live else "static")
+        )
         self.last_change: str = "-"
         self.notice = ""
         self._dirty = False
         self._added: list[Route] = []
+        self._engine: tuple[tuple[int, int], Engine] | None = None
 
     # ----- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -95,7 +105,10 @@ class FibscopeApp(App[None]):
             yield Log(id="rules", highlight=False, auto_scroll=False)
             yield Log(id="links", highlight=False, auto_scroll=False)
         yield LookupPane(id="lookup")
-        yield Input(placeholder="filter: prefix, address, device or text; Enter applies, Escape clears", id="filter")
+        yield Input(
+            placeholder="filter: prefix, address, device or text; Enter applies, Escape clears",
+            id="filter",
+        )
         yield Static("", id="status")
         yield Footer()
 
@@ -117,7 +130,11 @@ class FibscopeApp(App[None]):
         self.infos = infos
         chosen = infos[0] if infos else None
         if self.start_netns is not None:
-            matches = [i for i in infos if self.start_netns in i.names or self.start_netns in (i.label, str(i.inode))]
+            matches = [
+                i
+                for i in infos
+                if self.start_netns in i.names or self.start_netns in (i.label, str(i.inode))
+            ]
             if matches:
                 chosen = matches[0]
             else:
@@ -239,7 +256,9 @@ class FibscopeApp(App[None]):
         rows = RouteRows(self.current_routes(), line_of, lambda r: devs.get(r.oif or 0, ""))
         rows.apply(self.filter, SORT_KEYS[self.sort_index], self.reverse)
         view.set_rows(rows, keep_cursor=keep_cursor)
-        self.query_one("#route-header", Static).update(Text("\n".join(header_lines(self.mode, self.family))))
+        self.query_one("#route-header", Static).update(
+            Text("\n".join(header_lines(self.mode, self.family)))
+        )
         self._fill("#rules", self._rules_text().splitlines())
         self._fill("#links", links_lines(self.state))
         self._update_status()
@@ -255,7 +274,9 @@ class FibscopeApp(App[None]):
         assert self.state is not None
         rules = [r for r in self.state.rules if r.family == self.family]
         fam = "IPv6" if self.family == AF_INET6 else "IPv4"
-        return f"{fam} policy rules, in the order the kernel tries them\n\n" + ip_rule_show(rules, family=self.family, table_names=self.names)
+        return f"{fam} policy rules, in the order the kernel tries them\n\n" + ip_rule_show(
+            rules, family=self.family, table_names=self.names
+        )
 
     def table_counts(self) -> Counter[tuple[int, int]]:
         """Routes per (family, table)."""
@@ -287,7 +308,9 @@ class FibscopeApp(App[None]):
             parts.append(f"{len(self.pending)} updates held")
         if self.notice:
             parts.append(self.notice)
-        self.query_one("#status", Static).update(Text("  │  ".join(parts), no_wrap=True, overflow="ellipsis"))
+        self.query_one("#status", Static).update(
+            Text("  │  ".join(parts), no_wrap=True, overflow="ellipsis")
+        )
 
     # ----- actions ------------------------------------------------------------------------
     def _show(self, pane: str) -> None:
@@ -401,7 +424,9 @@ class FibscopeApp(App[None]):
                 if choice is not None and str(info.inode) == choice and info != self.info:
                     self.switch_namespace(info)
 
-        self.push_screen(Picker("Namespaces (Enter switches, Escape cancels)", options, current), picked)
+        self.push_screen(
+            Picker("Namespaces (Enter switches, Escape cancels)", options, current), picked
+        )
 
     def action_tables(self) -> None:
         """Pick a routing table of the current family."""
@@ -409,7 +434,10 @@ class FibscopeApp(App[None]):
         tables = sorted({t for f, t in counts if f == self.family} | {RT_TABLE_MAIN})
         tables.sort(key=lambda t: (t != RT_TABLE_MAIN, t != 255, t))
         options = [
-            (str(t), f"{table_name(t, self.names):<12} {t:>10}  {counts[(self.family, t)]:>9,} routes")
+            (
+                str(t),
+                f"{table_name(t, self.names):<12} {t:>10}  {counts[(self.family, t)]:>9,} routes",
+            )
             for t in tables
         ]
 
@@ -420,7 +448,74 @@ class FibscopeApp(App[None]):
                 self._rebuild(keep_cursor=False)
 
         fam = "IPv6" if self.family == AF_INET6 else "IPv4"
-        self.push_screen(Picker(f"{fam} tables (Enter shows, Escape cancels)", options, str(self.table)), picked)
+        self.push_screen(
+            Picker(f"{fam} tables (Enter shows, Escape cancels)", options, str(self.table)), picked
+        )
+
+    def current_state(self) -> NetnsState | None:
+        """The namespace's state with the routes as they are now (live changes included)."""
+        if self.state is None:
+            return None
+        return replace(self.state, routes=tuple(self.store.routes()))
+
+    def on_lookup_pane_requested(self, message: LookupPane.Requested) -> None:
+        """Enter in the lookup pane: validate, then trace (and ask the kernel when live)."""
+        pane = self.query_one("#lookup", LookupPane)
+        fields = dict(message.fields)
+        if "dst" not in fields:
+            pane.show(Text("A destination is needed.", style="bold red"))
+            return
+        try:
+            query = Query.from_mapping(fields)
+        except QueryError as exc:
+            pane.show(Text(str(exc), style="bold red"))
+            return
+        if self.state is None or self.info is None:
+            pane.show(Text("No namespace state to look up in.", style="bold red"))
+            return
+        pane.show(Text("tracing…"))
+        self._run_lookup(query)
+
+    @work(thread=True, exclusive=True, group="lookup")
+    def _run_lookup(self, query: Query) -> None:
+        state, info = self.current_state(), self.info
+        assert state is not None and info is not None
+        key = (id(self.state), self.store.version)
+        if self._engine is None or self._engine[0] != key:
+            self._engine = (key, Engine(state, self.names))
+        engine = self._engine[1]
+        try:
+            trace = engine.lookup(query)
+        except QueryError as exc:
+            self.call_from_thread(
+                self.query_one("#lookup", LookupPane).show, Text(str(exc), style="bold red")
+            )
+            return
+        kernel: dict[str, Any] | None = None
+        kernel_error = None
+        if self.source.live:
+            try:
+                kernel = Verifier(self.source, info, state).ask(query)
+            except OSError as exc:
+                kernel_error = str(exc)
+        self.call_from_thread(self._show_trace, trace, kernel, kernel_error)
+
+    def _show_trace(
+        self, trace: Trace, kernel: dict[str, Any] | None, kernel_error: str | None
+    ) -> None:
+        self.query_one("#lookup", LookupPane).show(trace_text(trace, kernel, kernel_error))
+        verdict = trace.verdict
+        if verdict.table is not None and (
+            verdict.table != self.table or trace.query.family != self.family
+        ):
+            self.table, self.family = verdict.table, trace.query.family
+            self._rebuild(keep_cursor=False)
+        view = self.query_one(RouteView)
+        view.show_winner(winning_route(trace, self.current_routes()))
+
+    def on_resize(self) -> None:
+        """Narrow terminals (80 columns) trade the scrollbar for the last route column."""
+        self.screen.set_class(self.size.width < 100, "narrow")
 
     def on_unmount(self) -> None:
         """Stop following the kernel."""

@@ -25,7 +25,9 @@ def route6_n_line_of(route: Route, devs: Mapping[int, str]) -> str:
     return f"{dst:<30} {gateway or '::':<26} {rtf6_flags_text(flags):<4} {metric:<3} - {0:6} {dev}"
 
 
-def make_line_of(mode: str, family: int, devs: Mapping[int, str], names: Mapping[int, str]) -> Callable[[Route], str]:
+def make_line_of(
+    mode: str, family: int, devs: Mapping[int, str], names: Mapping[int, str]
+) -> Callable[[Route], str]:
     """A function from a route to its one-line text in ``mode`` ('route-n' or 'ip')."""
     if mode == "ip":
         formatter = RouteFormatter(devs, names, show_table=False)

@@ -37,12 +37,16 @@ class LookupPane(Vertical):
         """Two rows of fields, then the trace."""
         with Horizontal(classes="lookup-row"):
             for key, placeholder, width in FIELDS:
-                field = Input(placeholder=placeholder, id=f"q-{key}", classes="lookup-field", compact=True)
+                field = Input(
+                    placeholder=placeholder, id=f"q-{key}", classes="lookup-field", compact=True
+                )
                 field.styles.width = width
                 yield field
         with Horizontal(classes="lookup-row"):
             for key, placeholder, width in MORE_FIELDS:
-                field = Input(placeholder=placeholder, id=f"q-{key}", classes="lookup-field", compact=True)
+                field = Input(
+                    placeholder=placeholder, id=f"q-{key}", classes="lookup-field", compact=True
+                )
                 field.styles.width = width
                 yield field
         with VerticalScroll(id="trace-scroll"):

@@ -35,7 +35,9 @@ class Picker(ModalScreen[str | None]):
         """Title and list."""
         with Vertical():
             yield Static(self._title, classes="picker-title")
-            yield OptionList(*[Option(text, id=oid) for oid, text in self._options], id="picker-list")
+            yield OptionList(
+                *[Option(text, id=oid) for oid, text in self._options], id="picker-list"
+            )
 
     def on_mount(self) -> None:
         """Start on the current entry."""

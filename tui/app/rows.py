@@ -70,7 +70,10 @@ def sort_key(name: str, dev_of: Callable[[Route], str]) -> Callable[[Route], tup
     if name == "destination":
         return lambda r: (int(ipaddress.ip_address(r.dst)), r.dst_len)
     if name == "gateway":
-        return lambda r: (r.gateway is None, int(ipaddress.ip_address(r.gateway)) if r.gateway else 0)
+        return lambda r: (
+            r.gateway is None,
+            int(ipaddress.ip_address(r.gateway)) if r.gateway else 0,
+        )
     if name == "metric":
         return lambda r: (r.priority or 0,)
     if name == "device":
@@ -124,7 +127,9 @@ class RouteRows:
         indices = range(len(self.routes))
         if flt is not None:
             line_of, dev_of, routes = self._line_of, self._dev_of, self.routes
-            indices = [i for i in indices if matches(routes[i], flt, dev_of(routes[i]), line_of(routes[i]))]  # type: ignore[assignment]
+            indices = [
+                i for i in indices if matches(routes[i], flt, dev_of(routes[i]), line_of(routes[i]))
+            ]  # type: ignore[assignment]
         ordered = list(indices)
         if sort != "kernel":
             key = sort_key(sort, self._dev_of)

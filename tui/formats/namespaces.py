@@ -55,7 +55,10 @@ def _process_summary(ns: Namespace, limit: int = 4) -> str:
 
 def namespaces_text(namespaces: list[Namespace]) -> list[str]:
     """A table a person reads: one line per namespace."""
-    header = f"{'NAMESPACE':<20} {'INODE':>11} {'PROCS':>5} {'ROUTES4':>7} {'ROUTES6':>7} {'RULES':>5}  PROCESSES"
+    header = (
+        f"{'NAMESPACE':<20} {'INODE':>11} {'PROCS':>5} {'ROUTES4':>7} {'ROUTES6':>7} "
+        f"{'RULES':>5}  PROCESSES"
+    )
     lines = [header]
     for ns in namespaces:
         counts = _counts(ns)
@@ -69,7 +72,8 @@ def namespaces_text(namespaces: list[Namespace]) -> list[str]:
         else:
             rules = counts["rules4"] + counts["rules6"]
             nums = f"{counts['routes4']:>7} {counts['routes6']:>7} {rules:>5}"
-        line = f"{label:<20} {ns.info.inode:>11} {len(ns.info.processes):>5} {nums}  {_process_summary(ns)}"
+        procs = len(ns.info.processes)
+        line = f"{label:<20} {ns.info.inode:>11} {procs:>5} {nums}  {_process_summary(ns)}"
         if ns.error:
             line += f"  [{ns.error}]"
         lines.append(line)

@@ -11,6 +11,7 @@ import os
 import socket
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from tui.kernel.route_codec import (
     NLM_F_REQUEST,
@@ -42,6 +43,27 @@ class KernelAnswer:
 
     route: Route | None
     errno: int | None
+
+    def to_json(self, devs: dict[int, str], type_names: dict[int, str]) -> dict[str, Any]:
+        """The answer in the verdict's terms: type, error, table, gateway, dev, prefsrc."""
+        route = self.route
+        if route is None:
+            return {
+                "type": None,
+                "error": self.error,
+                "table": None,
+                "gateway": None,
+                "dev": None,
+                "prefsrc": None,
+            }
+        return {
+            "type": type_names.get(route.type, str(route.type)),
+            "error": None,
+            "table": route.table,
+            "gateway": route.gateway,
+            "dev": devs.get(route.oif, f"if{route.oif}") if route.oif else None,
+            "prefsrc": route.prefsrc,
+        }
 
     @property
     def error(self) -> str | None:
@@ -90,11 +112,28 @@ def build_request(
         attrs += _attr(RTA_DPORT, struct.pack("!H", dport))
     src_len = bits if src is not None else 0
     length = _HEAD.size + len(attrs)
-    head = _HEAD.pack(length, RTM_GETROUTE, NLM_F_REQUEST, seq, 0, family, bits, src_len, tos, 0, 0, 0, 0, RTM_F_LOOKUP_TABLE)
+    head = _HEAD.pack(
+        length,
+        RTM_GETROUTE,
+        NLM_F_REQUEST,
+        seq,
+        0,
+        family,
+        bits,
+        src_len,
+        tos,
+        0,
+        0,
+        0,
+        0,
+        RTM_F_LOOKUP_TABLE,
+    )
     return head + attrs
 
 
-def route_get(path: str | None, family: int, dst: str, **selectors: int | str | None) -> KernelAnswer:
+def route_get(
+    path: str | None, family: int, dst: str, **selectors: int | str | None
+) -> KernelAnswer:
     """Ask the kernel of the namespace at ``path``; OSError/NetnsError if it cannot be asked."""
     seq = next_seq()
     with open_route_socket(path, rcvbuf=1 << 20) as sock:

@@ -5,18 +5,30 @@ from __future__ import annotations
 import glob
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+from pyroute2 import IPRoute
 
 from tui.events import Event
 from tui.kernel.dump import read_netns
+from tui.kernel.kernel_get import KernelAnswer, route_get
 from tui.kernel.monitor import Monitor
 from tui.kernel.namespaces import discover, is_own
-from tui.kernel.netns import NetnsError
-from tui.model import Namespace, NamespaceInfo
+from tui.kernel.netns import NetnsError, entered
+from tui.kernel.route_dump import iter_routes
+from tui.model import Namespace, NamespaceInfo, Route
 from tui.tablenames import merged_names, parse_rt_tables
 
-RT_TABLES_FILES = ("/usr/share/iproute2/rt_tables", "/usr/lib/iproute2/rt_tables", "/etc/iproute2/rt_tables")
-RT_TABLES_DIRS = ("/usr/share/iproute2/rt_tables.d", "/usr/lib/iproute2/rt_tables.d", "/etc/iproute2/rt_tables.d")
+RT_TABLES_FILES = (
+    "/usr/share/iproute2/rt_tables",
+    "/usr/lib/iproute2/rt_tables",
+    "/etc/iproute2/rt_tables",
+)
+RT_TABLES_DIRS = (
+    "/usr/share/iproute2/rt_tables.d",
+    "/usr/lib/iproute2/rt_tables.d",
+    "/etc/iproute2/rt_tables.d",
+)
 
 NEEDS_ROOT = "root is needed to read another namespace"
 
@@ -72,6 +84,32 @@ class LiveSource:
                 last = str(exc)
         return Namespace(info=info, error=last)
 
+    def path_of(self, info: NamespaceInfo) -> str | None:
+        """Where to enter ``info`` (None: our own); NetnsError when it cannot be entered."""
+        if is_own(info):
+            return None
+        if os.geteuid() != 0:
+            raise NetnsError(NEEDS_ROOT)
+        for path in info.paths:
+            if os.path.exists(path):
+                return path
+        raise NetnsError("namespace has gone")
+
+    def stream_routes(
+        self, info: NamespaceInfo, family: int, table: int | None
+    ) -> tuple[dict[int, str], Iterator[Route]]:
+        """Device names and a constant-memory stream of the routes (for printing 1M routes)."""
+        path = self.path_of(info)
+        with entered(path), IPRoute() as ipr:
+            devs = {m["index"]: m.get("IFLA_IFNAME") or f"if{m['index']}" for m in ipr.get_links()}
+        return devs, iter_routes(path, family, table=table)
+
+    def ask_kernel(
+        self, info: NamespaceInfo, family: int, dst: str, **selectors: int | str | None
+    ) -> KernelAnswer:
+        """RTM_GETROUTE in ``info``: what ``ip route get`` would answer."""
+        return route_get(self.path_of(info), family, dst, **selectors)
+
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> LiveWatch | None:
         """Follow ``info``: ``emit`` is called from a thread with each Event."""
         return watch(info, emit)
@@ -82,7 +120,9 @@ class LiveWatch:
 
     def __init__(self, path: str | None, emit: Callable[[Event], None]) -> None:
         self._monitor = Monitor(path, emit)
-        self._thread = threading.Thread(target=self._monitor.run, name="fibscope-monitor", daemon=True)
+        self._thread = threading.Thread(
+            target=self._monitor.run, name="fibscope-monitor", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:

@@ -72,7 +72,11 @@ class RouteView(ScrollView, can_focus=True):
         self._version += 1
         self._cache.clear()
         count = self.rows.row_count if self.rows is not None else 0
-        width = max((len(self.rows.line(i)) for i in self._visible_rows()), default=0) if self.rows else 0
+        width = (
+            max((len(self.rows.line(i)) for i in self._visible_rows()), default=0)
+            if self.rows
+            else 0
+        )
         self.virtual_size = Size(max(width, self.size.width), count)
         self.refresh()
 
@@ -129,13 +133,12 @@ class RouteView(ScrollView, can_focus=True):
             return cached
         style = base
         if state & 4:
-            style = base + self.get_component_rich_style("route-view--added")
+            style += self.get_component_rich_style("route-view--added")
         if state & 2:
-            style = base + self.get_component_rich_style("route-view--winner")
-        if state & 1 and self.has_focus:
-            style = base + self.get_component_rich_style("route-view--cursor")
-        elif state & 1:
-            style = base + Style(underline=True)
+            style += self.get_component_rich_style("route-view--winner")
+        if state & 1:
+            cursor = self.get_component_rich_style("route-view--cursor")
+            style += cursor if self.has_focus else Style(underline=True)
         text = self.rows.line(row)
         strip = Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, style)
         self._cache[key] = strip

@@ -1,0 +1,68 @@
+"""Turning a lookup Trace (and the kernel's answer) into the text of the lookup pane (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from tui.fib.trace import Trace
+from tui.model import Route
+from tui.verify import differences
+
+STEP_STYLES = {"verdict": "bold", "note": "italic yellow"}
+
+
+def trace_text(
+    trace: Trace, kernel: dict[str, Any] | None, kernel_error: str | None = None
+) -> Text:
+    """Steps in order, the verdict in ``ip route get`` words, and the kernel beside it."""
+    text = Text()
+    text.append(f"lookup {trace.query.words()}\n", style="bold")
+    for i, step in enumerate(trace.steps, 1):
+        style = STEP_STYLES.get(step.kind, "")
+        if step.kind == "verdict":
+            style = "bold green" if trace.ok else "bold red"
+        text.append(f"{i:>2}. {step.text}\n", style=style)
+    if not trace.predicted:
+        text.append(f"not predicted: {trace.reason}\n", style="bold yellow")
+    if kernel_error:
+        text.append(f"kernel: not asked ({kernel_error})\n", style="yellow")
+    elif kernel is not None:
+        diff = differences(trace.verdict.to_json(), kernel)
+        words = kernel["error"] or " ".join(
+            f"{k} {kernel[k]}"
+            for k in ("type", "gateway", "dev", "prefsrc", "table")
+            if kernel[k] is not None
+        )
+        text.append(f"kernel: {words}  ", style="bold")
+        if diff:
+            text.append(f"DISAGREE ({'; '.join(diff)})", style="bold red")
+        else:
+            text.append("agree", style="bold green")
+        text.append("\n")
+    return text
+
+
+def winning_route(trace: Trace, routes: list[Route]) -> Route | None:
+    """The route of the verdict among ``routes`` (same table and prefix; same gateway when
+    the verdict names one)."""
+    verdict = trace.verdict
+    if verdict.prefix is None or verdict.table is None:
+        return None
+    dst, _, plen = verdict.prefix.partition("/")
+    dst = (
+        "0.0.0.0"
+        if dst == "default" and trace.query.family == 2
+        else ("::" if dst == "default" else dst)
+    )
+    candidates = [
+        r
+        for r in routes
+        if r.table == verdict.table and r.dst == dst and str(r.dst_len) == (plen or str(r.dst_len))
+    ]
+    for route in candidates:
+        gateways = {route.gateway, *(nh.gateway for nh in route.multipath)}
+        if verdict.gateway is None or verdict.gateway in gateways:
+            return route
+    return candidates[0] if candidates else None

@@ -10,12 +10,12 @@ from typing import TextIO
 
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.iprule import ip_rule_show
-from tui.formats.route_n import route6_n, route_n
 from tui.formats.json_view import routes_json, rule_json
 from tui.formats.namespaces import namespaces_json, namespaces_text
-from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, Namespace, NetnsState
+from tui.formats.route_n import ROUTE_N_HEADER, route6_n, route_n
+from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, Namespace, NetnsState, Route
 from tui.source import CaptureSource, Source, SourceError, find_namespace
-from tui.tablenames import parse_table
+from tui.formats.names import parse_table
 
 
 class CommandError(Exception):
@@ -77,11 +77,15 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
     table = _table_filter(args.table, names)
     if args.format == "route-n" and args.table not in (None, "main", str(RT_TABLE_MAIN)):
         raise CommandError("route -n shows the main table only; use --format ip for other tables")
+    if source.live and args.format != "json" and not (args.format == "route-n" and args.ipv6):
+        return _stream_routes(source, args, family, table, names, out)
     ns = read_namespace(source, args.netns)
     assert ns.state is not None
     devs = _devs(ns.state)
     routes = select_routes(
-        ns.state.routes, family=family if args.ipv6 else 0, table=TABLE_ALL if table is None else table
+        ns.state.routes,
+        family=family if args.ipv6 else 0,
+        table=TABLE_ALL if table is None else table,
     )
     if args.format == "json":
         json.dump(routes_json(routes, devs, names), out, indent=1)
@@ -95,6 +99,55 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
         formatter = RouteFormatter(devs, names, show_table=table is None)
         _write_lines(formatter.lines(routes), out)
     return 0
+
+
+def _stream_routes(
+    source: Source,
+    args: argparse.Namespace,
+    family: int,
+    table: int | None,
+    names: Mapping[int, str],
+    out: TextIO,
+) -> int:
+    """Print straight from the kernel's dump, a chunk at a time: a million routes never sit in
+    memory at once.  The kernel filters by family and table."""
+    from tui.kernel.live import LiveSource
+    from tui.kernel.netns import NetnsError
+    from tui.kernel.route_codec import NetlinkError
+
+    assert isinstance(source, LiveSource)
+    try:
+        info = find_namespace(source.namespaces(), args.netns)
+        devs, stream = source.stream_routes(
+            info, family if args.ipv6 or table is not None else 0, table
+        )
+        shown_family = family if args.ipv6 else 0
+        shown_table = TABLE_ALL if table is None else table
+        formatter = RouteFormatter(devs, names, show_table=table is None)
+        if args.format == "route-n":
+            out.write(ROUTE_N_HEADER)
+        for chunk in _chunks(stream, 4096):
+            if args.format == "route-n":
+                out.write(route_n(chunk, devs)[len(ROUTE_N_HEADER) :])
+            else:
+                selected = select_routes(chunk, family=shown_family, table=shown_table)
+                _write_lines(formatter.lines(selected), out)
+    except (SourceError, NetnsError) as exc:
+        raise CommandError(str(exc)) from None
+    except NetlinkError as exc:
+        raise CommandError(f"reading routes failed: {exc}") from None
+    return 0
+
+
+def _chunks(items: Iterable[Route], size: int) -> Iterable[list[Route]]:
+    chunk: list[Route] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def cmd_rules(args: argparse.Namespace, out: TextIO) -> int:

@@ -33,22 +33,3 @@ def merged_names(*sources: Mapping[int, str]) -> dict[int, str]:
     for source in sources:
         names.update(source)
     return names
-
-
-def table_name(table_id: int, names: Mapping[int, str]) -> str:
-    """The name iproute2 prints for a table id (the number when it has no name)."""
-    return names.get(table_id, str(table_id))
-
-
-def parse_table(text: str, names: Mapping[int, str]) -> int:
-    """A table given as a name or a number; raises ValueError with a one-line message."""
-    for table_id, name in names.items():
-        if name == text:
-            return table_id
-    try:
-        table_id = int(text, 0)
-    except ValueError:
-        raise ValueError(f'unknown table "{text}"') from None
-    if not 0 <= table_id <= MAX_TABLE_ID:
-        raise ValueError(f'table id {text} is out of range (0..{MAX_TABLE_ID})')
-    return table_id

@@ -64,7 +64,7 @@ def test_corrupt_capture(tmp_path: Path) -> None:
 
 def test_unknown_table(capture_file: str) -> None:
     assert_one_line_error(
-        fibscope("routes", "--state", capture_file, "--table", "nosuch"), 'unknown table "nosuch"'
+        fibscope("routes", "--state", capture_file, "--table", "nosuch"), 'invalid table "nosuch"'
     )
 
 

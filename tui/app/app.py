@@ -36,7 +36,7 @@ from tui.formats.links import links_lines
 from tui.livestore import RouteStore
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
 from tui.source import Source, Watch
-from tui.tablenames import table_name
+from tui.formats.names import table_name
 from tui.verify import Verifier
 
 REFRESH_SECONDS = 0.1

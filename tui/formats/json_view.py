@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tui.model import Route, Rule
-from tui.tablenames import table_name
+from tui.formats.names import table_name
 
 
 def route_json(route: Route, devs: Mapping[int, str], names: Mapping[int, str]) -> dict[str, Any]:

@@ -1,0 +1,126 @@
+"""Throw-away network namespaces for tests that need a real kernel.
+
+Every namespace gets a unique name (``fsc-`` + 8 hex digits) so parallel runs (xdist) and a
+crashed earlier run never collide, and it is deleted in a ``finally`` even when the test fails.
+``ip`` always runs with an argument list, never through a shell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+NETNS_DIR = "/run/netns"
+
+
+class IpError(RuntimeError):
+    """An ``ip`` command failed; the message carries its arguments and stderr."""
+
+
+def have_netns_privilege() -> bool:
+    """Namespaces need root (CAP_SYS_ADMIN) and the ``ip`` binary."""
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+requires_netns = pytest.mark.skipif(
+    not have_netns_privilege(), reason="needs root and iproute2 to create network namespaces"
+)
+
+
+def ip(*args: str, check: bool = True) -> str:
+    """Run ``ip ARGS`` (no shell) and return its stdout; raise IpError with stderr on failure."""
+    proc = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        raise IpError(f"ip {' '.join(args)}: {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def unique_name(prefix: str = "fsc") -> str:
+    """A namespace (or link) name no other run will pick."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class Netns:
+    """A named namespace created by :func:`temp_netns`; helpers run ``ip -n NAME ...``."""
+
+    name: str
+
+    @property
+    def path(self) -> str:
+        """The bind mount that ``entered()`` and ``setns`` take."""
+        return f"{NETNS_DIR}/{self.name}"
+
+    def ip(self, *args: str, check: bool = True) -> str:
+        """``ip -n NAME ARGS``: stdout as text."""
+        return ip("-n", self.name, *args, check=check)
+
+    def ip_json(self, *args: str) -> Any:
+        """``ip -n NAME -j ARGS`` parsed (empty output gives an empty list)."""
+        out = ip("-n", self.name, "-j", *args)
+        return json.loads(out) if out.strip() else []
+
+    def batch(self, lines: Iterable[str]) -> None:
+        """Feed many commands to one ``ip -n NAME -batch FILE``: fast bulk loading."""
+        with tempfile.NamedTemporaryFile("w", prefix="fsc-batch-", suffix=".txt") as fh:
+            for line in lines:
+                fh.write(line)
+                fh.write("\n")
+            fh.flush()
+            ip("-n", self.name, "-batch", fh.name)
+
+    def veth(self, name: str, peer: str, *, peer_ns: Netns | None = None, up: bool = True) -> None:
+        """A veth pair ``name``/``peer`` (``dummy`` has no module here); peer may live elsewhere.
+
+        A veth has carrier only while both ends are up: leave the peer down (``up=False`` then
+        bring up ``name`` alone) to get a link whose routes are ``linkdown``.
+        """
+        self.ip("link", "add", name, "type", "veth", "peer", "name", peer)
+        if peer_ns is not None:
+            self.ip("link", "set", peer, "netns", peer_ns.name)
+        if up:
+            self.ip("link", "set", name, "up")
+            (peer_ns or self).ip("link", "set", peer, "up")
+
+    def ifindex(self, dev: str) -> int:
+        """The ifindex of ``dev`` in this namespace."""
+        links = self.ip_json("link", "show", "dev", dev)
+        return int(links[0]["ifindex"])
+
+    def link_names(self) -> dict[int, str]:
+        """ifindex → name for every link of the namespace."""
+        return {int(link["ifindex"]): str(link["ifname"]) for link in self.ip_json("link", "show")}
+
+    def exec(self, *argv: str) -> str:
+        """Run a program inside the namespace (``ip netns exec``; argument list, no shell)."""
+        return ip("netns", "exec", self.name, *argv)
+
+
+def delete_netns(name: str) -> None:
+    """Delete a namespace if it still exists (idempotent, never raises on 'not found')."""
+    if os.path.exists(f"{NETNS_DIR}/{name}"):
+        ip("netns", "delete", name, check=False)
+
+
+@contextmanager
+def temp_netns(prefix: str = "fsc", *, lo_up: bool = True) -> Iterator[Netns]:
+    """Create a uniquely named namespace and delete it afterwards, whatever happens."""
+    name = unique_name(prefix)
+    ip("netns", "add", name)
+    try:
+        ns = Netns(name)
+        if lo_up:
+            ns.ip("link", "set", "lo", "up")
+        yield ns
+    finally:
+        delete_netns(name)

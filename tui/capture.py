@@ -129,7 +129,10 @@ def _route(row: Any) -> Route:
 
 
 def _sysctls(data: Any) -> Sysctls:
-    conf = {"conf_all": lambda d: _make(DevConf, d, {}), "conf_default": lambda d: _make(DevConf, d, {})}
+    conf = {
+        "conf_all": lambda d: _make(DevConf, d, {}),
+        "conf_default": lambda d: _make(DevConf, d, {}),
+    }
     return _make(Sysctls, data, conf)
 
 
@@ -154,7 +157,9 @@ def from_json(doc: Any) -> HostState:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise CaptureError("not a fibscope capture file")
     if doc.get("version") != VERSION:
-        raise CaptureError(f"capture version {doc.get('version')!r} is not supported (want {VERSION})")
+        raise CaptureError(
+            f"capture version {doc.get('version')!r} is not supported (want {VERSION})"
+        )
     if doc.get("route_fields") != ROUTE_FIELDS:
         raise CaptureError("capture route fields do not match this fibscope version")
     try:

@@ -31,7 +31,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _source_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--netns", metavar="NAME", help="namespace name, inode, or 'host' (default: host)")
+    p.add_argument(
+        "--netns", metavar="NAME", help="namespace name, inode, or 'host' (default: host)"
+    )
     p.add_argument("--state", metavar="FILE", help="read a capture file instead of the kernel")
 
 
@@ -64,8 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("ip", "json"), default="ip")
 
     p = sub.add_parser("capture", help="save the routing state to a file")
-    p.add_argument("--netns", metavar="NAME", action="append", help="only this namespace (repeatable)")
-    p.add_argument("-o", "--output", metavar="FILE", default="-", help="output file (default: stdout)")
+    p.add_argument(
+        "--netns", metavar="NAME", action="append", help="only this namespace (repeatable)"
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", default="-", help="output file (default: stdout)"
+    )
 
     p = sub.add_parser("lookup", help="trace the kernel's routing decision for DEST")
     _source_args(p)
@@ -80,9 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sport", metavar="N", help="source port")
     p.add_argument("--dport", metavar="N", help="destination port")
     p.add_argument("--json", action="store_true", help="one JSON object per result")
-    p.add_argument("--verify", action="store_true", help="also ask the kernel and compare (live only)")
+    p.add_argument(
+        "--verify", action="store_true", help="also ask the kernel and compare (live only)"
+    )
     p.add_argument("--batch", metavar="FILE", help="one JSON query per line ('-': stdin)")
-    p.add_argument("--steps", action="store_true", help="include the steps in --batch/--json output")
+    p.add_argument(
+        "--steps", action="store_true", help="include the steps in --batch/--json output"
+    )
     return parser
 
 

@@ -16,12 +16,26 @@ Key = tuple[int, int, str, int, int, int | None, str | None, int]
 
 def route_key(route: Route) -> Key:
     """The kernel's identity of a FIB entry."""
-    return (route.family, route.table, route.dst, route.dst_len, route.tos, route.priority, route.src, route.src_len)
+    return (
+        route.family,
+        route.table,
+        route.dst,
+        route.dst_len,
+        route.tos,
+        route.priority,
+        route.src,
+        route.src_len,
+    )
 
 
 def same_entry(a: Route, b: Route) -> bool:
     """Two routes under one key are the same entry when their type and next hops agree."""
-    return a.type == b.type and a.gateway == b.gateway and a.oif == b.oif and a.multipath == b.multipath
+    return (
+        a.type == b.type
+        and a.gateway == b.gateway
+        and a.oif == b.oif
+        and a.multipath == b.multipath
+    )
 
 
 class RouteStore:

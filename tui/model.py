@@ -300,9 +300,14 @@ class HostState:
         """The namespace known by ``name`` (a name, ``host``, an inode, or ``net:[inode]``)."""
         for ns in self.namespaces:
             info = ns.info
-            if name in info.names or name == info.label or name in (
-                str(info.inode),
-                f"net:[{info.inode}]",
+            if (
+                name in info.names
+                or name == info.label
+                or name
+                in (
+                    str(info.inode),
+                    f"net:[{info.inode}]",
+                )
             ):
                 return ns
         return None

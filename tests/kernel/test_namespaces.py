@@ -120,7 +120,10 @@ def test_read_state_of_a_named_namespace() -> None:
         assert state.sysctls.ip_forward == 1
         va = state.link_named("va")
         assert va is not None and va.inet is not None and va.inet.rp_filter == 2
-        assert any(r.table == 77 and r.dst == "10.31.0.0" and r.gateway == "10.30.0.9" for r in state.routes)
+        assert any(
+            r.table == 77 and r.dst == "10.31.0.0" and r.gateway == "10.30.0.9"
+            for r in state.routes
+        )
         assert any(r.priority == 77 and r.table == 77 and r.src == "10.30.0.0" for r in state.rules)
         assert any(a.address == "10.30.0.1" and a.prefixlen == 24 for a in state.addresses)
 

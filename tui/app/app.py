@@ -33,13 +33,14 @@ from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
 from tui.formats.iprule import ip_rule_show
 from tui.formats.links import links_lines
+from tui.formats.names import table_name
 from tui.livestore import RouteStore
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
 from tui.source import Source, Watch
-from tui.formats.names import table_name
 from tui.verify import Verifier
 
 REFRESH_SECONDS = 0.1
+BIG_TABLE = 50_000  # filter and sort larger tables in a thread
 
 
 class FibscopeApp(App[None]):
@@ -254,13 +255,32 @@ class FibscopeApp(App[None]):
         devs = {link.index: link.name for link in self.state.links}
         line_of = make_line_of(self.mode, self.family, devs, self.names)
         rows = RouteRows(self.current_routes(), line_of, lambda r: devs.get(r.oif or 0, ""))
-        rows.apply(self.filter, SORT_KEYS[self.sort_index], self.reverse)
-        view.set_rows(rows, keep_cursor=keep_cursor)
+        flt, sort, reverse = self.filter, SORT_KEYS[self.sort_index], self.reverse
+        if (flt is not None or sort != "kernel") and len(rows.routes) > BIG_TABLE:
+            self.notice = "filtering…" if flt is not None else "sorting…"
+            self._order_rows(rows, flt, sort, reverse, keep_cursor)
+        else:
+            rows.apply(flt, sort, reverse)
+            view.set_rows(rows, keep_cursor=keep_cursor)
         self.query_one("#route-header", Static).update(
             Text("\n".join(header_lines(self.mode, self.family)))
         )
         self._fill("#rules", self._rules_text().splitlines())
         self._fill("#links", links_lines(self.state))
+        self._update_status()
+
+    @work(thread=True, exclusive=True, group="rows")
+    def _order_rows(
+        self, rows: RouteRows, flt: RouteFilter | None, sort: str, reverse: bool, keep: bool
+    ) -> None:
+        """Filter or sort a big table off the UI thread (the rows are a private snapshot)."""
+        rows.apply(flt, sort, reverse)
+        self.call_from_thread(self._rows_ready, rows, keep)
+
+    def _rows_ready(self, rows: RouteRows, keep_cursor: bool) -> None:
+        if self.notice in ("filtering…", "sorting…"):
+            self.notice = ""
+        self.query_one(RouteView).set_rows(rows, keep_cursor=keep_cursor)
         self._update_status()
 
     def _fill(self, selector: str, lines: list[str]) -> None:
@@ -478,10 +498,12 @@ class FibscopeApp(App[None]):
 
     @work(thread=True, exclusive=True, group="lookup")
     def _run_lookup(self, query: Query) -> None:
-        state, info = self.current_state(), self.info
-        assert state is not None and info is not None
-        key = (id(self.state), self.store.version)
+        info, base = self.info, self.state
+        assert info is not None and base is not None
+        key = (id(base), self.store.version)
         if self._engine is None or self._engine[0] != key:
+            state = self.current_state()
+            assert state is not None
             self._engine = (key, Engine(state, self.names))
         engine = self._engine[1]
         try:
@@ -495,7 +517,7 @@ class FibscopeApp(App[None]):
         kernel_error = None
         if self.source.live:
             try:
-                kernel = Verifier(self.source, info, state).ask(query)
+                kernel = Verifier(self.source, info, base).ask(query)
             except OSError as exc:
                 kernel_error = str(exc)
         self.call_from_thread(self._show_trace, trace, kernel, kernel_error)

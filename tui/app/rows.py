@@ -7,6 +7,7 @@ so a million routes cost one index array, not a million rendered lines.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,22 +48,41 @@ class RouteFilter:
         return f"“{self.text}”"
 
 
-def _net(route: Route) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    return ipaddress.ip_network(f"{route.dst}/{route.dst_len}", strict=False)
+def _int(family: int, text: str) -> int:
+    return int.from_bytes(socket.inet_pton(family, text), "big")
 
 
-def matches(route: Route, flt: RouteFilter, dev: str, line: str) -> bool:
-    """True when ``route`` (shown as ``line``, through ``dev``) passes the filter."""
+def prefix_predicate(flt: RouteFilter) -> Callable[[Route], bool] | None:
+    """A fast test for prefix and address filters (integer arithmetic, no ipaddress objects):
+    a prefix keeps the routes inside it, an address the routes containing it or via it."""
+    target = flt.network if flt.network is not None else flt.address
+    if target is None:
+        return None
+    family = socket.AF_INET if target.version == 4 else socket.AF_INET6
+    bits = 32 if family == socket.AF_INET else 128
     if flt.network is not None:
-        net = _net(route)
-        return net.version == flt.network.version and net.subnet_of(flt.network)  # type: ignore[arg-type]
-    if flt.address is not None:
-        gateways = {route.gateway, *(nh.gateway for nh in route.multipath)}
-        if str(flt.address) in gateways:
+        net, plen = int(flt.network.network_address), flt.network.prefixlen
+        shift = bits - plen
+
+        def inside(route: Route) -> bool:
+            return (
+                route.family == family
+                and route.dst_len >= plen
+                and _int(family, route.dst) >> shift == net >> shift
+            )
+
+        return inside
+    addr, text = int(target), str(target)
+
+    def contains(route: Route) -> bool:
+        if route.family != family:
+            return False
+        if route.gateway == text or any(nh.gateway == text for nh in route.multipath):
             return True
-        net = _net(route)
-        return net.version == flt.address.version and flt.address in net
-    return flt.text == dev or flt.text in line
+        shift = bits - route.dst_len
+        return _int(family, route.dst) >> shift == addr >> shift
+
+    return contains
 
 
 def sort_key(name: str, dev_of: Callable[[Route], str]) -> Callable[[Route], tuple[object, ...]]:
@@ -112,11 +132,17 @@ class RouteRows:
         return self._line_of(self.route(row))
 
     def row_of(self, route: Route) -> int | None:
-        """The row where ``route`` is shown, if it passes the filter."""
-        for row in range(self.row_count):
-            if self.route(row) == route:
-                return row
-        return None
+        """The row where ``route`` is shown, if it passes the filter (searched in C)."""
+        try:
+            index = self.routes.index(route)
+        except ValueError:
+            return None
+        if self._order is None:
+            return index
+        try:
+            return self._order.index(index)
+        except ValueError:
+            return None
 
     def apply(self, flt: RouteFilter | None, sort: str, reverse: bool) -> None:
         """Filter and sort (O(N) once per change, not per frame)."""
@@ -124,13 +150,17 @@ class RouteRows:
         if flt is None and sort == "kernel" and not reverse:
             self._order = None
             return
-        indices = range(len(self.routes))
+        routes = self.routes
+        ordered: list[int] = list(range(len(routes)))
         if flt is not None:
-            line_of, dev_of, routes = self._line_of, self._dev_of, self.routes
-            indices = [
-                i for i in indices if matches(routes[i], flt, dev_of(routes[i]), line_of(routes[i]))
-            ]  # type: ignore[assignment]
-        ordered = list(indices)
+            test = prefix_predicate(flt)
+            if test is None:
+                text, line_of, dev_of = flt.text, self._line_of, self._dev_of
+                ordered = [
+                    i for i in ordered if dev_of(routes[i]) == text or text in line_of(routes[i])
+                ]
+            else:
+                ordered = [i for i in ordered if test(routes[i])]
         if sort != "kernel":
             key = sort_key(sort, self._dev_of)
             ordered.sort(key=lambda i: key(self.routes[i]), reverse=reverse)

@@ -20,5 +20,5 @@ def capture_host(source: Source, only: list[str] | None) -> HostState:
         table_names=source.table_names(),
         hostname=hostname,
         kernel=kernel,
-        captured_at=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        captured_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )

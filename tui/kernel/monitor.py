@@ -18,11 +18,11 @@ from collections.abc import Callable
 
 from pyroute2 import IPRoute
 
+from tui.events import Event, Problem, RouteChanges, SmallChanged, Snapshot
 from tui.kernel.dump import read_ipv6_proc_routes, read_netns, read_small, read_sysctls
 from tui.kernel.netns import NetnsError, entered
 from tui.kernel.route_codec import RTM_DELROUTE, RTM_NEWROUTE, DecodeError, iter_messages
 from tui.kernel.route_dump import open_route_socket
-from tui.events import Event, Problem, RouteChanges, SmallChanged, Snapshot
 from tui.model import RTM_F_CLONED, Route
 
 SOL_NETLINK = 270
@@ -33,8 +33,6 @@ GROUPS = (1, 5, 7, 8, 9, 11, 24, 19, 25)
 ROUTE_TYPES = (RTM_NEWROUTE, RTM_DELROUTE)
 RECV_BUFFER = 1 << 18
 NLM_F_REPLACE = 0x100
-
-
 
 
 def _join_groups(sock: socket.socket) -> None:
@@ -48,7 +46,9 @@ def _join_groups(sock: socket.socket) -> None:
 class Monitor:
     """Reads one namespace and follows it in a thread of its own until stopped."""
 
-    def __init__(self, path: str | None, emit: Callable[[Event], None], *, rcvbuf: int = 32 << 20) -> None:
+    def __init__(
+        self, path: str | None, emit: Callable[[Event], None], *, rcvbuf: int = 32 << 20
+    ) -> None:
         self.path = path
         self.emit = emit
         self.rcvbuf = rcvbuf

@@ -45,7 +45,9 @@ def entered(path: str | None) -> Iterator[None]:
         try:
             _setns(target)
         except OSError as exc:
-            raise NetnsError(f"cannot enter namespace {path}: {exc.strerror} (root is needed)") from exc
+            raise NetnsError(
+                f"cannot enter namespace {path}: {exc.strerror} (root is needed)"
+            ) from exc
         try:
             yield
         finally:

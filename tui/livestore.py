@@ -3,6 +3,10 @@
 Routes are keyed by what identifies a FIB entry to the kernel (family, table, prefix, tos,
 metric, source prefix); ``append`` can put several entries under one key, ``replace`` swaps
 them.  Insertion order is kept so a fresh dump and a long-followed store list alike.
+
+Memory matters at a million routes: the index maps the *hash* of a route's identity to the
+route itself (a list only when two entries share a hash), so it costs an int and a dict slot
+per route instead of a tuple and a list.
 """
 
 from __future__ import annotations
@@ -39,31 +43,76 @@ def same_entry(a: Route, b: Route) -> bool:
 
 
 class RouteStore:
-    """Routes under their keys; ``version`` grows with every change."""
+    """Routes under their identity; ``version`` grows with every change."""
 
     def __init__(self, routes: Iterable[Route] = ()) -> None:
-        self._entries: dict[Key, list[Route]] = {}
+        self._slots: dict[int, Route | list[Route]] = {}
+        self._count = 0
         self.version = 0
         for route in routes:
-            self._entries.setdefault(route_key(route), []).append(route)
+            self._insert(route)
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._entries.values())
+        return self._count
 
     def routes(self) -> list[Route]:
         """Every route, in the order they were learnt."""
-        return [r for entries in self._entries.values() for r in entries]
+        out: list[Route] = []
+        append, extend = out.append, out.extend
+        for slot in self._slots.values():
+            if isinstance(slot, Route):
+                append(slot)
+            else:
+                extend(slot)
+        return out
+
+    def _insert(self, route: Route) -> None:
+        h = hash(route_key(route))
+        slot = self._slots.get(h)
+        if slot is None:
+            self._slots[h] = route
+        elif isinstance(slot, Route):
+            self._slots[h] = [slot, route]
+        else:
+            slot.append(route)
+        self._count += 1
+
+    def _entries(self, route: Route) -> tuple[int, list[Route]]:
+        """The hash and the routes under ``route``'s identity (a copy of the slot's list)."""
+        h = hash(route_key(route))
+        slot = self._slots.get(h)
+        if slot is None:
+            return h, []
+        key = route_key(route)
+        candidates = [slot] if isinstance(slot, Route) else slot
+        return h, [r for r in candidates if route_key(r) == key]
+
+    def _set(self, h: int, key: Key, entries: list[Route]) -> None:
+        """Replace the routes of identity ``key`` in slot ``h`` by ``entries``."""
+        slot = self._slots.get(h)
+        others = (
+            []
+            if slot is None
+            else [r for r in ([slot] if isinstance(slot, Route) else slot) if route_key(r) != key]
+        )
+        merged = others + entries
+        self._count += len(merged) - (
+            0 if slot is None else (1 if isinstance(slot, Route) else len(slot))
+        )
+        if not merged:
+            self._slots.pop(h, None)
+        else:
+            self._slots[h] = merged[0] if len(merged) == 1 else merged
 
     def add(self, route: Route, replace: bool = False) -> bool:
         """Apply RTM_NEWROUTE; returns True when something changed."""
-        key = route_key(route)
-        entries = self._entries.get(key)
-        if entries is None:
-            self._entries[key] = [route]
+        h, entries = self._entries(route)
+        if not entries:
+            self._insert(route)
         elif replace:
             if entries == [route]:
                 return False
-            self._entries[key] = [route]
+            self._set(h, route_key(route), [route])
         else:
             for i, old in enumerate(entries):
                 if same_entry(old, route):
@@ -73,13 +122,13 @@ class RouteStore:
                     break
             else:
                 entries.append(route)
+            self._set(h, route_key(route), entries)
         self.version += 1
         return True
 
     def remove(self, route: Route) -> bool:
         """Apply RTM_DELROUTE; returns True when an entry was removed."""
-        key = route_key(route)
-        entries = self._entries.get(key)
+        h, entries = self._entries(route)
         if not entries:
             return False
         for i, old in enumerate(entries):
@@ -88,7 +137,6 @@ class RouteStore:
                 break
         else:
             del entries[0]
-        if not entries:
-            del self._entries[key]
+        self._set(h, route_key(route), entries)
         self.version += 1
         return True

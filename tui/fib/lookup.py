@@ -1,0 +1,319 @@
+"""One table lookup, as ``fib_table_lookup`` (IPv4) and ``fib6_table_lookup`` (IPv6) do it.
+
+IPv4 (net/ipv4/fib_trie.c): longest prefix first; at a prefix the routes in kernel order; a
+route with a tos only for flows with that tos; a reject type ends the lookup *at this prefix*
+with its error (throw: a miss for the rule layer); next hops that are dead, linkdown with
+``ignore_routes_with_linkdown``, or not on the flow's oif are skipped; a route without a usable
+next hop is passed over and, when nothing at a prefix survives, shorter prefixes are tried.
+
+IPv6 (net/ipv6/route.c ``rt6_select``/``find_rr_leaf``): at a prefix the routes of the lowest
+metric are scored (on the wanted device, router preference) and the first best wins; when none
+is usable the remaining routes are tried, then shorter prefixes.
+"""
+
+from __future__ import annotations
+
+import errno
+
+from tui.fib.addr import prefix_text, to_text
+from tui.fib.context import Context
+from tui.fib.flow import EAGAIN, Flow, Hit
+from tui.fib.table import Match, TableIndex
+from tui.fib.trace import NEXTHOP, ROUTE, TABLE, Tracer
+from tui.model import (
+    AF_INET,
+    RTN_BLACKHOLE,
+    RTN_BROADCAST,
+    RTN_LOCAL,
+    RTN_MULTICAST,
+    RTN_NAT,
+    RTN_PROHIBIT,
+    RTN_THROW,
+    RTN_UNICAST,
+    RTN_UNREACHABLE,
+    RTNH_F_DEAD,
+    RTNH_F_LINKDOWN,
+    Nexthop,
+    Route,
+)
+
+# fib_props[type].error
+TYPE_ERROR = {
+    RTN_BLACKHOLE: errno.EINVAL,
+    RTN_UNREACHABLE: errno.EHOSTUNREACH,
+    RTN_PROHIBIT: errno.EACCES,
+    RTN_THROW: EAGAIN,
+    RTN_NAT: errno.EINVAL,
+}
+TYPE_NAMES = {
+    0: "unspec",
+    RTN_UNICAST: "unicast",
+    RTN_LOCAL: "local",
+    RTN_BROADCAST: "broadcast",
+    4: "anycast",
+    RTN_MULTICAST: "multicast",
+    RTN_BLACKHOLE: "blackhole",
+    RTN_UNREACHABLE: "unreachable",
+    RTN_PROHIBIT: "prohibit",
+    RTN_THROW: "throw",
+    RTN_NAT: "nat",
+}
+
+
+def type_name(rtype: int | None) -> str | None:
+    """``unicast`` for RTN_UNICAST."""
+    if rtype is None:
+        return None
+    return TYPE_NAMES.get(rtype, str(rtype))
+
+
+def route_text(ctx: Context, route: Route, plen: int | None = None) -> str:
+    """A route in ``ip route`` words: ``10.64.0.0/10 via 10.1.0.254 dev e1 metric 5``."""
+    parts: list[str] = []
+    if route.type != RTN_UNICAST:
+        parts.append(type_name(route.type) or "")
+    dst_len = route.dst_len if plen is None else plen
+    if dst_len == 0:
+        parts.append("default")
+    elif (route.family == AF_INET and dst_len == 32) or dst_len == 128:
+        parts.append(route.dst)
+    else:
+        parts.append(f"{route.dst}/{dst_len}")
+    if route.tos:
+        parts.append(f"tos {route.tos:#x}")
+    if not route.multipath:
+        if route.gateway:
+            parts += ["via", route.gateway]
+        if route.oif is not None and route.type not in TYPE_ERROR:
+            parts += ["dev", ctx.dev_name(route.oif)]
+    else:
+        for nh in route.multipath:
+            parts.append("nexthop")
+            if nh.gateway:
+                parts += ["via", nh.gateway]
+            parts += ["dev", ctx.dev_name(nh.oif)]
+    if route.priority:
+        parts += ["metric", str(route.priority)]
+    return " ".join(parts)
+
+
+def nexthop_text(ctx: Context, nh: Nexthop) -> str:
+    """``10.3.0.254 dev e3`` or ``dev e3``."""
+    where = f"dev {ctx.dev_name(nh.oif)}"
+    return f"{nh.gateway} {where}" if nh.gateway else where
+
+
+def nexthop_unusable(ctx: Context, nh: Nexthop, flow: Flow, family: int) -> str | None:
+    """Why ``fib_lookup_good_nhc`` (or IPv6 ``find_match``) rejects a next hop, or None."""
+    linkdown = bool(nh.flags & RTNH_F_LINKDOWN)
+    if (
+        linkdown
+        and not flow.ignore_linkstate
+        and (ctx.ignore_linkdown(nh.oif, family) or nh.flags & RTNH_F_DEAD)
+    ):
+        return "linkdown and ignore_routes_with_linkdown=1"
+    if nh.flags & RTNH_F_DEAD:
+        return "dead (its device is down)"
+    if flow.oif and family == AF_INET and nh.oif != flow.oif:
+        return f"dev {ctx.dev_name(nh.oif)} is not the oif {ctx.dev_name(flow.oif)}"
+    return None
+
+
+def describe_matches(tr: Tracer, label: str, family: int, matches: list[Match]) -> None:
+    """``table main: 10.0.0.0/8 and 10.64.0.0/10 match, 10.64.0.0/10 wins (longer prefix)``."""
+    names = [prefix_text(family, net, plen) for plen, net, _ in matches]
+    data = {"table": label, "matches": names}
+    if not names:
+        tr.add(TABLE, f"table {label}: no match", **data)
+    elif len(names) == 1:
+        tr.add(TABLE, f"table {label}: {names[0]} matches", **data)
+    else:
+        shown = list(reversed(names))
+        listing = ", ".join(shown[:-1]) + " and " + shown[-1]
+        tr.add(TABLE, f"table {label}: {listing} match, {names[0]} is the longest prefix", **data)
+
+
+def _why_first(ctx: Context, chosen: Route, others: list[Route]) -> str:
+    rest = [r for r in others if r is not chosen]
+    if not rest:
+        return ""
+    other = rest[0]
+    if chosen.tos != other.tos:
+        return f" (a route with tos {chosen.tos:#x} comes before tos {other.tos:#x})"
+    if chosen.table != other.table:
+        return f" (table {ctx.table_name(chosen.table)} comes first in the merged trie)"
+    mine, theirs = chosen.priority or 0, other.priority or 0
+    if mine < theirs:
+        return f": metric {mine} beats metric {theirs}"
+    return f": equal metric {mine}, it comes first in the table"
+
+
+def lookup4(ctx: Context, index: TableIndex, flow: Flow, tr: Tracer, label: str) -> Hit:
+    """``fib_table_lookup`` on one IPv4 table (or the merged local+main trie)."""
+    on = tr.on
+    if not on:
+        return _quick4(ctx, index, flow)
+    matches = index.matches(flow.dst)
+    describe_matches(tr, label, AF_INET, matches)
+    tos = flow.dscp & 0x1C
+    previous: str | None = None
+    for plen, net, routes in matches:
+        if on and previous is not None:
+            tr.add(
+                TABLE,
+                f"table {label}: nothing usable at {previous}, falling back to "
+                f"{prefix_text(AF_INET, net, plen)} (shorter prefix)",
+            )
+        for route in routes:
+            if route.tos and route.tos != tos:
+                if on:
+                    tr.add(
+                        ROUTE,
+                        f"{route_text(ctx, route)} skipped: it is for tos "
+                        f"{route.tos:#x}, the flow has tos {tos:#x}",
+                    )
+                continue
+            err = TYPE_ERROR.get(route.type, 0)
+            if err:
+                if on:
+                    what = (
+                        "a miss: the rule layer goes on"
+                        if err == EAGAIN
+                        else (f"{errno.errorcode[err]}")
+                    )
+                    tr.add(
+                        ROUTE,
+                        f"{route_text(ctx, route)} matches: {type_name(route.type)} route, {what}",
+                        route=route_text(ctx, route),
+                    )
+                return Hit(err, route.table, route, plen, net)
+            for number, nh in enumerate(route.nexthops()):
+                why = nexthop_unusable(ctx, nh, flow, AF_INET)
+                if why is not None:
+                    if on:
+                        tr.add(
+                            NEXTHOP,
+                            f"next hop {nexthop_text(ctx, nh)} of "
+                            f"{prefix_text(AF_INET, net, plen)} skipped: {why}",
+                        )
+                    continue
+                if on:
+                    why = _why_first(ctx, route, routes)
+                    tr.add(
+                        ROUTE, f"{route_text(ctx, route)} chosen{why}", route=route_text(ctx, route)
+                    )
+                return Hit(0, route.table, route, plen, net, nh, number)
+            if on:
+                tr.add(ROUTE, f"{route_text(ctx, route)} passed over: no usable next hop")
+        previous = prefix_text(AF_INET, net, plen)
+    return Hit(EAGAIN, index.table)
+
+
+def _quick4(ctx: Context, index: TableIndex, flow: Flow) -> Hit:
+    """lookup4 without explanations: the hot path of a batch (no generator, no text)."""
+    dst, tos, oif = flow.dst, flow.dscp & 0x1C, flow.oif
+    for plen, mask, bucket in index.lengths:
+        routes = bucket.get(dst & mask)
+        if routes is None:
+            continue
+        for route in routes:
+            if route.tos and route.tos != tos:
+                continue
+            err = TYPE_ERROR.get(route.type, 0)
+            if err:
+                return Hit(err, route.table, route, plen, dst & mask)
+            if route.multipath or route.flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN) or oif:
+                for number, nh in enumerate(route.nexthops()):
+                    if nexthop_unusable(ctx, nh, flow, AF_INET) is None:
+                        return Hit(0, route.table, route, plen, dst & mask, nh, number)
+                continue
+            return Hit(0, route.table, route, plen, dst & mask, route.nexthops()[0], 0)
+    return Hit(EAGAIN, index.table)
+
+
+def _decode_pref(pref: int | None) -> int:
+    """IPV6_DECODE_PREF: medium 2, high 3, low 1."""
+    return ((pref or 0) & 3) ^ 2
+
+
+def _score6(ctx: Context, route: Route, nh: Nexthop, flow: Flow) -> tuple[int, str | None]:
+    why = nexthop_unusable(ctx, nh, flow, route.family)
+    if why is not None:
+        return -1, why
+    on_dev = not flow.score_oif or nh.oif == flow.score_oif
+    if not on_dev and flow.strict_iface:
+        return -1, f"dev {ctx.dev_name(nh.oif)} is not {ctx.dev_name(flow.score_oif)}"
+    return (2 if on_dev else 0) | (_decode_pref(route.pref) << 2), None
+
+
+def _best6(
+    ctx: Context, routes: list[Route], flow: Flow, tr: Tracer, where: str
+) -> tuple[Route, Nexthop, int, int] | None:
+    """find_rr_leaf: the first best-scored route of the lowest metric, else of the rest."""
+    first_metric = routes[0].priority or 0
+    best: tuple[Route, Nexthop, int, int] | None = None
+    best_score = -1
+    cont = len(routes)
+    for position, route in enumerate(routes):
+        if (route.priority or 0) != first_metric:
+            cont = position
+            break
+        for number, nh in enumerate(route.nexthops()):
+            score, why = _score6(ctx, route, nh, flow)
+            if why is not None and tr.on:
+                tr.add(NEXTHOP, f"next hop {nexthop_text(ctx, nh)} of {where} skipped: {why}")
+            if score > best_score:
+                best, best_score = (route, nh, number, score), score
+    if best is not None or cont == len(routes):
+        return best
+    if tr.on:
+        tr.add(ROUTE, f"no usable route of metric {first_metric} at {where}: trying higher metrics")
+    for route in routes[cont:]:
+        for number, nh in enumerate(route.nexthops()):
+            score, why = _score6(ctx, route, nh, flow)
+            if why is not None and tr.on:
+                tr.add(NEXTHOP, f"next hop {nexthop_text(ctx, nh)} of {where} skipped: {why}")
+            if score > best_score:
+                best, best_score = (route, nh, number, score), score
+    return best
+
+
+def lookup6(ctx: Context, index: TableIndex, flow: Flow, tr: Tracer, label: str) -> Hit:
+    """``fib6_table_lookup``: longest prefix, then ``rt6_select`` among its routes."""
+    on = tr.on
+    matches: list[Match] | None = None
+    if on:
+        matches = index.matches(flow.dst)
+        describe_matches(tr, label, index.family, matches)
+    previous: str | None = None
+    for plen, net, routes in matches if matches is not None else index.iter_matches(flow.dst):
+        where = prefix_text(index.family, net, plen)
+        if on and previous is not None:
+            tr.add(TABLE, f"table {label}: nothing usable at {previous}, falling back to {where}")
+        best = _best6(ctx, routes, flow, tr, where)
+        if best is not None:
+            route, nh, number, _score = best
+            if on:
+                tr.add(
+                    ROUTE,
+                    f"{route_text(ctx, route)} chosen{_why_first(ctx, route, routes)}",
+                    route=route_text(ctx, route),
+                )
+            err = TYPE_ERROR.get(route.type, 0)
+            if err and on:
+                tr.add(
+                    ROUTE,
+                    f"{type_name(route.type)} route: "
+                    + ("a miss, the rule layer goes on" if err == EAGAIN else errno.errorcode[err]),
+                )
+            return Hit(err, route.table, route, plen, net, nh, number)
+        previous = where
+    return Hit(EAGAIN, index.table)
+
+
+def gateway_text(nh: Nexthop | None) -> str | None:
+    """The next hop's gateway as text (None for a direct route)."""
+    return nh.gateway if nh is not None and nh.gateway else None
+
+
+__all__ = ["lookup4", "lookup6", "route_text", "to_text", "type_name"]

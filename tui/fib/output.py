@@ -1,0 +1,320 @@
+"""The output path: a packet this host sends (``ip route get DST`` without ``iif``).
+
+IPv4 follows net/ipv4/route.c ``ip_route_output_key_hash_rcu`` and ``__mkroute_output``: a
+given source must be local (else ENETUNREACH), a given oif must exist and be up; the rules and
+tables decide; with an oif and no route the kernel assumes the destination is on-link; a local
+destination goes through ``lo``; multipath and equal-metric defaults are chosen by flow hash and
+neighbour state (not predictable from a dump); then the source address.
+IPv6 follows ``ip6_route_output_flags`` and ``rt6_fill_node``.
+"""
+
+from __future__ import annotations
+
+import errno
+
+from tui.fib.addr import (
+    int4,
+    prefix_text,
+    text4,
+    to_text,
+    v4_lbcast,
+    v4_local_multicast,
+    v4_loopback,
+    v4_multicast,
+    v4_zeronet,
+    v6_need_strict,
+)
+from tui.fib.context import Context
+from tui.fib.flow import Flow, Hit
+from tui.fib.lookup import gateway_text, lookup4, type_name
+from tui.fib.rules import ACTION_NAMES, fib_lookup
+from tui.fib.source import inet_select_addr, ipv6_dev_get_saddr
+from tui.fib.trace import CHECK, PATH, SOURCE, Tracer, Verdict
+from tui.model import (
+    AF_INET,
+    IFF_LOOPBACK,
+    RT_SCOPE_HOST,
+    RT_SCOPE_LINK,
+    RT_SCOPE_UNIVERSE,
+    RT_TABLE_LOCAL,
+    RTN_BROADCAST,
+    RTN_LOCAL,
+    RTN_MULTICAST,
+    RTN_UNICAST,
+    Nexthop,
+)
+
+IPPROTO_IGMP = 2
+
+
+def route_prefix(hit: Hit | None) -> str | None:
+    """The matched prefix as text, straight from the route (already canonical)."""
+    if hit is None or hit.route is None:
+        return None
+    route = hit.route
+    return f"{route.dst}/{route.dst_len}" if route.dst_len else "default"
+
+
+def error_verdict(hit: Hit) -> Verdict:
+    """The verdict for a lookup that ended in an error."""
+    if hit.rule_action is not None:
+        kind: str | None = ACTION_NAMES.get(hit.rule_action)
+    else:
+        kind = type_name(hit.type)
+    family = hit.route.family if hit.route is not None else AF_INET
+    prefix = prefix_text(family, hit.net, hit.plen) if hit.route is not None else None
+    return Verdict(kind, hit.err, hit.table, hit.rule, prefix)
+
+
+def ip_dev_find(ctx: Context, addr: int) -> int | None:
+    """__ip_dev_find: the device holding the address, or a local route of table local
+    (127.0.0.0/8, local ranges) covering it."""
+    dev = ctx.local4.get(addr)
+    if dev is not None:
+        return dev
+    if next(ctx.local_types4.iter_matches(addr), None) is None:
+        return None
+    index = ctx.merged4 if ctx.merged4 is not None else ctx.table(AF_INET, RT_TABLE_LOCAL)
+    if index is None:
+        return None
+    hit = lookup4(ctx, index, Flow(AF_INET, addr), Tracer(False), "local")
+    if hit.err == 0 and hit.type == RTN_LOCAL and hit.nh is not None:
+        return hit.nh.oif
+    return None
+
+
+def uses_gateway(ctx: Context, nh: Nexthop | None, tr: Tracer) -> str | None:
+    """rt_set_nexthop: the gateway counts only when the next hop has link scope; a gateway
+    that is one of this host's own addresses resolves through a host-scope local route."""
+    gateway = gateway_text(nh)
+    if gateway is None or ":" in gateway:
+        return gateway
+    if ip_dev_find(ctx, int4(gateway)) is not None:
+        tr.add(
+            PATH,
+            f"gateway {gateway} is a local address: its next hop has host scope, so "
+            "the kernel sends directly (no gateway)",
+        )
+        return None
+    return gateway
+
+
+def _path_choice(ctx: Context, hit: Hit, flow: Flow, tr: Tracer) -> None:
+    """fib_select_path: multipath by hash, equal-metric defaults by neighbour state."""
+    route = hit.route
+    if route is None or flow.oif:
+        return
+    usable = [nh for nh in route.multipath if not nh.flags & 1]
+    if len(route.multipath) > 1 and len(usable) > 1:
+        tr.unpredictable(
+            f"multipath route {prefix_text(route.family, hit.net, hit.plen)}: the "
+            f"kernel picks one of {len(usable)} next hops by flow hash "
+            "(fib_multipath_hash)"
+        )
+        return
+    if hit.plen == 0 and route.type == RTN_UNICAST and route.family == AF_INET:
+        index = ctx.table(AF_INET, route.table)
+        rivals = 0
+        if index is not None:
+            for other in index.by_len.get(0, {}).get(0, []):
+                if (
+                    other is not route
+                    and other.table == route.table
+                    and other.type == RTN_UNICAST
+                    and (other.priority or 0) == (route.priority or 0)
+                    and other.tos == route.tos
+                    and other.gateway
+                    and route.gateway
+                ):
+                    rivals += 1
+        if rivals:
+            tr.unpredictable(
+                "several default routes of equal metric: the kernel chooses by the "
+                "neighbour state of their gateways (fib_select_default)"
+            )
+
+
+def output4(ctx: Context, flow: Flow, tr: Tracer, src_given: bool) -> Verdict:
+    """``ip_route_output_key_hash_rcu`` for IPv4."""
+    on = tr.on
+    dev_out: int | None = None
+    if flow.src:
+        if v4_multicast(flow.src) or v4_lbcast(flow.src) or v4_zeronet(flow.src):
+            tr.add(
+                CHECK,
+                f"source {to_text(AF_INET, flow.src)} is multicast, broadcast or 0.0.0.0/8: EINVAL",
+            )
+            return Verdict(None, errno.EINVAL)
+        owner = ip_dev_find(ctx, flow.src)
+        if owner is None:
+            tr.add(
+                CHECK, f"source {to_text(AF_INET, flow.src)} is not a local address: ENETUNREACH"
+            )
+            return Verdict(None, errno.ENETUNREACH)
+        if not flow.oif and (v4_multicast(flow.dst) or v4_lbcast(flow.dst)):
+            flow.oif = owner
+            tr.add(
+                CHECK, f"multicast/broadcast from a local address: sent on {ctx.dev_name(owner)}"
+            )
+            return _make(ctx, flow, tr, None, owner, RTN_UNICAST, src_given)
+        if on:
+            tr.add(
+                CHECK, f"source {to_text(AF_INET, flow.src)} is local (on {ctx.dev_name(owner)})"
+            )
+    if flow.oif:
+        link = ctx.links.get(flow.oif)
+        dev_out = flow.oif
+        if link is None:
+            return Verdict(None, errno.ENODEV)
+        if not link.up:
+            tr.add(CHECK, f"oif {link.name} is down: ENETUNREACH")
+            return Verdict(None, errno.ENETUNREACH)
+        if v4_local_multicast(flow.dst) or v4_lbcast(flow.dst) or flow.proto == IPPROTO_IGMP:
+            if not flow.src:
+                flow.src, why = inet_select_addr(ctx, dev_out, 0, RT_SCOPE_LINK)
+                tr.add(SOURCE, f"source {to_text(AF_INET, flow.src)}: {why}")
+            return _make(ctx, flow, tr, None, dev_out, RTN_UNICAST, src_given)
+        if not flow.src and v4_multicast(flow.dst):
+            flow.src, _ = inet_select_addr(ctx, dev_out, 0, RT_SCOPE_UNIVERSE)
+        elif not flow.src and not flow.dst:
+            flow.src, _ = inet_select_addr(ctx, dev_out, 0, RT_SCOPE_HOST)
+    if not flow.dst:
+        flow.dst = flow.src or 0x7F000001
+        flow.src = flow.src or 0x7F000001
+        tr.add(CHECK, "destination 0.0.0.0: the packet loops back to this host")
+        return _make(ctx, flow, tr, None, ctx.lo_index, RTN_LOCAL, src_given)
+    hit = fib_lookup(ctx, flow, tr)
+    if hit.err:
+        if flow.oif and dev_out is not None:
+            tr.add(
+                PATH,
+                f"no usable route, but oif {ctx.dev_name(dev_out)} is given: the kernel "
+                "assumes the destination is on-link there",
+            )
+            if not flow.src:
+                flow.src, why = inet_select_addr(ctx, dev_out, 0, RT_SCOPE_LINK)
+                if on:
+                    tr.add(SOURCE, f"source {to_text(AF_INET, flow.src)}: {why}")
+            return _make(ctx, flow, tr, None, dev_out, RTN_UNICAST, src_given, table=0)
+        return error_verdict(hit)
+    route = hit.route
+    assert route is not None and hit.nh is not None
+    if route.type == RTN_LOCAL:
+        if not flow.src:
+            if route.prefsrc:
+                flow.src = int4(route.prefsrc)
+                why = "the local route's prefsrc"
+            else:
+                flow.src, why = flow.dst, "the destination itself"
+            if on:
+                tr.add(SOURCE, f"source {to_text(AF_INET, flow.src)}: {why}")
+        tr.add(PATH, "local destination: the packet is delivered through lo")
+        return _make(ctx, flow, tr, hit, ctx.lo_index, RTN_LOCAL, src_given)
+    _path_choice(ctx, hit, flow, tr)
+    if not flow.src:
+        if route.prefsrc:
+            flow.src = int4(route.prefsrc)
+            why = f"prefsrc of {prefix_text(AF_INET, hit.net, hit.plen)}"
+        else:
+            gw = int4(hit.nh.gateway) if hit.nh.gateway else 0
+            flow.src, why = inet_select_addr(ctx, hit.nh.oif or 0, gw, route.scope, on)
+        if on:
+            tr.add(SOURCE, f"source {to_text(AF_INET, flow.src)}: {why}")
+    return _make(ctx, flow, tr, hit, hit.nh.oif or 0, route.type, src_given)
+
+
+def _make(
+    ctx: Context,
+    flow: Flow,
+    tr: Tracer,
+    hit: Hit | None,
+    dev: int,
+    rtype: int,
+    src_given: bool,
+    table: int | None = None,
+) -> Verdict:
+    """__mkroute_output: loopback sources, broadcast/multicast types, the gateway."""
+    link = ctx.links.get(dev)
+    is_lo = link is not None and bool(link.flags & IFF_LOOPBACK)
+    if v4_loopback(flow.src) and not is_lo and not ctx.route_localnet(dev):
+        tr.add(
+            CHECK,
+            f"source {to_text(AF_INET, flow.src)} is a loopback address leaving "
+            f"{ctx.dev_name(dev)} without route_localnet: EINVAL",
+        )
+        return Verdict(None, errno.EINVAL)
+    use_fi = hit is not None
+    if v4_lbcast(flow.dst):
+        rtype, use_fi = RTN_BROADCAST, False
+    elif v4_multicast(flow.dst):
+        rtype = RTN_MULTICAST
+        if hit is not None and hit.plen < 4:
+            use_fi = False
+    elif v4_zeronet(flow.dst):
+        tr.add(CHECK, "destination in 0.0.0.0/8: EINVAL")
+        return Verdict(None, errno.EINVAL)
+    gateway = uses_gateway(ctx, hit.nh, tr) if use_fi and hit is not None else None
+    if hit is not None and table is None:
+        table = hit.table
+    prefix = route_prefix(hit)
+    prefsrc = text4(flow.src) if flow.src else None
+    verdict = Verdict(
+        type_name(rtype),
+        0,
+        table,
+        hit.rule if hit else None,
+        prefix,
+        gateway,
+        ctx.dev_name(dev),
+        prefsrc,
+    )
+    return verdict
+
+
+def output6(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
+    """``ip6_route_output_flags``: strict for link-local/multicast or an oif without source."""
+    flow.strict_iface = v6_need_strict(flow.dst) or bool(flow.oif and not flow.has_saddr)
+    flow.score_oif = flow.oif
+    if flow.oif and flow.oif not in ctx.links:
+        return Verdict(None, errno.ENODEV)
+    if tr.on and flow.strict_iface and flow.oif:
+        tr.add(CHECK, f"only routes through {ctx.dev_name(flow.oif)} qualify")
+    hit = fib_lookup(ctx, flow, tr)
+    if hit.err:
+        return error_verdict(hit)
+    return finish6(ctx, flow, tr, hit, output=True)
+
+
+def finish6(ctx: Context, flow: Flow, tr: Tracer, hit: Hit, output: bool) -> Verdict:
+    """The IPv6 route as rt6_fill_node reports it: dev (lo for local), gateway, prefsrc."""
+    route, nh = hit.route, hit.nh
+    assert route is not None and nh is not None
+    if len([n for n in route.multipath if not n.flags & 1]) > 1:
+        tr.unpredictable(
+            f"multipath route {prefix_text(route.family, hit.net, hit.plen)}: the "
+            "kernel picks a next hop by flow hash (rt6_multipath_hash)"
+        )
+    is_local = route.type in (RTN_LOCAL, 4)
+    dev = ctx.lo_index if is_local else (nh.oif or 0)
+    prefsrc: str | None = None
+    if output:
+        if route.prefsrc:
+            prefsrc = route.prefsrc
+            why = "the route's prefsrc"
+        else:
+            value, why = ipv6_dev_get_saddr(ctx, nh.oif or 0, flow.dst)
+            prefsrc = to_text(route.family, value) if value is not None else None
+        if tr.on and prefsrc:
+            tr.add(SOURCE, f"source {prefsrc}: {why}")
+    if is_local and tr.on:
+        tr.add(PATH, "local destination: delivered through lo")
+    return Verdict(
+        type_name(route.type),
+        0,
+        hit.table,
+        hit.rule,
+        prefix_text(route.family, hit.net, hit.plen),
+        None if is_local else gateway_text(nh),
+        ctx.dev_name(dev),
+        prefsrc,
+    )

@@ -9,7 +9,7 @@ from tui.app.help import HelpScreen
 from tui.app.lookup_pane import LookupPane
 from tui.app.pickers import Picker
 from tui.app.widgets.route_view import RouteView
-from tui.model import AF_INET, AF_INET6
+from tui.model import AF_INET, AF_INET6, RTN_LOCAL
 
 
 def status_text(app: object) -> str:
@@ -211,3 +211,14 @@ async def test_lookup_bad_input_is_an_inline_message() -> None:
         await loaded(pilot)
         assert "not an IP address" in str(app.query_one("#trace").render())
         assert app.is_running
+
+
+async def test_lookup_of_a_local_address_shows_the_local_table() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l", *"10.20.0.1", "enter")
+        await loaded(pilot)
+        assert app.table == 255
+        winner = app.query_one(RouteView).winner
+        assert winner is not None and winner.type == RTN_LOCAL and winner.dst == "10.20.0.1"

@@ -526,14 +526,12 @@ class FibscopeApp(App[None]):
         self, trace: Trace, kernel: dict[str, Any] | None, kernel_error: str | None
     ) -> None:
         self.query_one("#lookup", LookupPane).show(trace_text(trace, kernel, kernel_error))
-        verdict = trace.verdict
-        if verdict.table is not None and (
-            verdict.table != self.table or trace.query.family != self.family
-        ):
-            self.table, self.family = verdict.table, trace.query.family
+        family = trace.query.family
+        winner = winning_route(trace, [r for r in self.store.routes() if r.family == family])
+        if winner is not None and (winner.table != self.table or family != self.family):
+            self.table, self.family = winner.table, family
             self._rebuild(keep_cursor=False)
-        view = self.query_one(RouteView)
-        view.show_winner(winning_route(trace, self.current_routes()))
+        self.query_one(RouteView).show_winner(winner)
 
     def on_resize(self) -> None:
         """Narrow terminals (80 columns) trade the scrollbar for the last route column."""

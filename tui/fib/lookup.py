@@ -213,10 +213,10 @@ def _quick4(ctx: Context, index: TableIndex, flow: Flow) -> Hit:
     """lookup4 without explanations: the hot path of a batch (no generator, no text)."""
     dst, tos, oif = flow.dst, flow.dscp & 0x1C, flow.oif
     for plen, mask, bucket in index.lengths:
-        routes = bucket.get(dst & mask)
-        if routes is None:
+        slot = bucket.get(dst & mask)
+        if slot is None:
             continue
-        for route in routes:
+        for route in (slot,) if slot.__class__ is Route else slot:  # type: ignore[union-attr]
             if route.tos and route.tos != tos:
                 continue
             err = TYPE_ERROR.get(route.type, 0)

@@ -116,7 +116,7 @@ def _path_choice(ctx: Context, hit: Hit, flow: Flow, tr: Tracer) -> None:
         index = ctx.table(AF_INET, route.table)
         rivals = 0
         if index is not None:
-            for other in index.by_len.get(0, {}).get(0, []):
+            for other in index.at(0, 0):
                 if (
                     other is not route
                     and other.table == route.table

@@ -17,6 +17,9 @@ from tui.fib.addr import MASKS
 from tui.model import AF_INET, AF_INET6, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTM_F_CLONED, Route
 
 Match = tuple[int, int, list[Route]]  # (prefix length, network int, routes in kernel order)
+# A bucket holds the Route itself when it is alone under its prefix (almost always: a million
+# one-element lists would cost ~70 MB), a list in kernel order when routes share the prefix.
+Slot = Route | list[Route]
 
 
 def _order4(route: Route) -> tuple[int, int]:
@@ -40,8 +43,8 @@ class TableIndex:
         self.family = family
         self.table = table
         self.merged = merged
-        self.by_len: dict[int, dict[int, list[Route]]] = {}
-        self.lengths: tuple[tuple[int, int, dict[int, list[Route]]], ...] = ()
+        self.by_len: dict[int, dict[int, Slot]] = {}
+        self.lengths: tuple[tuple[int, int, dict[int, Slot]], ...] = ()
         self._multi: list[list[Route]] = []
 
     def add(self, route: Route, net: int) -> None:
@@ -49,13 +52,14 @@ class TableIndex:
         bucket = self.by_len.get(route.dst_len)
         if bucket is None:
             bucket = self.by_len[route.dst_len] = {}
-        routes = bucket.get(net)
-        if routes is None:
-            bucket[net] = [route]
+        slot = bucket.get(net)
+        if slot is None:
+            bucket[net] = route
+        elif isinstance(slot, Route):
+            bucket[net] = pair = [slot, route]
+            self._multi.append(pair)
         else:
-            if len(routes) == 1:
-                self._multi.append(routes)
-            routes.append(route)
+            slot.append(route)
 
     def finish(self) -> None:
         """Sort shared prefixes into kernel order and freeze the probe order (longest first)."""
@@ -73,9 +77,16 @@ class TableIndex:
     def iter_matches(self, dst: int) -> Iterator[Match]:
         """Every prefix of the table that contains ``dst``, longest first."""
         for plen, mask, bucket in self.lengths:
-            routes = bucket.get(dst & mask)
-            if routes is not None:
-                yield plen, dst & mask, routes
+            slot = bucket.get(dst & mask)
+            if slot is not None:
+                yield plen, dst & mask, [slot] if isinstance(slot, Route) else slot
+
+    def at(self, plen: int, net: int) -> list[Route]:
+        """The routes of exactly ``net/plen``, in kernel order."""
+        slot = self.by_len.get(plen, {}).get(net)
+        if slot is None:
+            return []
+        return [slot] if isinstance(slot, Route) else slot
 
     def matches(self, dst: int) -> list[Match]:
         """All matching prefixes at once (for explanations)."""
@@ -84,8 +95,11 @@ class TableIndex:
     def routes(self) -> Iterator[Route]:
         """Every route of the index (any order)."""
         for bucket in self.by_len.values():
-            for routes in bucket.values():
-                yield from routes
+            for slot in bucket.values():
+                if isinstance(slot, Route):
+                    yield slot
+                else:
+                    yield from slot
 
 
 def build_indexes(
@@ -107,7 +121,7 @@ def build_indexes(
     mask4, mask6 = MASKS[AF_INET], MASKS[AF_INET6]
     cloned = RTM_F_CLONED
     last_key: tuple[int, int] | None = None
-    by_len: dict[int, dict[int, list[Route]]] = {}
+    by_len: dict[int, dict[int, Slot]] = {}
     index = merged  # rebound on the first route
     local_key = (AF_INET, RT_TABLE_LOCAL)
     for route in routes:
@@ -135,11 +149,13 @@ def build_indexes(
             bucket = by_len[plen] = {}
         same = bucket.get(net)
         if same is None:
-            bucket[net] = [route]
-        else:
-            if len(same) == 1:
-                index._multi.append(same)
+            bucket[net] = route
+        elif isinstance(same, list):
             same.append(route)
+        else:
+            pair = [same, route]
+            bucket[net] = pair
+            index._multi.append(pair)
         if merged is not None and key == local_key:
             merged.add(route, net)
     for index in tables.values():

@@ -105,7 +105,8 @@ def main() -> int:
         print(f"routes loaded:              {args.routes:,} ({load_s:.1f} s with ip -batch)")
         print(f"ip route show:              {ip_s:.2f} s")
         for key, value in figures.items():
-            print(f"{key + ':':<27} {value:,.2f}" if isinstance(value, float) else f"{key + ':':<27} {value:,}")
+            shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
+            print(f"{key + ':':<27} {shown}")
         print(f"on screen / ip route show:  {figures['on_screen_s'] / ip_s:.2f}x")
     finally:
         subprocess.run(["ip", "netns", "delete", ns], check=False)

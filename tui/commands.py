@@ -11,11 +11,11 @@ from typing import TextIO
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.iprule import ip_rule_show
 from tui.formats.json_view import routes_json, rule_json
+from tui.formats.names import parse_table
 from tui.formats.namespaces import namespaces_json, namespaces_text
 from tui.formats.route_n import ROUTE_N_HEADER, route6_n, route_n
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, Namespace, NetnsState, Route
 from tui.source import CaptureSource, Source, SourceError, find_namespace
-from tui.formats.names import parse_table
 
 
 class CommandError(Exception):

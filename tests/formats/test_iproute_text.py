@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, ip_route_show, metrics_text
 from tui.model import AF_INET, AF_INET6, Nexthop, Route
 

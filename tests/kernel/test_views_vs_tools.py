@@ -25,8 +25,8 @@ from tui.formats.iproute import TABLE_ALL, ip_route_show
 from tui.formats.iprule import ip_rule_show
 from tui.formats.names import parse_table
 from tui.formats.route_n import route6_n, route_n
-from tui.kernel.proc_ipv6_route import parse_ipv6_route_proc
 from tui.kernel.dump import read_netns
+from tui.kernel.proc_ipv6_route import parse_ipv6_route_proc
 from tui.model import AF_INET, AF_INET6, NetnsState
 
 pytestmark = requires_netns

@@ -64,7 +64,7 @@ class FibscopeApp(App[None]):
         Binding("S", "sort_reverse", "Reverse", show=False),
         Binding("p", "pause", "Pause"),
         Binding("question_mark", "help", "Help"),
-        Binding("escape", "back", "Back", show=False),
+        Binding("escape", "close_pane", "Back", show=False),
     ]
 
     def __init__(self, source: Source, netns: str | None = None, *, live: bool = True) -> None:
@@ -118,7 +118,7 @@ class FibscopeApp(App[None]):
         self.query_one("#filter", Input).display = False
         self.query_one("#lookup", LookupPane).display = False
         self.query_one(RouteView).focus()
-        self.set_interval(REFRESH_SECONDS, self._flush)
+        self.set_interval(REFRESH_SECONDS, self._flush_changes)
         self._discover()
 
     # ----- loading ------------------------------------------------------------------------
@@ -233,7 +233,7 @@ class FibscopeApp(App[None]):
         if self.live:
             self.last_change = time.strftime("%H:%M:%S")
 
-    def _flush(self) -> None:
+    def _flush_changes(self) -> None:
         """Coalesced redraw after live changes (at most every REFRESH_SECONDS)."""
         if self._dirty:
             self._dirty = False
@@ -398,7 +398,7 @@ class FibscopeApp(App[None]):
         self._rebuild(keep_cursor=False)
         self.query_one(RouteView).focus()
 
-    def action_back(self) -> None:
+    def action_close_pane(self) -> None:
         """Escape: close the filter, the lookup pane, or return to the routes."""
         field = self.query_one("#filter", Input)
         lookup = self.query_one("#lookup", LookupPane)

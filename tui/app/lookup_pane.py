@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -70,7 +71,7 @@ class LookupPane(Vertical):
         event.stop()
         self.post_message(self.Requested(self.fields()))
 
-    def show(self, markup: str) -> None:
+    def show(self, content: Text) -> None:
         """Replace the trace text."""
-        self.query_one("#trace", Static).update(markup)
+        self.query_one("#trace", Static).update(content)
         self.query_one("#trace-scroll", VerticalScroll).scroll_home(animate=False)

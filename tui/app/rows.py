@@ -72,7 +72,7 @@ def prefix_predicate(flt: RouteFilter) -> Callable[[Route], bool] | None:
             )
 
         return inside
-    addr, text = int(target), str(target)
+    addr, text = int(flt.address), str(flt.address)  # type: ignore[arg-type]
 
     def contains(route: Route) -> bool:
         if route.family != family:

@@ -39,7 +39,7 @@ def result_json(trace: Trace, verifier: Verifier | None, steps: bool) -> dict[st
     if verifier is not None:
         kernel = verifier.ask(trace.query)
         out["kernel"] = kernel
-        out["agree"] = not differences(out["result"], kernel)
+        out["agree"] = not differences(out["result"], kernel, trace.query)
     return out
 
 
@@ -54,7 +54,7 @@ def print_human(
         out.write(f"NOT PREDICTED: {trace.reason}\n")
     if verifier is not None:
         kernel = verifier.ask(trace.query)
-        diff = differences(trace.verdict.to_json(), kernel)
+        diff = differences(trace.verdict.to_json(), kernel, trace.query)
         if kernel["error"]:
             words = f"error {kernel['error']}"
         else:

@@ -12,12 +12,22 @@ from tui.source import Source
 COMPARED = ("type", "error", "table", "gateway", "dev", "prefsrc")
 
 
-def differences(ours: dict[str, Any], kernel: dict[str, Any]) -> list[str]:
+def differences(
+    ours: dict[str, Any], kernel: dict[str, Any], query: Query | None = None
+) -> list[str]:
     """The fields that differ, each as ``field: ours X, kernel Y``.
 
-    On an error only the error is compared: the kernel says nothing else then.
+    On an error only the error is compared: the kernel says nothing else then.  The kernel
+    reports no prefsrc on the input path, and none when it equals the asked ``from``
+    (``rt_fill_info``), so that is what it means.
     """
-    fields = ("error",) if kernel.get("error") or ours.get("error") else COMPARED
+    fields: tuple[str, ...] = COMPARED
+    if kernel.get("error") or ours.get("error"):
+        fields = ("error",)
+    elif query is not None and query.iif is not None:
+        fields = tuple(f for f in COMPARED if f != "prefsrc")
+    elif query is not None and query.src is not None and kernel.get("prefsrc") is None:
+        kernel = {**kernel, "prefsrc": query.src}
     out = []
     for name in fields:
         if ours.get(name) != kernel.get(name):

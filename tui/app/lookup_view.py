@@ -29,7 +29,7 @@ def trace_text(
     if kernel_error:
         text.append(f"kernel: not asked ({kernel_error})\n", style="yellow")
     elif kernel is not None:
-        diff = differences(trace.verdict.to_json(), kernel)
+        diff = differences(trace.verdict.to_json(), kernel, trace.query)
         words = kernel["error"] or " ".join(
             f"{k} {kernel[k]}"
             for k in ("type", "gateway", "dev", "prefsrc", "table")

@@ -77,7 +77,7 @@ class RouteView(ScrollView, can_focus=True):
             if self.rows
             else 0
         )
-        self.virtual_size = Size(max(width, self.size.width), count)
+        self.virtual_size = Size(width, count)
         self.refresh()
 
     def mark_added(self, routes: list[Route]) -> None:

@@ -224,3 +224,15 @@ async def test_lookup_of_a_local_address_shows_the_local_table() -> None:
         assert app.table == 255
         winner = app.query_one(RouteView).winner
         assert winner is not None and winner.type == RTN_LOCAL and winner.dst == "10.20.0.1"
+
+
+async def test_every_action_is_in_the_command_palette() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        titles = {cmd.title for cmd in app.get_system_commands(app.screen)}
+        for title in ("Lookup", "Filter routes", "Namespaces", "Tables", "Rules", "Links"):
+            assert title in titles
+        await pilot.press("ctrl+p", *"Toggle route", "enter")
+        await loaded(pilot)
+        assert app.mode == "ip"

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
 
 from tui.app.help import HelpScreen
 from tui.app.lines import header_lines, make_line_of
 from tui.app.lookup_pane import LookupPane
 from tui.app.lookup_view import trace_text, winning_route
+from tui.app.palette import palette_commands
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
 from tui.app.widgets.route_view import RouteView
@@ -532,6 +535,11 @@ class FibscopeApp(App[None]):
             self.table, self.family = winner.table, family
             self._rebuild(keep_cursor=False)
         self.query_one(RouteView).show_winner(winner)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own commands plus every fibscope action, for ctrl+p."""
+        yield from super().get_system_commands(screen)
+        yield from palette_commands(lambda name: getattr(self, f"action_{name}"))
 
     def on_resize(self) -> None:
         """Narrow terminals (80 columns) trade the scrollbar for the last route column."""

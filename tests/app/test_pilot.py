@@ -236,3 +236,12 @@ async def test_every_action_is_in_the_command_palette() -> None:
         await pilot.press("ctrl+p", *"Toggle route", "enter")
         await loaded(pilot)
         assert app.mode == "ip"
+
+
+async def test_a_click_moves_the_cursor() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        view = app.query_one(RouteView)
+        await pilot.click(RouteView, offset=(5, 3))
+        assert view.cursor == 3

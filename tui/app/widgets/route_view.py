@@ -11,6 +11,7 @@ import time
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -170,6 +171,11 @@ class RouteView(ScrollView, can_focus=True):
         """Jump to the first or last row."""
         count = self.rows.row_count if self.rows is not None else 0
         self._move_to(count - 1 if end else 0)
+
+    def on_click(self, event: events.Click) -> None:
+        """A click puts the cursor on the clicked route."""
+        self.focus()
+        self._move_to(int(self.scroll_offset.y) + event.y)
 
     def on_resize(self) -> None:
         """Widths change with the terminal."""

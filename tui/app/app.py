@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
@@ -26,6 +26,7 @@ from tui.app.help import HelpScreen
 from tui.app.lines import header_lines, make_line_of
 from tui.app.lookup_pane import LookupPane
 from tui.app.lookup_view import trace_text, winning_route
+from tui.app.overview import namespace_label, overview_lines, table_label, table_order
 from tui.app.palette import palette_commands
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
@@ -97,17 +98,21 @@ class FibscopeApp(App[None]):
         self._dirty = False
         self._added: list[Route] = []
         self._engine: tuple[tuple[int, int], Engine] | None = None
+        self._counts: tuple[tuple[int, int], Counter[tuple[int, int]]] | None = None
+        self._side_at = 0.0
 
     # ----- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         """Title, the switchable main area, the lookup pane, the filter field and status."""
         yield Static("", id="title")
-        with ContentSwitcher(initial="routes-pane", id="main"):
-            with Vertical(id="routes-pane"):
-                yield Static("", id="route-header")
-                yield RouteView(id="routes")
-            yield Log(id="rules", highlight=False, auto_scroll=False)
-            yield Log(id="links", highlight=False, auto_scroll=False)
+        with Horizontal(id="body"):
+            yield Log(id="side", highlight=False, auto_scroll=False)
+            with ContentSwitcher(initial="routes-pane", id="main"):
+                with Vertical(id="routes-pane"):
+                    yield Static("", id="route-header")
+                    yield RouteView(id="routes")
+                yield Log(id="rules", highlight=False, auto_scroll=False)
+                yield Log(id="links", highlight=False, auto_scroll=False)
         yield LookupPane(id="lookup")
         yield Input(
             placeholder="filter: prefix, address, device or text; Enter applies, Escape clears",
@@ -132,6 +137,7 @@ class FibscopeApp(App[None]):
 
     def _discovered(self, infos: list[NamespaceInfo]) -> None:
         self.infos = infos
+        self._update_side()
         chosen = infos[0] if infos else None
         if self.start_netns is not None:
             matches = [
@@ -270,6 +276,7 @@ class FibscopeApp(App[None]):
         )
         self._fill("#rules", self._rules_text().splitlines())
         self._fill("#links", links_lines(self.state))
+        self._update_side(force=not keep_cursor)
         self._update_status()
 
     @work(thread=True, exclusive=True, group="rows")
@@ -302,8 +309,24 @@ class FibscopeApp(App[None]):
         )
 
     def table_counts(self) -> Counter[tuple[int, int]]:
-        """Routes per (family, table)."""
-        return Counter((r.family, r.table) for r in self.store.routes())
+        """Routes per (family, table), counted once per store version (O(N) at a million)."""
+        key = (id(self.store), self.store.version)
+        if self._counts is None or self._counts[0] != key:
+            self._counts = (key, Counter((r.family, r.table) for r in self.store.routes()))
+        return self._counts[1]
+
+    def _update_side(self, force: bool = True) -> None:
+        """The overview pane (shown on wide terminals only; at most once a second when live
+        changes pour in, since counting a million routes is not free)."""
+        side = self.query_one("#side", Log)
+        now = time.monotonic()
+        if side.display and (force or now - self._side_at >= 1.0):
+            self._side_at = now
+            lines = overview_lines(
+                self.infos, self.info, self.table_counts(), self.family, self.table, self.names
+            )
+            side.clear()
+            side.write_lines(lines)
 
     def _update_status(self) -> None:
         label = self.info.label if self.info else "-"
@@ -435,11 +458,7 @@ class FibscopeApp(App[None]):
 
     def action_namespaces(self) -> None:
         """Pick a namespace."""
-        options = []
-        for info in self.infos:
-            procs = ", ".join(sorted({p.name for p in info.processes})[:3])
-            more = f" ({len(info.processes)} procs: {procs})" if info.processes else ""
-            options.append((str(info.inode), f"{info.label:<24} {info.inode}{more}"))
+        options = [(str(info.inode), namespace_label(info)) for info in self.infos]
         current = str(self.info.inode) if self.info else None
 
         def picked(choice: str | None) -> None:
@@ -452,28 +471,22 @@ class FibscopeApp(App[None]):
         )
 
     def action_tables(self) -> None:
-        """Pick a routing table of the current family."""
+        """Pick a routing table (IPv4 or IPv6), with route counts."""
         counts = self.table_counts()
-        tables = sorted({t for f, t in counts if f == self.family} | {RT_TABLE_MAIN})
-        tables.sort(key=lambda t: (t != RT_TABLE_MAIN, t != 255, t))
         options = [
-            (
-                str(t),
-                f"{table_name(t, self.names):<12} {t:>10}  {counts[(self.family, t)]:>9,} routes",
-            )
-            for t in tables
+            (f"{fam}:{tab}", table_label(fam, tab, counts[(fam, tab)], self.names))
+            for fam, tab in table_order(counts)
         ]
 
         def picked(choice: str | None) -> None:
             if choice is not None:
-                self.table = int(choice)
+                fam, _, tab = choice.partition(":")
+                self.family, self.table = int(fam), int(tab)
                 self._show("routes-pane")
                 self._rebuild(keep_cursor=False)
 
-        fam = "IPv6" if self.family == AF_INET6 else "IPv4"
-        self.push_screen(
-            Picker(f"{fam} tables (Enter shows, Escape cancels)", options, str(self.table)), picked
-        )
+        current = f"{self.family}:{self.table}"
+        self.push_screen(Picker("Tables (Enter shows, Escape cancels)", options, current), picked)
 
     def current_state(self) -> NetnsState | None:
         """The namespace's state with the routes as they are now (live changes included)."""
@@ -542,8 +555,12 @@ class FibscopeApp(App[None]):
         yield from palette_commands(lambda name: getattr(self, f"action_{name}"))
 
     def on_resize(self) -> None:
-        """Narrow terminals (80 columns) trade the scrollbar for the last route column."""
+        """Narrow terminals (80 columns) trade the scrollbar for the last route column; wide
+        ones (120+) get the namespaces/tables overview beside the routes."""
         self.screen.set_class(self.size.width < 100, "narrow")
+        side = self.query_one("#side", Log)
+        side.display = self.size.width >= 120
+        self._update_side()
 
     def on_unmount(self) -> None:
         """Stop following the kernel."""

@@ -1,0 +1,56 @@
+"""Text for the namespaces/tables overview: the side pane of wide terminals and the pickers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from tui.formats.names import table_name
+from tui.model import AF_INET, AF_INET6, RT_TABLE_LOCAL, RT_TABLE_MAIN, NamespaceInfo
+
+FAMILY = {AF_INET: "IPv4", AF_INET6: "IPv6"}
+
+
+def table_order(counts: Counter[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(family, table) pairs: IPv4 then IPv6, main first, then local, then by id."""
+    pairs = set(counts) | {(AF_INET, RT_TABLE_MAIN), (AF_INET6, RT_TABLE_MAIN)}
+    return sorted(
+        pairs, key=lambda p: (p[0] != AF_INET, p[1] != RT_TABLE_MAIN, p[1] != RT_TABLE_LOCAL, p[1])
+    )
+
+
+def table_label(family: int, table: int, count: int, names: Mapping[int, str]) -> str:
+    """``IPv4 main        254      15 routes``."""
+    return (
+        f"{FAMILY.get(family, '?')} {table_name(table, names):<10} {table:>10} {count:>9,} routes"
+    )
+
+
+def namespace_label(info: NamespaceInfo) -> str:
+    """``blue  4026532301  (2 procs: nginx)``."""
+    procs = ", ".join(sorted({p.name for p in info.processes})[:3])
+    more = f" ({len(info.processes)} procs: {procs})" if info.processes else ""
+    return f"{info.label:<24} {info.inode}{more}"
+
+
+def overview_lines(
+    infos: list[NamespaceInfo],
+    current: NamespaceInfo | None,
+    counts: Counter[tuple[int, int]],
+    family: int,
+    table: int,
+    names: Mapping[int, str],
+) -> list[str]:
+    """The side pane: namespaces (current marked) then tables with counts (current marked)."""
+    lines = ["NAMESPACES (n)"]
+    for info in infos:
+        mark = "▶" if current is not None and info.inode == current.inode else " "
+        procs = f" {len(info.processes)}p" if info.processes else ""
+        lines.append(f"{mark} {info.label[:24]}{procs}")
+    lines += [" ", "TABLES (t)"]
+    for fam, tab in table_order(counts):
+        mark = "▶" if (fam, tab) == (family, table) else " "
+        lines.append(
+            f"{mark} {FAMILY[fam]} {table_name(tab, names)[:12]:<12} {counts[(fam, tab)]:>8,}"
+        )
+    return lines

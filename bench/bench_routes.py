@@ -1,18 +1,22 @@
 #!/usr/bin/env python3
-"""Benchmark: reading a big routing table, iproute2 against fibscope's decoder.
+"""Benchmark: reading a big routing table, iproute2 and net-tools against fibscope.
 
-Creates its own namespace, loads N routes (``ip -batch``), and times side by side:
-``ip route show``, ``ip -j route show``, the raw dump alone (kernel cost), our streaming
-``iter_routes`` and the list-building ``dump_routes`` (each in a child process, so its peak RSS
-is its own), and ``fibscope routes --format ip`` when that command exists.  The namespace is
-always deleted.  Run as root:  ``.venv/bin/python bench/bench_routes.py --routes 1000000``
+Creates its own namespace, loads N routes (``ip -batch``; ``--family 6`` for IPv6), and times
+side by side: the raw dump alone (kernel cost), our streaming ``iter_routes`` and the
+list-building ``dump_routes`` (each in a child process, so its peak RSS is its own), and each
+printing command against the tool it copies, with the ratio, fibscope's peak RSS and whether
+the outputs are byte for byte identical: ``ip route show`` (default, ``table all``) and
+``route -n``.  The namespace is always deleted; ``--netns NAME`` measures an existing one
+instead (left alone).  Run as root:  ``.venv/bin/python bench/bench_routes.py --routes 1000000``
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import os
+import shutil
 import socket
 import struct
 import subprocess
@@ -22,6 +26,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 DONE_TAIL = struct.Struct("=IH")  # nlmsg_len, nlmsg_type
@@ -35,16 +40,23 @@ def ip(*args: str) -> None:
         raise RuntimeError(f"ip {' '.join(args)}: {proc.stderr.strip()}")
 
 
-def load_routes(ns: str, count: int) -> float:
-    """Add ``count`` /24 routes via a few gateways with one ``ip -batch``; returns seconds."""
+def load_routes(ns: str, count: int, family: int = 4) -> float:
+    """Add ``count`` routes via a few gateways with one ``ip -batch``; returns seconds.
+
+    IPv4: /24s from 20.0.0.0 up; IPv6: /48s from 2001:0:0::/48 up."""
     ip("-n", ns, "link", "add", "v0", "type", "veth", "peer", "name", "v0p")
     for dev in ("lo", "v0", "v0p"):
         ip("-n", ns, "link", "set", dev, "up")
     for net in range(GATEWAY_NETS):
         ip("-n", ns, "addr", "add", f"10.254.{net}.1/24", "dev", "v0")
+        ip("-n", ns, "-6", "addr", "add", f"fd00:{net}::1/64", "dev", "v0", "nodad")
     base = 20 << 24  # 20.0.0.0 upwards: clear of the gateway networks
     with tempfile.NamedTemporaryFile("w", prefix="fsc-bench-", suffix=".batch") as fh:
         for i in range(count):
+            if family == 6:
+                gw = f"fd00:{i % GATEWAY_NETS}::{2 + i % 200:x}"
+                fh.write(f"route add 2001:{i >> 16:x}:{i & 0xFFFF:x}::/48 via {gw}\n")
+                continue
             a = base + (i << 8)
             gw = f"10.254.{i % GATEWAY_NETS}.{2 + i % 200}"
             fh.write(f"route add {a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.0/24 via {gw}\n")
@@ -54,18 +66,37 @@ def load_routes(ns: str, count: int) -> float:
         return time.perf_counter() - start
 
 
-def best_wall(argv: list[str], repeat: int) -> tuple[float, int]:
-    """Best wall time of a command with stdout to /dev/null, and its exit status."""
-    best, rc = float("inf"), 0
+def timed(argv: list[str], stdout: int | IO[bytes] = subprocess.DEVNULL) -> tuple[float, int, int]:
+    """One run of a command: wall seconds, exit status and its own peak RSS in KB (wait4)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen quiet
+    return seconds, proc.returncode, usage.ru_maxrss
+
+
+def best_wall(argv: list[str], repeat: int) -> tuple[float, int, int]:
+    """Best wall time of a command with stdout to /dev/null, its exit status and the peak
+    RSS (KB) of that best run."""
+    best, rc, rss = float("inf"), 0, 0
     for _ in range(repeat):
-        start = time.perf_counter()
-        proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-        best = min(best, time.perf_counter() - start)
-        rc = proc.returncode
+        seconds, rc, peak = timed(argv)
         if rc != 0:
-            sys.stderr.write(proc.stderr.decode(errors="replace")[-500:])
-            break
-    return best, rc
+            return seconds, rc, peak
+        if seconds < best:
+            best, rss = seconds, peak
+    return best, rc, rss
+
+
+def same_output(ours: list[str], theirs: list[str]) -> bool:
+    """Whether two commands print the very same bytes (compared through temporary files)."""
+    with tempfile.TemporaryDirectory(prefix="fsc-bench-") as tmp:
+        paths = [os.path.join(tmp, "ours"), os.path.join(tmp, "theirs")]
+        for argv, path in zip((ours, theirs), paths, strict=True):
+            with open(path, "wb") as fh:
+                timed(argv, fh)
+        return filecmp.cmp(paths[0], paths[1], shallow=False)
 
 
 def child(mode: str, path: str) -> None:
@@ -113,11 +144,50 @@ def run_child(mode: str, path: str, repeat: int) -> dict[str, float]:
     return best
 
 
+def compare(
+    ns: str, family: int, repeat: int, rows: list[tuple[str, float, str]]
+) -> list[tuple[str, float, float, float, bool]]:
+    """Each printing command of fibscope against the tool it copies: rows for the table, and
+    ``(label, theirs, ours, ratio, identical)`` for the summary."""
+    fibscope = str(ROOT / ".venv" / "bin" / "fibscope")
+    fam = ["-6"] if family == 6 else []
+    pairs = [
+        ("ip route show", ["ip", "-n", ns, *fam, "route", "show"], []),
+        (
+            "ip route show table all",
+            ["ip", "-n", ns, *fam, "route", "show", "table", "all"],
+            ["--table", "all"],
+        ),
+    ]
+    if family == 4 and shutil.which("route"):
+        pairs.append(
+            ("route -n", ["ip", "netns", "exec", ns, "route", "-n"], ["--format", "route-n"])
+        )
+    summary = []
+    for label, tool, options in pairs:
+        ours_argv = [fibscope, "routes", "--netns", ns, *fam, *options]
+        theirs, rc, _ = best_wall(tool, repeat)  # (its RSS: the fork's share of ours)
+        rows.append((" ".join(fam + [label]), theirs, ""))
+        ours, ours_rc, ours_rss = best_wall(ours_argv, repeat)
+        if rc or ours_rc:
+            rows.append((" ".join(ours_argv[1:]), ours, f"exit {ours_rc} (tool: exit {rc})"))
+            continue
+        identical = same_output(ours_argv, tool)
+        ratio = ours / theirs
+        note = f"{ratio:.2f}x, peak RSS {ours_rss / 1024:.0f} MB, "
+        note += "identical output" if identical else "OUTPUT DIFFERS"
+        rows.append(("  fibscope " + " ".join(ours_argv[2:]), ours, note))
+        summary.append((label, theirs, ours, ratio, identical))
+    return summary
+
+
 def main() -> int:
     """Parse options, build the namespace, measure, print, clean up."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--routes", type=int, default=1_000_000, help="routes to load")
+    parser.add_argument("--family", type=int, choices=(4, 6), default=4, help="routes to load")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best)")
+    parser.add_argument("--netns", metavar="NAME", help="measure this namespace (not deleted)")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -127,52 +197,48 @@ def main() -> int:
         print("needs root (creates a network namespace)", file=sys.stderr)
         return 2
 
-    ns = f"fsc-bench-{uuid.uuid4().hex[:8]}"
+    ns = args.netns or f"fsc-bench-{uuid.uuid4().hex[:8]}"
     path = f"/run/netns/{ns}"
-    ip("netns", "add", ns)
+    if not args.netns:
+        ip("netns", "add", ns)
     try:
-        print(f"namespace {ns}: loading {args.routes:,} routes ...", flush=True)
-        print("(ip route show: table main; ours: every IPv4 table, i.e. main + local)")
-        print(f"  ip -batch load: {load_routes(ns, args.routes):.2f} s\n", flush=True)
+        if not args.netns:
+            print(f"namespace {ns}: loading {args.routes:,} IPv{args.family} routes ...")
+            seconds = load_routes(ns, args.routes, args.family)
+            print(f"  ip -batch load: {seconds:.2f} s\n", flush=True)
         rows: list[tuple[str, float, str]] = []
-
-        def cmd(label: str, argv: list[str]) -> float | None:
-            seconds, rc = best_wall(argv, args.repeat)
-            rows.append((label, seconds, "" if rc == 0 else f"exit {rc}"))
-            return seconds if rc == 0 else None
-
-        ip_show = cmd("ip route show > /dev/null", ["ip", "-n", ns, "route", "show"])
-        cmd("ip -j route show > /dev/null", ["ip", "-n", ns, "-j", "route", "show"])
-        measured: dict[str, float] = {}
-        for mode, label in (
-            ("raw", "raw dump, no decode (kernel + recv)"),
-            ("stream", "iter_routes (decode, streaming)"),
-            ("list", "dump_routes (decode, list)"),
-        ):
-            res = run_child(mode, path, args.repeat)
-            measured[mode] = res["seconds"]
-            unit = "bytes" if mode == "raw" else "routes"
-            note = f"{res['count']:,} {unit}, peak RSS {res['rss_kb'] / 1024:.0f} MB"
-            note += f" (interpreter {res['base_kb'] / 1024:.0f} MB)"
-            rows.append((label, res["seconds"], note))
-        decode = measured["stream"] - measured["raw"]
-        per_route = decode / max(args.routes, 1) * 1e9
-        rows.append(("  decoding alone (iter_routes - raw)", decode, f"{per_route:.0f} ns/route"))
-
-        fibscope = ROOT / ".venv" / "bin" / "fibscope"
-        argv = [str(fibscope), "routes", "--netns", ns, "--format", "ip"]
-        if fibscope.exists():
-            seconds, rc = best_wall(argv, args.repeat)
-            if rc == 0 and ip_show:
-                rows.append((" ".join(argv[1:]), seconds, f"{seconds / ip_show:.2f}x ip route"))
-            else:
-                rows.append(("fibscope routes (failed)", seconds, f"exit {rc}"))
-        else:
-            rows.append(("fibscope routes", float("nan"), "not installed"))
+        if args.family == 4:
+            decoding(path, args.repeat, args.routes, rows)
+        summary = compare(ns, args.family, args.repeat, rows)
         show(rows)
+        print()
+        for label, theirs, ours, ratio, identical in summary:
+            verdict = "ok" if ratio <= 1.5 and identical else "misses the goal (1.5x, identical)"
+            print(f"{label}: {theirs:.2f} s, fibscope {ours:.2f} s, {ratio:.2f}x  {verdict}")
     finally:
-        subprocess.run(["ip", "netns", "delete", ns], check=False)
+        if not args.netns:
+            subprocess.run(["ip", "netns", "delete", ns], check=False)
     return 0
+
+
+def decoding(path: str, repeat: int, routes: int, rows: list[tuple[str, float, str]]) -> None:
+    """The decoder's rows: the raw dump, then streaming and list-building decodes (IPv4)."""
+    measured: dict[str, float] = {}
+    print("(raw / iter_routes / dump_routes: every IPv4 table, i.e. main + local)")
+    for mode, label in (
+        ("raw", "raw dump, no decode (kernel + recv)"),
+        ("stream", "iter_routes (decode, streaming)"),
+        ("list", "dump_routes (decode, list)"),
+    ):
+        res = run_child(mode, path, repeat)
+        measured[mode] = res["seconds"]
+        unit = "bytes" if mode == "raw" else "routes"
+        note = f"{res['count']:,} {unit}, peak RSS {res['rss_kb'] / 1024:.0f} MB"
+        note += f" (interpreter {res['base_kb'] / 1024:.0f} MB)"
+        rows.append((label, res["seconds"], note))
+    decode = measured["stream"] - measured["raw"]
+    per_route = decode / max(routes, 1) * 1e9
+    rows.append(("  decoding alone (iter_routes - raw)", decode, f"{per_route:.0f} ns/route"))
 
 
 def show(
@@ -181,7 +247,7 @@ def show(
     """The table of results."""
     width = max(len(label) for label, _, _ in rows)
     for label, seconds, note in rows:
-        print(f"{label:<{width}}  {fmt(seconds)}  {note}")
+        print(f"{label:<{width}}  {fmt(seconds)}  {note}".rstrip())
 
 
 if __name__ == "__main__":

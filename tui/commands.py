@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
@@ -51,10 +51,10 @@ def _devs(state: NetnsState) -> dict[int, str]:
 
 
 def _write_lines(lines: Iterable[str], out: TextIO) -> None:
-    write = out.write
-    for line in lines:
-        write(line)
-        write("\n")
+    """Each line followed by a newline, in one write (not two per line: 1M lines add up)."""
+    listed = list(lines)
+    if listed:
+        out.write("\n".join(listed) + "\n")
 
 
 def _table_filter(table_arg: str | None, names: Mapping[int, str]) -> int | None:
@@ -109,29 +109,31 @@ def _stream_routes(
     names: Mapping[int, str],
     out: TextIO,
 ) -> int:
-    """Print straight from the kernel's dump, a chunk at a time: a million routes never sit in
-    memory at once.  The kernel filters by family and table."""
+    """Print straight from the kernel's dump, a datagram at a time: a million routes never sit
+    in memory at once.  The kernel filters by family and table; the formatters decide the
+    rest, once per message shape (``route_print``), so the output is theirs byte for byte."""
     from tui.kernel.live import LiveSource
     from tui.kernel.netns import NetnsError
     from tui.kernel.route_codec import NetlinkError
+    from tui.kernel.route_dump import DumpInterrupted
+    from tui.kernel.route_print import link_names, route_texts
 
     assert isinstance(source, LiveSource)
     try:
-        info = find_namespace(source.namespaces(), args.netns)
-        devs, stream = source.stream_routes(
-            info, family if args.ipv6 or table is not None else 0, table
-        )
-        shown_family = family if args.ipv6 else 0
-        shown_table = TABLE_ALL if table is None else table
-        formatter = RouteFormatter(devs, names, show_table=table is None)
+        path = source.path_of(find_namespace(source.namespaces(), args.netns))
+        devs = link_names(path)
         if args.format == "route-n":
             out.write(ROUTE_N_HEADER)
-        for chunk in _chunks(stream, 4096):
-            if args.format == "route-n":
-                out.write(route_n(chunk, devs)[len(ROUTE_N_HEADER) :])
-            else:
-                selected = select_routes(chunk, family=shown_family, table=shown_table)
-                _write_lines(formatter.lines(selected), out)
+            render, slot = _route_n_render(devs), "%-15s"
+        else:
+            render, slot = _ip_render(devs, names, family if args.ipv6 else 0, table), "%s"
+        dump_family = family if args.ipv6 or table is not None else 0  # 0: IPv4 then IPv6
+        write = out.write
+        for text in route_texts(path, dump_family, render, table=table, dst_conversion=slot):
+            write(text)
+    except DumpInterrupted:
+        out.flush()
+        print("Dump was interrupted and may be inconsistent.", file=sys.stderr)
     except (SourceError, NetnsError) as exc:
         raise CommandError(str(exc)) from None
     except NetlinkError as exc:
@@ -139,15 +141,24 @@ def _stream_routes(
     return 0
 
 
-def _chunks(items: Iterable[Route], size: int) -> Iterable[list[Route]]:
-    chunk: list[Route] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _ip_render(
+    devs: Mapping[int, str], names: Mapping[int, str], family: int, table: int | None
+) -> Callable[[Route], str]:
+    """One route as ``ip route show`` prints it (with its newline), "" when ip hides it."""
+    formatter = RouteFormatter(devs, names, show_table=table is None)
+    shown_table = TABLE_ALL if table is None else table
+
+    def render(route: Route) -> str:
+        if not select_routes((route,), family=family, table=shown_table):
+            return ""
+        return formatter.line(route) + "\n"
+
+    return render
+
+
+def _route_n_render(devs: Mapping[int, str]) -> Callable[[Route], str]:
+    """One route as ``route -n`` prints it (with its newline), "" when it is not listed."""
+    return lambda route: route_n((route,), devs)[len(ROUTE_N_HEADER) :]
 
 
 def cmd_rules(args: argparse.Namespace, out: TextIO) -> int:

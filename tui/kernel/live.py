@@ -5,18 +5,15 @@ from __future__ import annotations
 import glob
 import os
 import threading
-from collections.abc import Callable, Iterator
-
-from pyroute2 import IPRoute
+from collections.abc import Callable
 
 from tui.events import Event
 from tui.kernel.dump import read_netns
 from tui.kernel.kernel_get import KernelAnswer, route_get
 from tui.kernel.monitor import Monitor
 from tui.kernel.namespaces import discover, is_own
-from tui.kernel.netns import NetnsError, entered
-from tui.kernel.route_dump import iter_routes
-from tui.model import Namespace, NamespaceInfo, Route
+from tui.kernel.netns import NetnsError
+from tui.model import Namespace, NamespaceInfo
 from tui.tablenames import merged_names, parse_rt_tables
 
 RT_TABLES_FILES = (
@@ -94,15 +91,6 @@ class LiveSource:
             if os.path.exists(path):
                 return path
         raise NetnsError("namespace has gone")
-
-    def stream_routes(
-        self, info: NamespaceInfo, family: int, table: int | None
-    ) -> tuple[dict[int, str], Iterator[Route]]:
-        """Device names and a constant-memory stream of the routes (for printing 1M routes)."""
-        path = self.path_of(info)
-        with entered(path), IPRoute() as ipr:
-            devs = {m["index"]: m.get("IFLA_IFNAME") or f"if{m['index']}" for m in ipr.get_links()}
-        return devs, iter_routes(path, family, table=table)
 
     def ask_kernel(
         self, info: NamespaceInfo, family: int, dst: str, **selectors: int | str | None

@@ -15,7 +15,8 @@ import itertools
 import socket
 import struct
 import threading
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from typing import Protocol, TypeVar
 
 from tui.kernel.netns import entered
 from tui.kernel.route_codec import DecodeError, NetlinkError, collect_routes
@@ -38,6 +39,20 @@ RECV_BUFFER = 1 << 18
 _REQUEST = struct.Struct("=IHHIIBBBBBBBBI")  # nlmsghdr + rtmsg
 _U32_ATTR = struct.Struct("=HHI")
 _SEQ = itertools.count(1)
+
+_T = TypeVar("_T")
+
+
+class DumpSocket(Protocol):
+    """What the dump loop uses of a socket: a ``socket.socket``, or a ``PrefetchSocket``."""
+
+    def send(self, data: bytes, /) -> int: ...
+
+    def recv_into(self, buf: bytearray, nbytes: int = 0, flags: int = 0, /) -> int: ...
+
+
+# read(buf, end, seq) -> (result, done, interrupted): what ``stream_chunks`` does per datagram.
+ChunkReader = Callable[[bytearray, int, int], tuple[_T, bool, bool]]
 
 
 class _GcPause:
@@ -133,22 +148,56 @@ def stream_routes(
     gets the rest read and dropped (``drain``) so the socket stays usable; ``drain=False``
     when the socket is about to be closed anyway.
     """
+
+    def read(buf: bytearray, end: int, seq: int) -> tuple[list[Route], bool, bool]:
+        routes: list[Route] = []
+        done, interrupted = collect_routes(buf, end, seq, routes)
+        if table is not None:  # kernels without strict checking ignore the filter
+            routes = [r for r in routes if r.table == table]
+        return routes, done, interrupted
+
+    for routes in stream_chunks(sock, family, read, table=table, buffer=buffer, drain=drain):
+        yield from routes
+
+
+def stream_chunks(
+    sock: DumpSocket,
+    family: int,
+    read: ChunkReader[_T],
+    *,
+    table: int | None = None,
+    buffer: bytearray | None = None,
+    drain: bool = True,
+) -> Generator[_T, None, None]:
+    """The dump loop of ``stream_routes``, a datagram at a time: yields ``read``'s result for
+    each datagram (a list of routes, a block of text, ...), with no per-route frame here.
+
+    ``read(buf, end, seq)`` handles ``buf[:end]`` and returns ``(result, done, interrupted)``:
+    ``done`` when it saw this dump's NLMSG_DONE, ``interrupted`` when a message carried
+    NLM_F_DUMP_INTR; it raises NetlinkError for the kernel's error.  Families, the table
+    filter, ENOENT for a missing table, DumpInterrupted and draining are as in
+    ``stream_routes``.  ``read`` filters by table itself when the kernel ignores the filter.
+    """
     buf = buffer if buffer is not None else bytearray(RECV_BUFFER)
     interrupted = False
     for fam in (AF_INET, AF_INET6) if family == AF_UNSPEC else (family,):
-        interrupted |= yield from _stream_one(sock, fam, table, buf, drain)
+        interrupted |= yield from _chunks_one(sock, fam, table, read, buf, drain)
     if interrupted:
         raise DumpInterrupted()
 
 
-def _stream_one(
-    sock: socket.socket, family: int, table: int | None, buf: bytearray, drain: bool
-) -> Generator[Route, None, bool]:
+def _chunks_one(
+    sock: DumpSocket,
+    family: int,
+    table: int | None,
+    read: ChunkReader[_T],
+    buf: bytearray,
+    drain: bool,
+) -> Generator[_T, None, bool]:
     """One dump request of one family, datagram by datagram; returns "interrupted"."""
     seq = next_seq()
     size = len(buf)
     sock.send(dump_request(family, seq, table))
-    routes: list[Route] = []
     done = interrupted = False
     try:
         while not done:
@@ -156,24 +205,21 @@ def _stream_one(
             if n > size:
                 raise DecodeError(f"netlink datagram of {n} bytes exceeds the {size} byte buffer")
             try:
-                done, intr = collect_routes(buf, n, seq, routes)
+                result, done, intr = read(buf, n, seq)
             except NetlinkError as exc:
                 done = True  # the kernel ends a dump with its error
                 if table is not None and exc.errno == errno.ENOENT:
                     return False  # "FIB table does not exist": no routes in it
                 raise
             interrupted |= intr
-            if table is not None:  # kernels without strict checking ignore the filter
-                routes = [r for r in routes if r.table == table]
-            yield from routes
-            routes.clear()
+            yield result
     finally:
         if not done and drain:
             _drain(sock, seq, buf)
     return interrupted
 
 
-def _drain(sock: socket.socket, seq: int, buf: bytearray) -> None:
+def _drain(sock: DumpSocket, seq: int, buf: bytearray) -> None:
     """Read the rest of an abandoned dump: a socket with a dump running refuses the next one."""
     scratch: list[Route] = []
     try:

@@ -32,9 +32,9 @@ from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
 from tui.kernel.live import LiveSource
 
-def rss_mb():
+def rss_mb(field="VmHWM:"):
     for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -47,6 +47,7 @@ async def main():
             await pilot.pause(0.02)
         out["on_screen_s"] = time.perf_counter() - START
         out["rows"] = view.rows.row_count
+        out["rss_on_screen_mb"] = rss_mb("VmRSS:")
         async def timed(name, *keys):
             t = time.perf_counter()
             await pilot.press(*keys)
@@ -68,6 +69,7 @@ async def main():
         app.query_one("#filter").value = "10.254.3.77"
         await timed("filter_text_enter", "enter")
         out["filtered_rows_text"] = view.rows.row_count
+        out["peak_rss_before_lookup_mb"] = rss_mb()
         await pilot.press("l")
         app.query_one("#q-dst").value = "20.3.4.5"
         await timed("lookup_first_enter", "enter")

@@ -16,14 +16,13 @@ STEP_STYLES = {"verdict": "bold", "note": "italic yellow"}
 def trace_text(
     trace: Trace, kernel: dict[str, Any] | None, kernel_error: str | None = None
 ) -> Text:
-    """Steps in order, the verdict in ``ip route get`` words, and the kernel beside it."""
+    """The answer first (verdict, the kernel's own answer, agree or not), then every step in
+    the order the kernel takes them."""
     text = Text()
     text.append(f"lookup {trace.query.words()}\n", style="bold")
-    for i, step in enumerate(trace.steps, 1):
-        style = STEP_STYLES.get(step.kind, "")
-        if step.kind == "verdict":
-            style = "bold green" if trace.ok else "bold red"
-        text.append(f"{i:>2}. {step.text}\n", style=style)
+    verdict = next((step for step in trace.steps if step.kind == "verdict"), None)
+    if verdict is not None:
+        text.append(f"{verdict.text}\n", style="bold green" if trace.ok else "bold red")
     if not trace.predicted:
         text.append(f"not predicted: {trace.reason}\n", style="bold yellow")
     if kernel_error:
@@ -41,6 +40,9 @@ def trace_text(
         else:
             text.append("agree", style="bold green")
         text.append("\n")
+    steps = [step for step in trace.steps if step.kind != "verdict"]
+    for i, step in enumerate(steps, 1):
+        text.append(f"{i:>2}. {step.text}\n", style=STEP_STYLES.get(step.kind, ""))
     return text
 
 

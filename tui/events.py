@@ -7,22 +7,49 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.livestore import RouteStore
 from tui.model import Address, Ipv6ProcRoute, Link, NetnsState, Route, Rule, Sysctls
+
+LOADED = "loaded"  # the Snapshot that starts following (nothing to tell the user)
+SETTLED = "re-read once quiet: changes had raced the last load"  # keeps the user's notice
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """A complete fresh state (at start and after an overrun)."""
+    """A complete fresh state (at start and after an overrun).
+
+    ``store`` holds ``state.routes`` already indexed (built in the monitor's thread, since
+    indexing a million routes takes a second); the sender never touches it again.
+    """
 
     state: NetnsState
     reason: str
+    store: RouteStore | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class RouteChanges:
-    """Route events in kernel order since the last batch: (added, replace, route)."""
+    """Route events in kernel order since the last batch: (is RTM_NEWROUTE, nlmsg flags,
+    route); the flags tell replace, append and prepend apart (``RouteStore.apply``)."""
 
-    changes: tuple[tuple[bool, bool, Route], ...]
+    changes: tuple[tuple[bool, int, Route], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoutesRefreshed:
+    """Part of the routes as the kernel has them now, re-read because the kernel changed them
+    without route events: IPv4 routes vanish when their device goes down, is deleted or loses
+    its last address; next hops turn linkdown or dead; routes follow their nexthop objects.
+
+    ``ifindex``: the routes through that link (empty when the link has gone); None: every
+    route that uses a nexthop object (``nhid``).  ``family``: only that family's routes
+    (a deleted link's IPv4 routes go silently, IPv6 sends events for its own).
+    """
+
+    ifindex: int | None
+    routes: tuple[Route, ...]
+    reason: str
+    family: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +65,12 @@ class SmallChanged:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """Something the user must hear about; ``fatal`` ends the following."""
+    """Something the user must hear about; ``fatal`` ends the following, ``gone`` says the
+    namespace itself no longer exists (its rows must go)."""
 
     text: str
     fatal: bool
+    gone: bool = False
 
 
-Event = Snapshot | RouteChanges | SmallChanged | Problem
+Event = Snapshot | RouteChanges | RoutesRefreshed | SmallChanged | Problem

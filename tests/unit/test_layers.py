@@ -13,6 +13,8 @@ PURE = [
     "tui.source",
     "tui.events",
     "tui.livestore",
+    "tui.livestore6",
+    "tui.livestore_load",
     "tui.tablenames",
     "tui.formats.iproute",
     "tui.formats.iprule",

@@ -1,13 +1,34 @@
-"""The live route store follows add, append, replace and delete like the kernel's FIB."""
+"""The live route store follows events with the kernel's rules (each rule below was seen on a
+real kernel: tests/kernel/test_monitor.py checks the whole against dumps)."""
 
 from __future__ import annotations
 
-from tui.livestore import RouteStore
-from tui.model import AF_INET, RTN_UNICAST, Route
+from tui.livestore import (
+    NLM_F_APPEND,
+    NLM_F_CREATE,
+    NLM_F_EXCL,
+    NLM_F_REPLACE,
+    RouteStore,
+)
+from tui.livestore_load import DumpLoader
+from tui.model import AF_INET, AF_INET6, RTN_BLACKHOLE, RTN_UNICAST, Nexthop, Route
+
+ADD = NLM_F_EXCL | NLM_F_CREATE
+APPEND = NLM_F_CREATE | NLM_F_APPEND
+PREPEND = NLM_F_CREATE
 
 
 def r(dst: str, gw: str | None = None, metric: int | None = None, oif: int = 2) -> Route:
     return Route(AF_INET, 254, RTN_UNICAST, dst, 24, priority=metric, gateway=gw, oif=oif)
+
+
+def r6(gw: str | None = None, oif: int = 2, kind: int = RTN_UNICAST, **kw: object) -> Route:
+    return Route(AF_INET6, 254, kind, "2001:db8::", 64, priority=1024, gateway=gw, oif=oif, **kw)  # type: ignore[arg-type]
+
+
+def multi(*hops: tuple[str, int]) -> Route:
+    nhs = tuple(Nexthop(gw, oif) for gw, oif in hops)
+    return Route(AF_INET6, 254, RTN_UNICAST, "2001:db8::", 64, priority=1024, multipath=nhs)
 
 
 def test_add_and_remove() -> None:
@@ -27,12 +48,17 @@ def test_metric_is_part_of_the_identity() -> None:
     assert store.routes() == [r("10.0.0.0", metric=50)]
 
 
-def test_replace_swaps_and_append_keeps_both() -> None:
-    store = RouteStore([r("10.0.0.0", "10.9.0.1")])
-    store.add(r("10.0.0.0", "10.9.0.2"))
-    assert len(store) == 2, "append: another next hop under the same key"
-    store.add(r("10.0.0.0", "10.9.0.3"), replace=True)
-    assert store.routes() == [r("10.0.0.0", "10.9.0.3")]
+def test_ipv4_append_prepend_and_replace_the_first() -> None:
+    store = RouteStore()
+    store.apply(True, ADD, r("10.0.0.0", "10.9.0.1"))
+    store.apply(True, APPEND, r("10.0.0.0", "10.9.0.2"))
+    store.apply(True, PREPEND, r("10.0.0.0", "10.9.0.3"))
+    gws = [x.gateway for x in store.routes()]
+    assert gws == ["10.9.0.3", "10.9.0.1", "10.9.0.2"]
+    store.apply(True, NLM_F_REPLACE, r("10.0.0.0", "10.9.0.4"))
+    assert [x.gateway for x in store.routes()] == ["10.9.0.4", "10.9.0.1", "10.9.0.2"]
+    store.apply(False, 0, r("10.0.0.0", "10.9.0.1"))
+    assert [x.gateway for x in store.routes()] == ["10.9.0.4", "10.9.0.2"]
 
 
 def test_version_counts_changes() -> None:
@@ -41,3 +67,59 @@ def test_version_counts_changes() -> None:
     store.add(r("10.0.0.0"))
     store.remove(r("10.0.0.0"))
     assert store.version == 2
+
+
+def test_ipv6_gateway_routes_become_one_multipath_route() -> None:
+    store = RouteStore()
+    store.apply(True, ADD, r6("2001:db8:1::2", 3))
+    # the kernel's append event lists the whole set, the new next hop first
+    store.apply(True, APPEND, multi(("2001:db8:2::2", 5), ("2001:db8:1::2", 3)))
+    assert store.routes() == [multi(("2001:db8:1::2", 3), ("2001:db8:2::2", 5))]
+    store.apply(False, 0, r6("2001:db8:1::2", 3))  # one sibling deleted: a plain route
+    assert store.routes() == [r6("2001:db8:2::2", 5)]
+
+
+def test_ipv6_entry_between_siblings_is_hidden_then_shows_again() -> None:
+    """A dump shows siblings where the first stands and skips to after the last."""
+    store = RouteStore()
+    store.apply(True, ADD, r6("2001:db8:1::2", 3))
+    store.apply(True, APPEND, r6(None, 1, RTN_BLACKHOLE))
+    store.apply(True, APPEND, multi(("2001:db8:1::3", 3), ("2001:db8:1::2", 3)))
+    assert store.routes() == [multi(("2001:db8:1::2", 3), ("2001:db8:1::3", 3))]
+    store.apply(False, 0, r6("2001:db8:1::3", 3))
+    assert store.routes() == [r6("2001:db8:1::2", 3), r6(None, 1, RTN_BLACKHOLE)]
+
+
+def test_ipv6_replace_takes_the_first_of_its_kind_or_else_the_first() -> None:
+    store = RouteStore()
+    store.apply(True, ADD, r6("2001:db8:1::2", 3))
+    store.apply(True, APPEND, r6(None, 4))
+    store.apply(True, NLM_F_REPLACE, r6(None, 5))  # not ECMP: replaces "dev 4"
+    assert store.routes() == [r6("2001:db8:1::2", 3), r6(None, 5)]
+    store.apply(False, 0, r6("2001:db8:1::2", 3))
+    store.apply(True, NLM_F_REPLACE, r6("2001:db8:1::9", 3))  # no ECMP entry: the first
+    assert store.routes() == [r6("2001:db8:1::9", 3)]
+
+
+def test_refresh_makes_a_links_routes_what_the_dump_found() -> None:
+    store = RouteStore([r("10.0.0.0", oif=3), r("10.1.0.0", oif=4), r("10.2.0.0", oif=3)])
+    flagged = Route(AF_INET, 254, RTN_UNICAST, "10.0.0.0", 24, flags=16, oif=3)
+    store.refresh(3, [flagged])
+    assert sorted(x.dst for x in store.routes()) == ["10.0.0.0", "10.1.0.0"]
+    assert flagged in store.routes()
+    assert store.counts() == {(AF_INET, 254): 2}
+
+
+def test_loader_takes_the_dump_over_what_events_built() -> None:
+    """Events met before a key is dumped start from nothing: the dump knows the rest."""
+    loader = DumpLoader()
+    loader.event(1, True, PREPEND, r("10.0.0.0", "10.9.0.3"))
+    loader.dumped(200, [r("10.0.0.0", "10.9.0.3"), r("10.0.0.0", "10.9.0.1")])
+    assert [x.gateway for x in loader.finish().routes()] == ["10.9.0.3", "10.9.0.1"]
+
+
+def test_loader_applies_again_an_event_that_raced_the_datagram() -> None:
+    loader = DumpLoader()
+    loader.event(198, False, 0, r("10.0.0.0", "10.9.0.1"))  # just before: may have raced
+    loader.dumped(199, [r("10.0.0.0", "10.9.0.1"), r("10.1.0.0")])
+    assert loader.finish().routes() == [r("10.1.0.0")]

@@ -1,15 +1,17 @@
 """The fibscope terminal app: namespaces, live route tables, rules, links and the lookup pane.
 
 The app knows Sources, model objects and events, never netlink: a live Source follows the
-kernel in its own thread and hands over immutable events, which are applied here on the UI
-thread, coalesced to at most ten redraws a second.
+kernel in its own thread and hands over immutable events; they queue in an inbox and are
+applied here on the UI thread in short slices, and the rows are rebuilt at most ten times a
+second and no more often than their measured cost allows (``tui.app.live``).
 """
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -24,6 +26,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
 
 from tui.app.help import HelpScreen
 from tui.app.lines import header_lines, make_line_of
+from tui.app.live import MARK_LIMIT, REFRESH_SECONDS, Inbox, Pacer, apply_routes
 from tui.app.lookup_pane import LookupPane
 from tui.app.lookup_view import trace_text, winning_route
 from tui.app.overview import namespace_label, overview_lines, table_label, table_order
@@ -31,7 +34,16 @@ from tui.app.palette import palette_commands
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
 from tui.app.widgets.route_view import RouteView
-from tui.events import Event, Problem, RouteChanges, SmallChanged, Snapshot
+from tui.events import (
+    LOADED,
+    SETTLED,
+    Event,
+    Problem,
+    RouteChanges,
+    RoutesRefreshed,
+    SmallChanged,
+    Snapshot,
+)
 from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
@@ -43,7 +55,6 @@ from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsStat
 from tui.source import Source, Watch
 from tui.verify import Verifier
 
-REFRESH_SECONDS = 0.1
 BIG_TABLE = 50_000  # filter and sort larger tables in a thread
 
 
@@ -95,10 +106,16 @@ class FibscopeApp(App[None]):
         )
         self.last_change: str = "-"
         self.notice = ""
-        self._dirty = False
+        self._dirty = False  # route changes wait for the rows to be rebuilt
+        self._dirty_all = False  # links, rules or sysctls changed too
         self._added: list[Route] = []
+        self.inbox = Inbox()
+        self.pacer = Pacer()
+        self.applied = 0  # route events applied (benchmarks read it)
+        self._watch_gen = 0  # events of a namespace no longer shown are dropped
+        self._ordering = 0  # the token of the big-table ordering running in a thread (0: none)
+        self._order_token = 0
         self._engine: tuple[tuple[int, int], Engine] | None = None
-        self._counts: tuple[tuple[int, int], Counter[tuple[int, int]]] | None = None
         self._side_at = 0.0
 
     # ----- layout -------------------------------------------------------------------------
@@ -164,11 +181,13 @@ class FibscopeApp(App[None]):
         self.state = None
         self.store = RouteStore()
         self.pending.clear()
+        self.inbox.clear()
+        self._watch_gen += 1
         self.query_one(RouteView).set_rows(None)
         self.notice = f"reading {info.label}…"
         self._update_status()
         if self.live:
-            handle = self.source.watch(info, self._emit_from_thread)
+            handle = self.source.watch(info, self._emitter())
             if handle is not None:
                 self.watch_handle = handle
                 return
@@ -178,24 +197,29 @@ class FibscopeApp(App[None]):
     def _load(self, info: NamespaceInfo) -> None:
         ns = self.source.read(info)
         if ns.state is not None:
-            self.call_from_thread(self._apply, Snapshot(ns.state, "loaded"))
+            self.call_from_thread(self._apply, Snapshot(ns.state, LOADED))
         else:
             self.call_from_thread(self._apply, Problem(f"{info.label}: {ns.error}", fatal=True))
 
     class Changed(Message):
-        """A live event, carried from the Source's thread to the UI thread."""
+        """Live events wait in the inbox (one message, however many events)."""
 
-        def __init__(self, event: Event) -> None:
-            self.event = event
-            super().__init__()
+    def _emitter(self) -> Callable[[Event], None]:
+        """What the live Source's thread calls with each event of the namespace shown now."""
+        gen = self._watch_gen
 
-    def _emit_from_thread(self, event: Event) -> None:
-        """Called by the live Source's thread: post_message is thread-safe."""
-        self.post_message(self.Changed(event))
+        def emit(event: Event) -> None:
+            if gen == self._watch_gen and self.inbox.put(event):
+                self.post_message(self.Changed())  # post_message is thread-safe
+
+        return emit
 
     def on_fibscope_app_changed(self, message: Changed) -> None:
-        """Apply a live event on the UI thread."""
-        self._apply(message.event)
+        """Apply a slice of the queued events; wake again for the rest (keys go between)."""
+        for event in self.inbox.take():
+            self._apply(event)
+        if self.inbox.more():
+            self.post_message(self.Changed())
 
     # ----- events -------------------------------------------------------------------------
     def _apply(self, event: Event) -> None:
@@ -207,17 +231,20 @@ class FibscopeApp(App[None]):
     def _apply_now(self, event: Event) -> None:
         if isinstance(event, Snapshot):
             self.state = event.state
-            self.store = RouteStore(event.state.routes)
-            self.notice = "" if event.reason == "loaded" else event.reason
+            self.store = event.store if event.store is not None else RouteStore(event.state.routes)
+            if len(self.store) > BIG_TABLE:
+                # A million long-lived routes would make every full collection a pause of
+                # half a second under churn; frozen, the collector skips them (refcounts
+                # still free them when the store is replaced).
+                gc.freeze()
+            if event.reason == LOADED:
+                self.notice = ""
+            elif event.reason != SETTLED:
+                self.notice = event.reason
             self._stamp()
-            self._rebuild(keep_cursor=False)
-        elif isinstance(event, RouteChanges):
-            for added, replace, route in event.changes:
-                if added:
-                    if self.store.add(route, replace):
-                        self._added.append(route)
-                else:
-                    self.store.remove(route)
+            self._rebuild(keep_cursor=event.reason != LOADED)
+        elif isinstance(event, RouteChanges | RoutesRefreshed):
+            self.applied += apply_routes(self.store, event, self._added)
             self._stamp()
             self._dirty = True
         elif isinstance(event, SmallChanged) and self.state is not None:
@@ -230,12 +257,16 @@ class FibscopeApp(App[None]):
                 ipv6_proc_routes=event.ipv6_proc_routes,
             )
             self._stamp()
-            self._dirty = True
+            self._dirty_all = True
         elif isinstance(event, Problem):
             self.notice = event.text
             if event.fatal:
                 self.live_text = "offline"
                 self.watch_handle = None
+            if event.gone:  # nothing to show: its rows must not linger
+                self.state = None
+                self.store = RouteStore()
+                self._rebuild(keep_cursor=False)
             self._update_status()
 
     def _stamp(self) -> None:
@@ -243,17 +274,26 @@ class FibscopeApp(App[None]):
             self.last_change = time.strftime("%H:%M:%S")
 
     def _flush_changes(self) -> None:
-        """Coalesced redraw after live changes (at most every REFRESH_SECONDS)."""
-        if self._dirty:
-            self._dirty = False
-            added, self._added = self._added, []
+        """Coalesced redraw after live changes: all of it when links or rules changed, else
+        the rows, when the pacer allows and no big table is being ordered in a thread."""
+        if self._dirty_all:
+            self._dirty_all = self._dirty = False
             self._rebuild(keep_cursor=True)
+        elif self._dirty and self.pacer.due() and not self._ordering:
+            self._dirty = False
+            self._rebuild_rows(keep_cursor=True)
+            self._update_side(force=False)
+            self._update_status()
+        else:
+            return
+        added, self._added = self._added, []
+        if 0 < len(added) <= MARK_LIMIT:
             self.query_one(RouteView).mark_added(added)
 
     # ----- drawing ------------------------------------------------------------------------
     def current_routes(self) -> list[Route]:
         """The routes of the selected family and table."""
-        return [r for r in self.store.routes() if r.family == self.family and r.table == self.table]
+        return self.store.table_routes(self.family, self.table)
 
     def _rebuild(self, keep_cursor: bool) -> None:
         view = self.query_one(RouteView)
@@ -261,16 +301,7 @@ class FibscopeApp(App[None]):
             view.set_rows(None)
             self._update_status()
             return
-        devs = {link.index: link.name for link in self.state.links}
-        line_of = make_line_of(self.mode, self.family, devs, self.names)
-        rows = RouteRows(self.current_routes(), line_of, lambda r: devs.get(r.oif or 0, ""))
-        flt, sort, reverse = self.filter, SORT_KEYS[self.sort_index], self.reverse
-        if (flt is not None or sort != "kernel") and len(rows.routes) > BIG_TABLE:
-            self.notice = "filtering…" if flt is not None else "sorting…"
-            self._order_rows(rows, flt, sort, reverse, keep_cursor)
-        else:
-            rows.apply(flt, sort, reverse)
-            view.set_rows(rows, keep_cursor=keep_cursor)
+        self._rebuild_rows(keep_cursor)
         self.query_one("#route-header", Static).update(
             Text("\n".join(header_lines(self.mode, self.family)))
         )
@@ -279,15 +310,46 @@ class FibscopeApp(App[None]):
         self._update_side(force=not keep_cursor)
         self._update_status()
 
-    @work(thread=True, exclusive=True, group="rows")
+    def _rebuild_rows(self, keep_cursor: bool) -> None:
+        """The rows of the shown table from the store (a C-speed copy of one table's routes);
+        big tables are filtered and sorted in a thread.  The cost goes to the pacer."""
+        if self.state is None:
+            return
+        start = time.perf_counter()
+        devs = {link.index: link.name for link in self.state.links}
+        line_of = make_line_of(self.mode, self.family, devs, self.names)
+        rows = RouteRows(self.current_routes(), line_of, lambda r: devs.get(r.oif or 0, ""))
+        flt, sort, reverse = self.filter, SORT_KEYS[self.sort_index], self.reverse
+        if (flt is not None or sort != "kernel") and len(rows.routes) > BIG_TABLE:
+            self.notice = "filtering…" if flt is not None else "sorting…"
+            self._order_token += 1
+            self._ordering = self._order_token
+            self._order_rows(rows, flt, sort, reverse, keep_cursor, self._order_token, start)
+        else:
+            rows.apply(flt, sort, reverse)
+            self.query_one(RouteView).set_rows(rows, keep_cursor=keep_cursor)
+            self.pacer.done(time.perf_counter() - start)
+
+    @work(thread=True, group="rows")
     def _order_rows(
-        self, rows: RouteRows, flt: RouteFilter | None, sort: str, reverse: bool, keep: bool
+        self,
+        rows: RouteRows,
+        flt: RouteFilter | None,
+        sort: str,
+        reverse: bool,
+        keep: bool,
+        token: int,
+        start: float,
     ) -> None:
         """Filter or sort a big table off the UI thread (the rows are a private snapshot)."""
         rows.apply(flt, sort, reverse)
-        self.call_from_thread(self._rows_ready, rows, keep)
+        self.call_from_thread(self._rows_ready, rows, keep, token, start)
 
-    def _rows_ready(self, rows: RouteRows, keep_cursor: bool) -> None:
+    def _rows_ready(self, rows: RouteRows, keep_cursor: bool, token: int, start: float) -> None:
+        if token != self._ordering:
+            return  # a newer ordering was asked for meanwhile
+        self._ordering = 0
+        self.pacer.done(time.perf_counter() - start)
         if self.notice in ("filtering…", "sorting…"):
             self.notice = ""
         self.query_one(RouteView).set_rows(rows, keep_cursor=keep_cursor)
@@ -309,11 +371,8 @@ class FibscopeApp(App[None]):
         )
 
     def table_counts(self) -> Counter[tuple[int, int]]:
-        """Routes per (family, table), counted once per store version (O(N) at a million)."""
-        key = (id(self.store), self.store.version)
-        if self._counts is None or self._counts[0] != key:
-            self._counts = (key, Counter((r.family, r.table) for r in self.store.routes()))
-        return self._counts[1]
+        """Routes per (family, table): the store keeps the counts (no walk over the routes)."""
+        return Counter(self.store.counts())
 
     def _update_side(self, force: bool = True) -> None:
         """The overview pane (shown on wide terminals only; at most once a second when live
@@ -402,8 +461,8 @@ class FibscopeApp(App[None]):
         self.paused = not self.paused
         if not self.paused:
             pending, self.pending = self.pending, []
-            for event in pending:
-                self._apply_now(event)
+            self.inbox.put_front(pending)  # applied in slices like any events
+            self.post_message(self.Changed())
         self._update_status()
 
     def action_filter(self) -> None:
@@ -543,7 +602,7 @@ class FibscopeApp(App[None]):
     ) -> None:
         self.query_one("#lookup", LookupPane).show(trace_text(trace, kernel, kernel_error))
         family = trace.query.family
-        winner = winning_route(trace, [r for r in self.store.routes() if r.family == family])
+        winner = winning_route(trace, self.store.routes(family))
         if winner is not None and (winner.table != self.table or family != self.family):
             self.table, self.family = winner.table, family
             self._rebuild(keep_cursor=False)

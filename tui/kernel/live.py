@@ -51,8 +51,9 @@ class LiveSource:
     live = True
     description = "live"
 
-    def __init__(self) -> None:
+    def __init__(self, *, rcvbuf: int | None = None) -> None:
         self._names: dict[int, str] | None = None
+        self.rcvbuf = rcvbuf  # the monitor's socket buffer (tests make it tiny: overruns)
 
     def table_names(self) -> dict[int, str]:
         """Names from this host's rt_tables files (read once)."""
@@ -100,14 +101,18 @@ class LiveSource:
 
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> LiveWatch | None:
         """Follow ``info``: ``emit`` is called from a thread with each Event."""
-        return watch(info, emit)
+        return watch(info, emit, rcvbuf=self.rcvbuf)
 
 
 class LiveWatch:
     """A monitor thread following one namespace; ``stop()`` ends it."""
 
-    def __init__(self, path: str | None, emit: Callable[[Event], None]) -> None:
-        self._monitor = Monitor(path, emit)
+    def __init__(
+        self, path: str | None, emit: Callable[[Event], None], *, rcvbuf: int | None = None
+    ) -> None:
+        self._monitor = (
+            Monitor(path, emit) if rcvbuf is None else Monitor(path, emit, rcvbuf=rcvbuf)
+        )
         self._thread = threading.Thread(
             target=self._monitor.run, name="fibscope-monitor", daemon=True
         )
@@ -118,10 +123,12 @@ class LiveWatch:
         self._monitor.stop()
 
 
-def watch(info: NamespaceInfo, emit: Callable[[Event], None]) -> LiveWatch | None:
+def watch(
+    info: NamespaceInfo, emit: Callable[[Event], None], *, rcvbuf: int | None = None
+) -> LiveWatch | None:
     """Follow ``info`` live, or None when it cannot be entered (no root, gone)."""
     if is_own(info):
-        return LiveWatch(None, emit)
+        return LiveWatch(None, emit, rcvbuf=rcvbuf)
     if os.geteuid() != 0 or not info.paths:
         return None
-    return LiveWatch(info.paths[0], emit)
+    return LiveWatch(info.paths[0], emit, rcvbuf=rcvbuf)

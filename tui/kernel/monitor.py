@@ -1,38 +1,87 @@
 """Following a namespace's routing state through netlink events.
 
-The socket joins the groups *before* the first dump, so no change between the dump and the
-first event is lost.  Route events become deltas decoded by the fast codec; link, address,
-rule and netconf events re-read the small state (cheap).  ENOBUFS (an overrun: events were
-dropped) closes the socket and starts again with a fresh dump.  A namespace whose file went
-away is reported once and the monitor ends.
+One socket, joined to the groups, carries both the events and every route dump, so their
+order is the kernel's: a dump datagram holds each key as it was when the datagram was made,
+after every event queued before it and before every event queued after it.  That is what
+makes the followed store *exact* under churn:
+
+* the first load, and a reload after ENOBUFS (the kernel dropped events: said in a non-fatal
+  ``Problem``), build a store in this thread while events keep being read and applied to it
+  in order (``DumpLoader``); it is handed over in a ``Snapshot``.  Reading never stops, so a
+  million-route reload does not overflow the socket behind it.  After ENOBUFS the socket goes
+  on delivering: it is not reopened, and the namespace need not be entered again.
+* changes the kernel makes without route events are re-read in part: the routes through a
+  link whose up/carrier state or master changed, or that lost an IPv4 address (a dump the
+  kernel filters by ``RTA_OIF``), as ``RoutesRefreshed``; the events read meanwhile follow it,
+  except those the dump already showed.  A deleted link's IPv4 routes are dropped (IPv6 sends
+  events for its own).  Nexthop objects changing reload everything (nothing can be filtered).
+* route events become ``RouteChanges`` in batches; link, address, rule and netconf events
+  re-read the small state (links, addresses, rules, sysctls) as ``SmallChanged``.
+
+A namespace whose file went away, or that can no longer be entered, is reported once
+(``Problem``, fatal) and the monitor ends; nothing escapes the thread as a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import os
 import select
 import socket
+import struct
 import threading
+import time
 from collections.abc import Callable
 
 from pyroute2 import IPRoute
 
-from tui.events import Event, Problem, RouteChanges, SmallChanged, Snapshot
-from tui.kernel.dump import read_ipv6_proc_routes, read_netns, read_small, read_sysctls
+from tui.events import (
+    LOADED,
+    SETTLED,
+    Event,
+    Problem,
+    RouteChanges,
+    RoutesRefreshed,
+    SmallChanged,
+    Snapshot,
+)
+from tui.kernel.dump import read_ipv6_proc_routes, read_small, read_sysctls
+from tui.kernel.link_dump import oif_request
 from tui.kernel.netns import NetnsError, entered
-from tui.kernel.route_codec import RTM_DELROUTE, RTM_NEWROUTE, DecodeError, iter_messages
-from tui.kernel.route_dump import open_route_socket
-from tui.model import RTM_F_CLONED, Route
+from tui.kernel.route_codec import (
+    RTM_NEWROUTE,
+    DecodeError,
+    NetlinkError,
+    collect_routes,
+    iter_messages,
+)
+from tui.kernel.route_dump import dump_request, next_seq, open_route_socket
+from tui.kernel.rtnl_const import SO_RCVBUFFORCE
+from tui.livestore import route_key, uses_link
+from tui.livestore_load import RACE_WINDOW, DumpLoader
+from tui.model import AF_INET, AF_INET6, IFF_LOWER_UP, IFF_UP, RTM_F_CLONED, NetnsState, Route
 
 SOL_NETLINK = 270
 NETLINK_ADD_MEMBERSHIP = 1
 # RTNLGRP_* numbers: link, ipv4 ifaddr, ipv4 route, ipv4 rule, ipv6 ifaddr, ipv6 route,
-# ipv4 netconf, ipv6 rule, ipv6 netconf.
-GROUPS = (1, 5, 7, 8, 9, 11, 24, 19, 25)
-ROUTE_TYPES = (RTM_NEWROUTE, RTM_DELROUTE)
+# ipv4 netconf, ipv6 rule, ipv6 netconf, nexthop.
+GROUPS = (1, 5, 7, 8, 9, 11, 24, 19, 25, 32)
+RTM_NEWNEXTHOP, RTM_DELNEXTHOP = 104, 105
+IFF_RUNNING = 0x40
+LINK_STATE = IFF_UP | IFF_RUNNING | IFF_LOWER_UP
 RECV_BUFFER = 1 << 18
-NLM_F_REPLACE = 0x100
+BATCH_SECONDS = 0.05  # events are handed over at least this often while they pour in
+GONE_CHECK_SECONDS = 0.5
+QUIET_SECONDS = 1.0
+BIG_REFRESH = 50_000  # a partial re-read this large is redone as a full one (cheaper to apply)
+MAX_RCVBUF = 256 << 20  # overruns double the socket buffer up to this
+OVERRUN = "netlink overrun: events were lost, re-reading the whole namespace"
+_SEQ_PID = struct.Struct("=II")  # nlmsg_seq, nlmsg_pid: at offset 8 of a message
+FAILURES = 3  # dumps failing in a row before the monitor gives up
+
+Change = tuple[bool, int, Route]
 
 
 def _join_groups(sock: socket.socket) -> None:
@@ -41,6 +90,29 @@ def _join_groups(sock: socket.socket) -> None:
             sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
         except OSError:
             continue  # an old kernel without that group: the rest still works
+
+
+class _Dump:
+    """A route dump running on the event socket, one family after the other."""
+
+    def __init__(self, reason: str, ifindex: int | None = None) -> None:
+        self.reason = reason
+        self.ifindex = ifindex  # None: a full load
+        self.families = [AF_INET, AF_INET6]
+        self.seq = 0
+        self.spoiled = False  # events were lost meanwhile: the result is thrown away
+        self.loader = DumpLoader() if ifindex is None else None
+        self.routes: list[Route] = []
+        self.shown_at: dict[int, int] = {}  # key hash → position of the datagram showing it
+        self.held: list[tuple[int, Change]] = []  # events read while a partial dump runs
+
+    def request(self) -> bytes:
+        """The next family's request (a new sequence number each)."""
+        self.seq = next_seq()
+        family = self.families.pop(0)
+        if self.ifindex is None:
+            return dump_request(family, self.seq)
+        return oif_request(family, self.seq, self.ifindex)
 
 
 class Monitor:
@@ -54,12 +126,29 @@ class Monitor:
         self.rcvbuf = rcvbuf
         self._stop = threading.Event()
         self._identity = self._stat()
+        self._links: dict[int, tuple[int, int | None]] = {}
+        self._v4addrs: set[tuple[int, str]] = set()
+        self._dump: _Dump | None = None
+        self._want_full: str | None = None
+        self._want_links: set[int] = set()
+        self._changes: list[Change] = []
+        self._pos = 0
+        self._small_due = False
+        self._gc_was = False
+        self._portid = -1
+        self._failures = 0
+        self._settle_due = False  # a load raced changes: re-read once they stop
+        self._overrun_told = False  # said once until a reload succeeds
+        self._last_event = 0.0
+        self.loads = 0  # full loads done (the first one included)
 
     def _stat(self) -> tuple[int, int] | None:
         if self.path is None:
             return None
         try:
             st = os.stat(self.path)
+        except PermissionError:
+            return self._identity  # not readable now is not "gone"; entering will tell
         except OSError:
             return None
         return (st.st_dev, st.st_ino)
@@ -68,69 +157,258 @@ class Monitor:
         """Ask the thread to end (it checks at least every half second)."""
         self._stop.set()
 
+    def busy(self) -> bool:
+        """A dump is running or due (tests wait for quiet)."""
+        due = self._want_full is not None or bool(self._want_links) or self._settle_due
+        return self._dump is not None or due
+
     def _gone(self) -> bool:
         return self.path is not None and self._stat() != self._identity
 
-    def _small(self) -> SmallChanged:
-        with entered(self.path):
-            with IPRoute() as ipr:
-                links, addresses, rules = read_small(ipr)
-            return SmallChanged(links, addresses, rules, read_sysctls(), read_ipv6_proc_routes())
-
+    # ----- the thread ---------------------------------------------------------------------
     def run(self) -> None:
-        """The thread body: (re)subscribe, dump, follow; overruns restart, faults are reported."""
-        reason = "loaded"
-        while not self._stop.is_set():
-            try:
-                sock = open_route_socket(self.path, rcvbuf=self.rcvbuf)
-            except (NetnsError, OSError) as exc:
-                self.emit(Problem(f"namespace unavailable: {exc}", fatal=True))
-                return
-            try:
-                _join_groups(sock)
-                self.emit(Snapshot(read_netns(self.path), reason))
-                self._follow(sock)
-                return
-            except OSError as exc:
-                if exc.errno == errno.ENOBUFS:
-                    reason = "netlink overrun: events were lost, re-read the whole namespace"
-                    self.emit(Problem(reason, fatal=False))
-                    continue
-                if isinstance(exc, NetnsError) or self._gone():
-                    self.emit(Problem(f"namespace has gone: {exc}", fatal=True))
-                    return
-                self.emit(Problem(f"monitor error: {exc}", fatal=True))
-                return
-            finally:
-                sock.close()
+        """The thread body: subscribe, load, follow; every fault ends in one Problem."""
+        try:
+            self._run()
+        except Exception as exc:
+            if self._gone():
+                self.emit(Problem(f"namespace has gone: {exc}", fatal=True, gone=True))
+            elif isinstance(exc, NetnsError):
+                self.emit(Problem(f"cannot read the namespace any more: {exc}", fatal=True))
+            else:
+                self.emit(Problem(f"monitor stopped: {exc}", fatal=True))
+        finally:
+            self._gc_restore()
+
+    def _run(self) -> None:
+        try:
+            sock = open_route_socket(self.path, rcvbuf=self.rcvbuf)
+        except (NetnsError, OSError) as exc:
+            self.emit(Problem(f"namespace unavailable: {exc}", fatal=True, gone=self._gone()))
+            return
+        with sock:
+            self._portid = sock.getsockname()[0]
+            _join_groups(sock)
+            self._want_full = LOADED
+            self._follow(sock)
 
     def _follow(self, sock: socket.socket) -> None:
         buf = bytearray(RECV_BUFFER)
+        next_check = time.monotonic() + GONE_CHECK_SECONDS
         while not self._stop.is_set():
-            ready, _, _ = select.select([sock], [], [], 0.5)
-            if not ready:
+            if self._dump is None:
+                if self._small_due:
+                    self._small_changed()
+                if self._settle_due and time.monotonic() - self._last_event > QUIET_SECONDS:
+                    self._settle_due = False
+                    self._want_full = self._want_full or SETTLED
+                self._start_dump(sock)
+            ready, _, _ = select.select([sock], [], [], 0.25)
+            now = time.monotonic()
+            if now >= next_check:
+                next_check = now + GONE_CHECK_SECONDS
                 if self._gone():
-                    self.emit(Problem("namespace has gone (deleted while shown)", fatal=True))
+                    self._flush()
+                    self.emit(Problem("namespace has gone (deleted while shown)", True, True))
                     return
+            if ready:
+                self._read(sock, buf)
+
+    def _flush(self) -> None:
+        """Hand over the route events gathered so far."""
+        if self._changes:
+            self.emit(RouteChanges(tuple(self._changes)))
+            self._changes = []
+
+    def _read(self, sock: socket.socket, buf: bytearray) -> None:
+        """Read what is waiting (a batch at most BATCH_SECONDS long), dumps and events."""
+        deadline = time.monotonic() + BATCH_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                n = sock.recv_into(buf, len(buf), socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno != errno.ENOBUFS:
+                    raise
+                self._overrun(sock)
                 continue
-            changes: list[tuple[bool, bool, Route]] = []
-            small = False
-            while True:
-                try:
-                    n = sock.recv_into(buf, len(buf), socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    break
-                try:
-                    for mtype, mflags, route in iter_messages(buf, n):
-                        if route is not None and mtype in ROUTE_TYPES:
-                            if not route.flags & RTM_F_CLONED:
-                                new = mtype == RTM_NEWROUTE
-                                changes.append((new, bool(mflags & NLM_F_REPLACE), route))
-                        elif mtype not in ROUTE_TYPES:
-                            small = True
-                except DecodeError as exc:
-                    raise OSError(errno.ENOBUFS, f"undecodable event: {exc}") from exc
-            if changes:
-                self.emit(RouteChanges(tuple(changes)))
-            if small:
-                self.emit(self._small())
+            seq, pid = _SEQ_PID.unpack_from(buf, 8) if n >= 16 else (0, 0)
+            if pid == self._portid:  # a dump answering us (events carry their sender's)
+                if self._dump is not None and seq == self._dump.seq:
+                    self._dumped(sock, buf, n)
+                continue  # the rest of an abandoned dump
+            try:
+                self._events(buf, n)
+            except DecodeError:
+                self._overrun(sock)
+        if self._dump is None or self._dump.ifindex is None:
+            self._flush()
+
+    def _events(self, buf: bytearray, n: int) -> None:
+        self._last_event = time.monotonic()
+        dump = self._dump
+        for mtype, mflags, route in iter_messages(buf, n):
+            self._pos += 1
+            if route is not None:
+                if route.flags & RTM_F_CLONED:
+                    continue
+                change = (mtype == RTM_NEWROUTE, mflags, route)
+                if dump is None:
+                    self._changes.append(change)
+                elif dump.loader is not None:
+                    dump.loader.event(self._pos, *change)
+                else:
+                    dump.held.append((self._pos, change))
+            elif mtype == RTM_NEWNEXTHOP or mtype == RTM_DELNEXTHOP:  # noqa: SIM109
+                self._want_full = self._want_full or "nexthop objects changed"
+            else:
+                self._small_due = True
+
+    def _overrun(self, sock: socket.socket) -> None:
+        """Events were lost: say so (once until a reload succeeds), give the socket a larger
+        buffer (a reload of a big table under churn needs room), spoil any running dump and
+        load afresh."""
+        self._flush()
+        if not self._overrun_told:
+            self._overrun_told = True
+            self.emit(Problem(OVERRUN, fatal=False))
+        if self.rcvbuf < MAX_RCVBUF:
+            self.rcvbuf = min(self.rcvbuf * 2, MAX_RCVBUF)
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, self.rcvbuf)
+        if self._dump is not None:
+            self._dump.spoiled = True
+        self._want_full = OVERRUN
+        self._want_links.clear()
+
+    # ----- dumps --------------------------------------------------------------------------
+    def _start_dump(self, sock: socket.socket) -> None:
+        """Start the dump that is due, if any: a full load first, then links one by one."""
+        if self._want_full is not None:
+            self._dump = _Dump(self._want_full)
+            self._want_full = None
+            self._want_links.clear()
+            self._gc_was = self._gc_was or gc.isenabled()
+            gc.disable()  # a million fresh objects: the collector would double the time
+        elif self._want_links:
+            ifindex = min(self._want_links)
+            self._want_links.discard(ifindex)
+            self._dump = _Dump("link state changed", ifindex)
+        else:
+            return
+        self._flush()
+        sock.send(self._dump.request())
+
+    def _dumped(self, sock: socket.socket, buf: bytearray, n: int) -> None:
+        """One datagram of the running dump."""
+        dump = self._dump
+        assert dump is not None
+        self._pos += 1
+        routes: list[Route] = []
+        try:
+            done, _ = collect_routes(buf, n, dump.seq, routes)
+        except NetlinkError as exc:
+            done = True  # the kernel ends a dump with its error
+            if dump.ifindex is None or exc.errno != errno.ENODEV:
+                self._failures += 1
+                if self._failures >= FAILURES:
+                    raise
+                self.emit(Problem(f"route dump failed ({exc}): trying again", fatal=False))
+                dump.spoiled = True
+                self._want_full = dump.reason
+        if dump.loader is not None:
+            if not dump.spoiled:
+                dump.loader.dumped(self._pos, routes)
+        else:
+            for route in routes:
+                if dump.ifindex is not None and uses_link(route, dump.ifindex):
+                    dump.routes.append(route)
+                    dump.shown_at[hash(route_key(route))] = self._pos
+        if not done:
+            return
+        if dump.families and not dump.spoiled:
+            sock.send(dump.request())
+            return
+        self._dump = None
+        if dump.spoiled:
+            if dump.loader is not None and self._want_full is None:
+                self._want_full = dump.reason
+        elif dump.loader is not None:
+            self._loaded(dump)
+        else:
+            self._refreshed(dump)
+
+    def _loaded(self, dump: _Dump) -> None:
+        """A full load is complete: read the small state and hand the store over."""
+        assert dump.loader is not None
+        self._gc_restore()
+        state = self._read_small()
+        self._small_due = False
+        self._failures = 0
+        self._overrun_told = False
+        self._settle_due = dump.loader.suspect
+        self.loads += 1
+        self.emit(Snapshot(state, dump.reason, dump.loader.finish()))
+
+    def _refreshed(self, dump: _Dump) -> None:
+        """A link's routes were re-read: hand them over, then the events read meanwhile that
+        the dump did not already show."""
+        ifindex = dump.ifindex
+        assert ifindex is not None
+        if len(dump.routes) > BIG_REFRESH:
+            self._want_full = f"{dump.reason}: re-reading the whole namespace"
+            return
+        self.emit(RoutesRefreshed(ifindex, tuple(dump.routes), dump.reason))
+        shown = dump.shown_at
+        self._changes = [
+            change
+            for pos, change in dump.held
+            if not (
+                uses_link(change[2], ifindex)
+                and shown.get(hash(route_key(change[2])), 0) - RACE_WINDOW > pos
+            )
+        ]
+        self._flush()
+
+    def _gc_restore(self) -> None:
+        if self._gc_was:
+            self._gc_was = False
+            gc.enable()
+
+    # ----- small state ----------------------------------------------------------------------
+    def _read_small(self) -> NetnsState:
+        """Links, addresses, rules and sysctls now (entering the namespace), remembered."""
+        with entered(self.path):
+            with IPRoute() as ipr:
+                links, addresses, rules = read_small(ipr)
+            state = NetnsState(
+                links=links,
+                addresses=addresses,
+                rules=rules,
+                sysctls=read_sysctls(),
+                ipv6_proc_routes=read_ipv6_proc_routes(),
+            )
+        self._links = {link.index: (link.flags & LINK_STATE, link.master) for link in links}
+        self._v4addrs = {(a.index, a.address) for a in addresses if a.family == AF_INET}
+        return state
+
+    def _small_changed(self) -> None:
+        """Re-read the small state; find the links whose routes the kernel changed silently."""
+        self._small_due = False
+        old_links, old_addrs = self._links, self._v4addrs
+        state = self._read_small()
+        self.emit(
+            SmallChanged(
+                state.links, state.addresses, state.rules, state.sysctls, state.ipv6_proc_routes
+            )
+        )
+        for index in sorted(old_links.keys() - self._links.keys()):
+            self._want_links.discard(index)
+            self.emit(RoutesRefreshed(index, (), "link removed", AF_INET))
+        for index, now in self._links.items():
+            if index in old_links and old_links[index] != now:
+                self._want_links.add(index)
+        for index, _ in old_addrs - self._v4addrs:
+            if index in self._links:
+                self._want_links.add(index)  # its last IPv4 address gone: routes flushed

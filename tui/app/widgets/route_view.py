@@ -60,13 +60,33 @@ class RouteView(ScrollView, can_focus=True):
         self._cache: LRUCache[tuple[int, int, int, int], Strip] = LRUCache(2048)
 
     def set_rows(self, rows: RouteRows | None, keep_cursor: bool = False) -> None:
-        """Show another window of routes (after a switch, a filter or a live change)."""
+        """Show another window of routes (after a switch, a filter or a live change).
+
+        ``keep_cursor``: the cursor stays on its route when live changes moved it a few rows
+        (the screen moves with it, so the lines in view do not jump), else on its row.
+        """
+        held = self.current() if keep_cursor else None
         self.rows = rows
         count = rows.row_count if rows is not None else 0
         if not keep_cursor:
             self.cursor = 0
         self.cursor = max(0, min(self.cursor, count - 1))
+        if held is not None and rows is not None and count:
+            moved = self._find_near(rows, held, self.cursor)
+            if moved:
+                self.cursor += moved
+                self.scroll_to(y=max(0, int(self.scroll_offset.y) + moved), animate=False)
         self.invalidate()
+
+    @staticmethod
+    def _find_near(rows: RouteRows, route: Route, row: int, reach: int = 64) -> int:
+        """How far from ``row`` the very same route object now is (0: there, or not near)."""
+        count = rows.row_count
+        for step in range(reach + 1):
+            for at in (row - step, row + step):
+                if 0 <= at < count and rows.route(at) is route:
+                    return at - row
+        return 0
 
     def invalidate(self) -> None:
         """Forget rendered lines and resize the virtual canvas."""

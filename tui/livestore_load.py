@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tui.livestore import RouteStore, _ident
+from tui.livestore import RouteStore, _ident, same_entry
 from tui.livestore6 import Entry
-from tui.model import Route
+from tui.model import AF_INET6, Route
 
 RACE_WINDOW = 64  # events this close before a dump datagram may have raced its making
+Change = tuple[bool, int, Route]
+KeyId = tuple[int, int, tuple[object, ...]]
 _KeyState = tuple[list[Route], list[Entry] | None]  # a key's shown routes and IPv6 entries
+
+
+def _key(route: Route) -> KeyId:
+    return (route.family, route.table, _ident(route))
+
+
+def _visible(change: Change, shown: list[Route]) -> bool:
+    """Does ``shown`` (a key's routes in a dump) bear the mark of this event?"""
+    new, _, route = change
+    hops = {(nh.gateway, nh.oif) for r in shown for nh in r.nexthops()}
+    if route.multipath:
+        told = {(nh.gateway, nh.oif) for nh in route.multipath}
+        return told <= hops if new else not told & hops
+    present = any(same_entry(r, route) for r in shown) or (
+        route.family == AF_INET6 and (route.gateway, route.oif) in hops and route.gateway
+    )
+    return bool(present) == new
 
 
 class DumpLoader:
@@ -24,22 +43,27 @@ class DumpLoader:
     making (the kernel dumps without locking out changes).  So events are applied at once
     (``event``), and the routes a dump shows for a key (``dumped``) replace whatever events
     built for it, unless the events built exactly that (they may know more, such as IPv6
-    entries a dump hides); then the key's events of the last ``RACE_WINDOW`` positions are
-    applied again: one event applied twice changes nothing.  Two or more such events for one
-    key make the result ``suspect`` (the monitor re-reads once things are quiet).  A key's
-    routes come one after another; a key the dump does not show is left to its events (those
-    before the dump passed it end in its absence).
+    entries a dump hides).  Then the key's events of the last ``RACE_WINDOW`` positions that
+    the dump does not show are applied again:
+
+    * if the key's state before one of them is what the dump shows, it goes back to that
+      state and the events from there on are applied (exact);
+    * else the events after the last one the dump bears the mark of are applied again (one
+      event applied twice changes nothing; several may: the load is then ``suspect`` and the
+      monitor re-reads once things are quiet).
+
+    A key's routes come one after another, perhaps over two datagrams; a key the dump does
+    not show is left to its events (those before the dump passed it end in its absence).
     """
 
     def __init__(self) -> None:
         self.store = RouteStore()
         self.suspect = False
-        self._last: tuple[int, int, tuple[object, ...]] | None = None
+        self._last: KeyId | None = None
         self._held: list[Route] = []  # the dumped routes of a key that events built too
-        # events since the last datagram: position, the event, its key's state before it
-        self._recent: list[tuple[int, tuple[bool, int, Route], _KeyState]] = []
-        self._redo: list[tuple[int, int, tuple[object, ...]]] = []
-        self._pos = 0
+        self._held_at = 0  # the position of the datagram where the held key began
+        # recent events: position, the event, its key's state before it
+        self._recent: list[tuple[int, Change, _KeyState]] = []
 
     def event(self, pos: int, new: bool, flags: int, route: Route) -> None:
         """An event read while the dump runs, at queue position ``pos``."""
@@ -55,8 +79,7 @@ class DumpLoader:
         store = self.store
         last = self._last
         held = self._held
-        self._pos = pos
-        touched = {(r.family, r.table, _ident(r)) for _, (_, _, r), _ in self._recent}
+        touched = {_key(c[2]) for p, c, _ in self._recent if p >= pos - RACE_WINDOW}
         for route in routes:
             ident = _ident(route)
             key = (route.family, route.table, ident)
@@ -72,21 +95,13 @@ class DumpLoader:
             t = store._table(route)
             if h in t.one or h in t.many or key in touched:  # events built this key
                 held.append(route)
+                self._held_at = pos
             else:
                 t.one[h] = route
                 t.count += 1
         self._last = last
-        self._settle()
-        if self._redo:
-            keys = set(self._redo)
-            late = [c for p, c, _ in self._recent if p >= pos - RACE_WINDOW]
-            again = [c for c in late if (c[2].family, c[2].table, _ident(c[2])) in keys]
-            for new, flags, route in again:
-                store.apply(new, flags, route)
-            if len(again) > len({(c[2].family, c[2].table, _ident(c[2])) for c in again}):
-                self.suspect = True
-            self._redo.clear()
-        self._recent.clear()
+        keep = min(pos, self._held_at if held else pos) - RACE_WINDOW
+        self._recent = [e for e in self._recent if e[0] >= keep]
 
     def finish(self) -> RouteStore:
         """The store, once the dump has ended."""
@@ -95,7 +110,7 @@ class DumpLoader:
         return self.store
 
     def _settle(self) -> None:
-        """Make the held key what the dump showed, unless the events built just that."""
+        """Make the held key what the dump showed, then what raced the dump (see above)."""
         if not self._held:
             return
         shown = list(self._held)
@@ -107,12 +122,9 @@ class DumpLoader:
         ident = _ident(first)
         if store._group(t, h, first) == shown:
             return  # the events built what the dump shows
-        key = (first.family, first.table, ident)
-        mine = [
-            (c, before)
-            for p, c, before in self._recent
-            if p >= self._pos - RACE_WINDOW and (c[2].family, c[2].table, _ident(c[2])) == key
-        ]
+        key = _key(first)
+        since = self._held_at - RACE_WINDOW
+        mine = [(c, b) for p, c, b in self._recent if p >= since and _key(c[2]) == key]
         for i in range(len(mine) - 1, -1, -1):
             group, entries = mine[i][1]
             if group == shown:  # the dump was made just before this event: back to then
@@ -121,9 +133,15 @@ class DumpLoader:
                 else:
                     t.entries6[ident] = entries
                 store._put(t, h, first, group)
-                for new, flags, route in (c for c, _ in mine[i:]):
-                    store.apply(new, flags, route)
+                for change, _ in mine[i:]:
+                    store.apply(*change)
                 return
         t.entries6.pop(ident, None)
         store._put(t, h, first, shown)
-        self._redo.append(key)
+        changes = [c for c, _ in mine]
+        cut = next((i for i in range(len(changes) - 1, -1, -1) if _visible(changes[i], shown)), -1)
+        again = changes[cut + 1 :]
+        for change in again:
+            store.apply(*change)
+        if len(changes) > 1:  # a guess between several events: re-read once quiet
+            self.suspect = True

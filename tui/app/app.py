@@ -216,6 +216,8 @@ class FibscopeApp(App[None]):
 
     def on_fibscope_app_changed(self, message: Changed) -> None:
         """Apply a slice of the queued events; wake again for the rest (keys go between)."""
+        if not self.is_running:
+            return
         for event in self.inbox.take():
             self._apply(event)
         if self.inbox.more():
@@ -276,6 +278,8 @@ class FibscopeApp(App[None]):
     def _flush_changes(self) -> None:
         """Coalesced redraw after live changes: all of it when links or rules changed, else
         the rows, when the pacer allows and no big table is being ordered in a thread."""
+        if not self.is_running:
+            return  # shutting down: the widgets are going
         if self._dirty_all:
             self._dirty_all = self._dirty = False
             self._rebuild(keep_cursor=True)
@@ -346,8 +350,8 @@ class FibscopeApp(App[None]):
         self.call_from_thread(self._rows_ready, rows, keep, token, start)
 
     def _rows_ready(self, rows: RouteRows, keep_cursor: bool, token: int, start: float) -> None:
-        if token != self._ordering:
-            return  # a newer ordering was asked for meanwhile
+        if token != self._ordering or not self.is_running:
+            return  # a newer ordering was asked for meanwhile, or the app is closing
         self._ordering = 0
         self.pacer.done(time.perf_counter() - start)
         if self.notice in ("filtering…", "sorting…"):

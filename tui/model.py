@@ -244,6 +244,11 @@ class NamespaceInfo:
     processes: tuple[Process, ...] = ()
     is_host: bool = False
 
+    def known_as(self, name: str) -> bool:
+        """True when a user naming ``name`` means this namespace (a name, its label such as
+        ``host``, its inode, or ``net:[inode]``)."""
+        return name in self.names or name in (self.label, str(self.inode), f"net:[{self.inode}]")
+
     @property
     def label(self) -> str:
         """The name a user knows it by."""
@@ -295,26 +300,3 @@ class HostState:
     hostname: str = ""
     kernel: str = ""
     captured_at: str = ""
-
-    def find(self, name: str) -> Namespace | None:
-        """The namespace known by ``name`` (a name, ``host``, an inode, or ``net:[inode]``)."""
-        for ns in self.namespaces:
-            info = ns.info
-            if (
-                name in info.names
-                or name == info.label
-                or name
-                in (
-                    str(info.inode),
-                    f"net:[{info.inode}]",
-                )
-            ):
-                return ns
-        return None
-
-    def host(self) -> Namespace | None:
-        """The host's own namespace."""
-        for ns in self.namespaces:
-            if ns.info.is_host:
-                return ns
-        return None

@@ -98,10 +98,6 @@ def find_namespace(infos: list[NamespaceInfo], name: str | None) -> NamespaceInf
             return infos[0]
         raise SourceError("no namespace found")
     for info in infos:
-        if (
-            name in info.names
-            or name == info.label
-            or name in (str(info.inode), f"net:[{info.inode}]")
-        ):
+        if info.known_as(name):
             return info
     raise SourceError(f'unknown namespace "{name}"')

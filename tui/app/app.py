@@ -157,11 +157,7 @@ class FibscopeApp(App[None]):
         self._update_side()
         chosen = infos[0] if infos else None
         if self.start_netns is not None:
-            matches = [
-                i
-                for i in infos
-                if self.start_netns in i.names or self.start_netns in (i.label, str(i.inode))
-            ]
+            matches = [i for i in infos if i.known_as(self.start_netns)]
             if matches:
                 chosen = matches[0]
             else:

@@ -7,7 +7,6 @@ with every selector and the answer decoded by the route codec.
 from __future__ import annotations
 
 import errno
-import os
 import socket
 import struct
 from dataclasses import dataclass
@@ -149,8 +148,3 @@ def route_get(
                         continue
             except NetlinkError as exc:
                 return KernelAnswer(None, exc.errno or errno.EINVAL)
-
-
-def strerror(code: int) -> str:
-    """What ``ip`` prints for an errno."""
-    return os.strerror(code)

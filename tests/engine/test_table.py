@@ -102,3 +102,30 @@ def test_index_keeps_kernel_order_and_probes_longest_first() -> None:
     assert [plen for plen, _, _ in main.lengths] == [24, 8]
     ((_, _, routes),) = [m for m in main.matches(0x08080808)]
     assert [r.gateway for r in routes] == ["10.1.0.4", "10.1.0.2", "10.1.0.3"]
+
+
+def test_sorted_bucket_answers_as_a_dict_whatever_the_order() -> None:
+    """Networks appended in order, out of order, twice, and IPv6 past /64 (no array)."""
+    import random
+
+    from tui.fib.table import SORTED_MIN, SortedBucket
+    from tui.model import AF_INET6, Route
+
+    rng = random.Random(5)
+    for family, plen, bits in ((AF_INET, 24, 32), (AF_INET6, 48, 128), (AF_INET6, 96, 128)):
+        step = 1 << (bits - plen)
+        nets = [n * step for n in range(2 * SORTED_MIN)]
+        late = set(nets[1::7])
+        order = [n for n in nets if n not in late] + sorted(late) + rng.sample(nets, 50)
+        bucket, seen = SortedBucket(family, plen), dict[int, list[Route]]()
+        for i, net in enumerate(order):
+            route = Route(family, 254, 1, "x", plen, priority=i)
+            bucket.add(net, route)
+            seen.setdefault(net, []).append(route)
+        probe = bucket.compact()
+        assert isinstance(probe, SortedBucket) == (plen <= 64)
+        for net, routes in seen.items():
+            slot = probe.get(net)
+            assert (slot if isinstance(slot, list) else [slot]) == routes
+        assert probe.get(nets[-1] + step) is None and probe.get(step // 2 or 1) is None
+        assert sum(len(s) if isinstance(s, list) else 1 for s in probe.values()) == len(order)

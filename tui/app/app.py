@@ -577,6 +577,7 @@ class FibscopeApp(App[None]):
         assert info is not None and base is not None
         key = (id(base), self.store.version)
         if self._engine is None or self._engine[0] != key:
+            self._engine = None  # the old index goes before the new one is built
             state = self.current_state()
             assert state is not None
             self._engine = (key, Engine(state, self.names))

@@ -1,25 +1,108 @@
 """The per-table prefix index, built once per state so that a lookup never scans a table.
 
-A table becomes ``{prefix length: {masked network int: [routes]}}`` with the lengths sorted
-longest first: a lookup masks the destination once per length present (at most 33 or 129, a
-handful in practice) and does one dict probe each.  Routes sharing a prefix are kept in the
-order the kernel tries them (``fib_trie.c``: ``fib_find_alias`` keeps each leaf's aliases by
-table id descending in the merged local/main trie, then tos descending, then metric ascending;
-IPv6 nodes keep their routes by metric), with dump order kept for ties as the kernel does.
+A table becomes ``{prefix length: bucket}`` with the lengths sorted longest first: a lookup
+masks the destination once per length present (at most 33 or 129, a handful in practice) and
+probes one bucket each.  Routes sharing a prefix are kept in the order the kernel tries them
+(``fib_trie.c``: ``fib_find_alias`` keeps each leaf's aliases by table id descending in the
+merged local/main trie, then tos descending, then metric ascending; IPv6 nodes keep their
+routes by metric), with dump order kept for ties as the kernel does.
+
+A bucket is a dict of network ints when small, a ``SortedBucket`` when big: a million /24s
+cost 12 MB as a sorted array and a list, against ~75 MB (int keys and dict slots) as a dict,
+and a kernel dump hands each prefix length's networks over in ascending order, so the array is
+filled by appending.  A bucket holds the Route itself when it is alone under its prefix
+(almost always: a million one-element lists would cost ~70 MB more), a list in kernel order
+when routes share the prefix.
 """
 
 from __future__ import annotations
 
 import socket
+from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 
 from tui.fib.addr import MASKS
 from tui.model import AF_INET, AF_INET6, RT_TABLE_LOCAL, RT_TABLE_MAIN, RTM_F_CLONED, Route
 
 Match = tuple[int, int, list[Route]]  # (prefix length, network int, routes in kernel order)
-# A bucket holds the Route itself when it is alone under its prefix (almost always: a million
-# one-element lists would cost ~70 MB), a list in kernel order when routes share the prefix.
 Slot = Route | list[Route]
+# Below this many networks a prefix length's bucket is a dict: a probe is one hash lookup
+# instead of a bisect, and the memory does not matter.
+SORTED_MIN = 4096
+
+
+class SortedBucket:
+    """The networks of one prefix length as a sorted array of ints (IPv4, or the upper 64 bits
+    of an IPv6 prefix up to /64) with their slots in a parallel list; networks that arrived
+    out of order (added after the dump) or do not fit the array go to a small dict."""
+
+    __slots__ = ("extra", "keys", "shift", "slots")
+
+    def __init__(self, family: int, plen: int) -> None:
+        self.shift = 0 if family == AF_INET else 64
+        self.keys: array[int] | None = (
+            array("I") if family == AF_INET else array("Q") if plen <= 64 else None
+        )
+        self.slots: list[Slot] = []
+        self.extra: dict[int, Slot] = {}
+
+    def add(self, net: int, route: Route) -> list[Route] | None:
+        """Insert ``route`` under ``net``; returns the list when the network now holds two
+        routes (the caller sorts it into kernel order once everything is in)."""
+        keys = self.keys
+        if keys is not None:
+            key = net >> self.shift
+            if not keys or key > keys[-1]:
+                keys.append(key)
+                self.slots.append(route)
+                return None
+            at = bisect_left(keys, key)
+            if keys[at] == key:
+                return _join(self.slots, at, route)
+        slot = self.extra.get(net)
+        if slot is None:
+            self.extra[net] = route
+            return None
+        return _join(self.extra, net, route)
+
+    def get(self, net: int) -> Slot | None:
+        """The slot of ``net``, None when no route has exactly that network."""
+        keys = self.keys
+        if keys is not None:
+            key = net >> self.shift
+            at = bisect_left(keys, key)
+            if at < len(keys) and keys[at] == key:
+                return self.slots[at]
+        return self.extra.get(net)
+
+    def values(self) -> Iterator[Slot]:
+        """Every slot (any order)."""
+        yield from self.slots
+        yield from self.extra.values()
+
+    def compact(self) -> SortedBucket | dict[int, Slot]:
+        """The bucket to probe: itself when big, a plain dict when small."""
+        if len(self.slots) >= SORTED_MIN:
+            return self
+        table = {
+            key << self.shift: slot for key, slot in zip(self.keys or (), self.slots, strict=True)
+        }
+        table.update(self.extra)
+        return table
+
+
+def _join(slots: list[Slot] | dict[int, Slot], at: int, route: Route) -> list[Route] | None:
+    """Add ``route`` to the occupied slot ``slots[at]``; returns a newly made pair."""
+    slot = slots[at]
+    if isinstance(slot, list):
+        slot.append(route)
+        return None
+    slots[at] = pair = [slot, route]
+    return pair
+
+
+Bucket = SortedBucket | dict[int, Slot]
 
 
 def _order4(route: Route) -> tuple[int, int]:
@@ -37,29 +120,25 @@ def _order6(route: Route) -> int:
 class TableIndex:
     """One routing table of one family (or the merged local+main trie of IPv4)."""
 
-    __slots__ = ("_multi", "by_len", "family", "lengths", "merged", "table")
+    __slots__ = ("_building", "_multi", "by_len", "family", "lengths", "merged", "table")
 
     def __init__(self, family: int, table: int, merged: bool = False) -> None:
         self.family = family
         self.table = table
         self.merged = merged
-        self.by_len: dict[int, dict[int, Slot]] = {}
-        self.lengths: tuple[tuple[int, int, dict[int, Slot]], ...] = ()
+        self.by_len: dict[int, Bucket] = {}
+        self.lengths: tuple[tuple[int, int, Bucket], ...] = ()
+        self._building: dict[int, SortedBucket] = {}
         self._multi: list[list[Route]] = []
 
     def add(self, route: Route, net: int) -> None:
         """Insert a route whose masked destination is ``net`` (call ``finish`` afterwards)."""
-        bucket = self.by_len.get(route.dst_len)
+        bucket = self._building.get(route.dst_len)
         if bucket is None:
-            bucket = self.by_len[route.dst_len] = {}
-        slot = bucket.get(net)
-        if slot is None:
-            bucket[net] = route
-        elif isinstance(slot, Route):
-            bucket[net] = pair = [slot, route]
+            bucket = self._building[route.dst_len] = SortedBucket(self.family, route.dst_len)
+        pair = bucket.add(net, route)
+        if pair is not None:
             self._multi.append(pair)
-        else:
-            slot.append(route)
 
     def finish(self) -> None:
         """Sort shared prefixes into kernel order and freeze the probe order (longest first)."""
@@ -69,6 +148,9 @@ class TableIndex:
         for routes in self._multi:
             routes.sort(key=key)  # stable: dump order breaks ties, as in the kernel's lists
         self._multi = []
+        for plen, bucket in self._building.items():
+            self.by_len[plen] = bucket.compact()
+        self._building = {}
         masks = MASKS[self.family]
         self.lengths = tuple(
             (plen, masks[plen], self.by_len[plen]) for plen in sorted(self.by_len, reverse=True)
@@ -83,7 +165,8 @@ class TableIndex:
 
     def at(self, plen: int, net: int) -> list[Route]:
         """The routes of exactly ``net/plen``, in kernel order."""
-        slot = self.by_len.get(plen, {}).get(net)
+        bucket = self.by_len.get(plen)
+        slot = bucket.get(net) if bucket is not None else None
         if slot is None:
             return []
         return [slot] if isinstance(slot, Route) else slot
@@ -109,7 +192,6 @@ def build_indexes(
 
     With ``merge_local_main`` (no policy rule was ever added) IPv4 main is the merged
     local+main trie the kernel then searches; local is also kept alone (``__ip_dev_find``).
-    The loop is inlined: it runs a million times for a big table.
     """
     tables: dict[tuple[int, int], TableIndex] = {}
     merged = TableIndex(AF_INET, RT_TABLE_MAIN, merged=True) if merge_local_main else None
@@ -119,23 +201,21 @@ def build_indexes(
     af4, af6 = socket.AF_INET, socket.AF_INET6
     frombytes = int.from_bytes
     mask4, mask6 = MASKS[AF_INET], MASKS[AF_INET6]
-    cloned = RTM_F_CLONED
     last_key: tuple[int, int] | None = None
-    by_len: dict[int, dict[int, Slot]] = {}
-    index = merged  # rebound on the first route
+    index: TableIndex | None = None
     local_key = (AF_INET, RT_TABLE_LOCAL)
     for route in routes:
-        if route.flags & cloned:
+        if route.flags & RTM_F_CLONED:
             continue
         family = route.family
         key = (family, route.table)
         if key != last_key:  # dumps come table by table: look the table up once per run
-            found = tables.get(key)
-            if found is None:
+            index = tables.get(key)
+            if index is None:
                 if family != AF_INET and family != AF_INET6:
                     continue
-                found = tables[key] = TableIndex(family, route.table)
-            index, by_len, last_key = found, found.by_len, key
+                index = tables[key] = TableIndex(family, route.table)
+            last_key = key
         assert index is not None
         plen = route.dst_len
         if plen == 0:
@@ -144,18 +224,7 @@ def build_indexes(
             net = frombytes(pton(af4, route.dst), "big") & mask4[plen]
         else:
             net = frombytes(pton(af6, route.dst), "big") & mask6[plen]
-        bucket = by_len.get(plen)
-        if bucket is None:
-            bucket = by_len[plen] = {}
-        same = bucket.get(net)
-        if same is None:
-            bucket[net] = route
-        elif isinstance(same, list):
-            same.append(route)
-        else:
-            pair = [same, route]
-            bucket[net] = pair
-            index._multi.append(pair)
+        index.add(route, net)
         if merged is not None and key == local_key:
             merged.add(route, net)
     for index in tables.values():

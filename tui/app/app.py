@@ -1,64 +1,47 @@
 """The fibscope terminal app: namespaces, live route tables, rules, links and the lookup pane.
 
-The app knows Sources, model objects and events, never netlink: a live Source follows the
-kernel in its own thread and hands over immutable events; they queue in an inbox and are
-applied here on the UI thread in short slices, and the rows are rebuilt at most ten times a
-second and no more often than their measured cost allows (``tui.app.live``).
+What is on screen and the keys.  Following the namespace (loading, live events into the
+model) is the base class's (``tui.app.follow``); the rows are rebuilt at most ten times a
+second and no more often than their measured cost allows (``tui.app.live``); lookups are
+traced in a worker (``tui.app.lookup_runner``).
 """
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 from typing import Any
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
 
+from tui.app.follow import BIG_TABLE, NamespaceFollower
 from tui.app.help import HelpScreen
 from tui.app.lines import header_lines, make_line_of
-from tui.app.live import MARK_LIMIT, REFRESH_SECONDS, Inbox, Pacer, apply_routes
+from tui.app.live import MARK_LIMIT, REFRESH_SECONDS
 from tui.app.lookup_pane import LookupPane
+from tui.app.lookup_runner import LookupResult, LookupRunner
 from tui.app.lookup_view import trace_text, winning_route
 from tui.app.overview import namespace_label, overview_lines, table_label, table_order
 from tui.app.palette import palette_commands
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
 from tui.app.widgets.route_view import RouteView
-from tui.events import (
-    LOADED,
-    SETTLED,
-    Event,
-    Problem,
-    RouteChanges,
-    RoutesRefreshed,
-    SmallChanged,
-    Snapshot,
-)
-from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
-from tui.fib.trace import Trace
 from tui.formats.iprule import ip_rule_show
 from tui.formats.links import links_lines
 from tui.formats.names import table_name
-from tui.livestore import RouteStore
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
-from tui.source import Source, Watch
-from tui.verify import Verifier
-
-BIG_TABLE = 50_000  # filter and sort larger tables in a thread
+from tui.source import Source
 
 
-class FibscopeApp(App[None]):
+class FibscopeApp(NamespaceFollower):
     """fibscope: how Linux really routes a packet."""
 
     TITLE = "fibscope"
@@ -83,39 +66,17 @@ class FibscopeApp(App[None]):
     ]
 
     def __init__(self, source: Source, netns: str | None = None, *, live: bool = True) -> None:
-        super().__init__()
-        self.source = source
-        self.start_netns = netns
-        self.live = live and source.live
-        self.infos: list[NamespaceInfo] = []
-        self.info: NamespaceInfo | None = None
-        self.state: NetnsState | None = None
-        self.store = RouteStore()
+        super().__init__(source, netns, live=live)
         self.names = source.table_names()
+        self.lookups = LookupRunner(source, self.names)
         self.family = AF_INET
         self.table = RT_TABLE_MAIN
         self.mode = "route-n"
         self.filter: RouteFilter | None = None
         self.sort_index = 0
         self.reverse = False
-        self.paused = False
-        self.pending: list[Event] = []
-        self.watch_handle: Watch | None = None
-        self.live_text = (
-            "live" if self.live else ("offline: capture" if not source.live else "static")
-        )
-        self.last_change: str = "-"
-        self.notice = ""
-        self._dirty = False  # route changes wait for the rows to be rebuilt
-        self._dirty_all = False  # links, rules or sysctls changed too
-        self._added: list[Route] = []
-        self.inbox = Inbox()
-        self.pacer = Pacer()
-        self.applied = 0  # route events applied (benchmarks read it)
-        self._watch_gen = 0  # events of a namespace no longer shown are dropped
         self._ordering = 0  # the token of the big-table ordering running in a thread (0: none)
         self._order_token = 0
-        self._engine: tuple[tuple[int, int], Engine] | None = None
         self._side_at = 0.0
 
     # ----- layout -------------------------------------------------------------------------
@@ -146,131 +107,7 @@ class FibscopeApp(App[None]):
         self.set_interval(REFRESH_SECONDS, self._flush_changes)
         self._discover()
 
-    # ----- loading ------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="discover")
-    def _discover(self) -> None:
-        infos = self.source.namespaces()
-        self.call_from_thread(self._discovered, infos)
-
-    def _discovered(self, infos: list[NamespaceInfo]) -> None:
-        self.infos = infos
-        self._update_side()
-        chosen = infos[0] if infos else None
-        if self.start_netns is not None:
-            matches = [i for i in infos if i.known_as(self.start_netns)]
-            if matches:
-                chosen = matches[0]
-            else:
-                self.notice = f'unknown namespace "{self.start_netns}": showing the host'
-        if chosen is not None:
-            self.switch_namespace(chosen)
-        else:
-            self.notice = "no namespace found"
-            self._update_status()
-
-    def switch_namespace(self, info: NamespaceInfo) -> None:
-        """Show another namespace: stop following the old one, read (or follow) the new."""
-        if self.watch_handle is not None:
-            self.watch_handle.stop()
-            self.watch_handle = None
-        self.info = info
-        self.state = None
-        self.store = RouteStore()
-        self.pending.clear()
-        self.inbox.clear()
-        self._watch_gen += 1
-        self.query_one(RouteView).set_rows(None)
-        self.notice = f"reading {info.label}…"
-        self._update_status()
-        if self.live:
-            handle = self.source.watch(info, self._emitter())
-            if handle is not None:
-                self.watch_handle = handle
-                return
-        self._load(info)
-
-    @work(thread=True, exclusive=True, group="load")
-    def _load(self, info: NamespaceInfo) -> None:
-        ns = self.source.read(info)
-        if ns.state is not None:
-            self.call_from_thread(self._apply, Snapshot(ns.state, LOADED))
-        else:
-            self.call_from_thread(self._apply, Problem(f"{info.label}: {ns.error}", fatal=True))
-
-    class Changed(Message):
-        """Live events wait in the inbox (one message, however many events)."""
-
-    def _emitter(self) -> Callable[[Event], None]:
-        """What the live Source's thread calls with each event of the namespace shown now."""
-        gen = self._watch_gen
-
-        def emit(event: Event) -> None:
-            if gen == self._watch_gen and self.inbox.put(event):
-                self.post_message(self.Changed())  # post_message is thread-safe
-
-        return emit
-
-    def on_fibscope_app_changed(self, message: Changed) -> None:
-        """Apply a slice of the queued events; wake again for the rest (keys go between)."""
-        if not self.is_running:
-            return
-        for event in self.inbox.take():
-            self._apply(event)
-        if self.inbox.more():
-            self.post_message(self.Changed())
-
-    # ----- events -------------------------------------------------------------------------
-    def _apply(self, event: Event) -> None:
-        if self.paused and not isinstance(event, Problem):
-            self.pending.append(event)
-            return
-        self._apply_now(event)
-
-    def _apply_now(self, event: Event) -> None:
-        if isinstance(event, Snapshot):
-            self.state = event.state
-            self.store = event.store if event.store is not None else RouteStore(event.state.routes)
-            if len(self.store) > BIG_TABLE:
-                # A million long-lived routes would make every full collection a pause of
-                # half a second under churn; frozen, the collector skips them (refcounts
-                # still free them when the store is replaced).
-                gc.freeze()
-            if event.reason == LOADED:
-                self.notice = ""
-            elif event.reason != SETTLED:
-                self.notice = event.reason
-            self._stamp()
-            self._rebuild(keep_cursor=event.reason != LOADED)
-        elif isinstance(event, RouteChanges | RoutesRefreshed):
-            self.applied += apply_routes(self.store, event, self._added)
-            self._stamp()
-            self._dirty = True
-        elif isinstance(event, SmallChanged) and self.state is not None:
-            self.state = NetnsState(
-                links=event.links,
-                addresses=event.addresses,
-                rules=event.rules,
-                routes=(),
-                sysctls=event.sysctls,
-                ipv6_proc_routes=event.ipv6_proc_routes,
-            )
-            self._stamp()
-            self._dirty_all = True
-        elif isinstance(event, Problem):
-            self.notice = event.text
-            if event.fatal:
-                self.live_text = "offline"
-                self.watch_handle = None
-            if event.gone:  # nothing to show: its rows must not linger
-                self.state = None
-                self.store = RouteStore()
-                self._rebuild(keep_cursor=False)
-            self._update_status()
-
-    def _stamp(self) -> None:
-        if self.live:
-            self.last_change = time.strftime("%H:%M:%S")
-
+    # ----- drawing ------------------------------------------------------------------------
     def _flush_changes(self) -> None:
         """Coalesced redraw after live changes: all of it when links or rules changed, else
         the rows, when the pacer allows and no big table is being ordered in a thread."""
@@ -290,7 +127,6 @@ class FibscopeApp(App[None]):
         if 0 < len(added) <= MARK_LIMIT:
             self.query_one(RouteView).mark_added(added)
 
-    # ----- drawing ------------------------------------------------------------------------
     def current_routes(self) -> list[Route]:
         """The routes of the selected family and table."""
         return self.store.table_routes(self.family, self.table)
@@ -456,15 +292,6 @@ class FibscopeApp(App[None]):
         self.reverse = not self.reverse
         self._rebuild(keep_cursor=False)
 
-    def action_pause(self) -> None:
-        """Hold live updates (they queue) or apply what queued and go on."""
-        self.paused = not self.paused
-        if not self.paused:
-            pending, self.pending = self.pending, []
-            self.inbox.put_front(pending)  # applied in slices like any events
-            self.post_message(self.Changed())
-        self._update_status()
-
     def action_filter(self) -> None:
         """Open the filter field."""
         self._show("routes-pane")
@@ -547,12 +374,6 @@ class FibscopeApp(App[None]):
         current = f"{self.family}:{self.table}"
         self.push_screen(Picker("Tables (Enter shows, Escape cancels)", options, current), picked)
 
-    def current_state(self) -> NetnsState | None:
-        """The namespace's state with the routes as they are now (live changes included)."""
-        if self.state is None:
-            return None
-        return replace(self.state, routes=tuple(self.store.routes()))
-
     def on_lookup_pane_requested(self, message: LookupPane.Requested) -> None:
         """Enter in the lookup pane: validate, then trace (and ask the kernel when live)."""
         pane = self.query_one("#lookup", LookupPane)
@@ -569,39 +390,29 @@ class FibscopeApp(App[None]):
             pane.show(Text("No namespace state to look up in.", style="bold red"))
             return
         pane.show(Text("tracing…"))
-        self._run_lookup(query)
+        key = (id(self.state), self.store.version)
+        routes = self.lookups.snapshot(key, self.store)
+        self._run_lookup(query, self.info, self.state, key, routes)
 
     @work(thread=True, exclusive=True, group="lookup")
-    def _run_lookup(self, query: Query) -> None:
-        info, base = self.info, self.state
-        assert info is not None and base is not None
-        key = (id(base), self.store.version)
-        if self._engine is None or self._engine[0] != key:
-            self._engine = None  # the old index goes before the new one is built
-            state = self.current_state()
-            assert state is not None
-            self._engine = (key, Engine(state, self.names))
-        engine = self._engine[1]
-        try:
-            trace = engine.lookup(query)
-        except QueryError as exc:
-            self.call_from_thread(
-                self.query_one("#lookup", LookupPane).show, Text(str(exc), style="bold red")
-            )
-            return
-        kernel: dict[str, Any] | None = None
-        kernel_error = None
-        if self.source.live:
-            try:
-                kernel = Verifier(self.source, info, base).ask(query)
-            except OSError as exc:
-                kernel_error = str(exc)
-        self.call_from_thread(self._show_trace, trace, kernel, kernel_error)
-
-    def _show_trace(
-        self, trace: Trace, kernel: dict[str, Any] | None, kernel_error: str | None
+    def _run_lookup(
+        self,
+        query: Query,
+        info: NamespaceInfo,
+        state: NetnsState,
+        key: tuple[int, int],
+        routes: tuple[Route, ...] | None,
     ) -> None:
-        self.query_one("#lookup", LookupPane).show(trace_text(trace, kernel, kernel_error))
+        result = self.lookups.run(query, info, state, key, routes)
+        self.call_from_thread(self._show_trace, result)
+
+    def _show_trace(self, result: LookupResult) -> None:
+        pane = self.query_one("#lookup", LookupPane)
+        trace = result.trace
+        if trace is None:
+            pane.show(Text(result.error or "no answer", style="bold red"))
+            return
+        pane.show(trace_text(trace, result.kernel, result.kernel_error))
         family = trace.query.family
         winner = winning_route(trace, self.store.routes(family))
         if winner is not None and (winner.table != self.table or family != self.family):
@@ -621,8 +432,3 @@ class FibscopeApp(App[None]):
         side = self.query_one("#side", Log)
         side.display = self.size.width >= 120
         self._update_side()
-
-    def on_unmount(self) -> None:
-        """Stop following the kernel."""
-        if self.watch_handle is not None:
-            self.watch_handle.stop()

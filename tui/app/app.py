@@ -166,7 +166,7 @@ class FibscopeApp(NamespaceFollower):
             self.query_one(RouteView).set_rows(rows, keep_cursor=keep_cursor)
             self.pacer.done(time.perf_counter() - start)
 
-    @work(thread=True, group="rows")
+    @work(thread=True, group="rows", description="ordering rows")
     def _order_rows(
         self,
         rows: RouteRows,
@@ -394,7 +394,7 @@ class FibscopeApp(NamespaceFollower):
         routes = self.lookups.snapshot(key, self.store)
         self._run_lookup(query, self.info, self.state, key, routes)
 
-    @work(thread=True, exclusive=True, group="lookup")
+    @work(thread=True, exclusive=True, group="lookup", description="lookup")
     def _run_lookup(
         self,
         query: Query,

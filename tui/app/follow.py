@@ -76,7 +76,7 @@ class NamespaceFollower(App[None]):
         raise NotImplementedError
 
     # ----- loading ------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="discover")
+    @work(thread=True, exclusive=True, group="discover", description="discovery")
     def _discover(self) -> None:
         infos = self.source.namespaces()
         self.call_from_thread(self._discovered, infos)
@@ -117,7 +117,7 @@ class NamespaceFollower(App[None]):
                 return
         self._load(info)
 
-    @work(thread=True, exclusive=True, group="load")
+    @work(thread=True, exclusive=True, group="load", description="loading")
     def _load(self, info: NamespaceInfo) -> None:
         ns = self.source.read(info)
         if ns.state is not None:

@@ -4,8 +4,9 @@
 Creates its own namespace with N routes (default 1,000,000), then in a child process starts
 the app headless on it (live, as a user would) and prints: seconds until the table is on
 screen (process start and load included), peak RSS, and how long keys take (page down, end,
-a prefix, address and text filter, a sort, a lookup typed as a user types it).  ``ip route show`` on the same table is timed in
-the same run for scale.  The namespace is always deleted.  Run as root:
+a prefix, address and text filter, a sort, a lookup typed as a user types it).
+``ip route show`` on the same table is timed in the same run for scale.  The namespace is
+always deleted.  Run as root:
 ``.venv/bin/python bench/bench_app.py --routes 1000000``
 """
 

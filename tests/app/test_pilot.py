@@ -113,8 +113,15 @@ async def test_filter_by_prefix_device_and_clear() -> None:
         assert "8 of 15 routes" in status_text(app)
         await pilot.press("slash", "ctrl+u", *"eth2", "enter")
         assert view.rows is not None and view.rows.row_count == 2
+        await pilot.press("slash", "ctrl+u", *"100.64.0.0/10", "enter")
+        await pilot.pause()
+        assert view.rows is not None and view.rows.row_count == 0
+        shown = "\n".join(view.render_line(y).text for y in range(3))
+        assert "No route passes the filter: within 100.64.0.0/10." in shown
         await pilot.press("slash", "escape")
+        await pilot.pause()
         assert view.rows is not None and view.rows.row_count == 15
+        assert "No route passes" not in view.render_line(1).text
 
 
 async def test_sort_cycles_columns() -> None:

@@ -127,3 +127,27 @@ def test_sorts_are_stable_both_ways(name: str, reverse: bool) -> None:
         kept = [r for r in routes if applied is None or _passes(applied, r)]
         want = sorted(kept, key=lambda r: _reference_key(name, r), reverse=reverse)
         assert [rows.route(i) for i in range(rows.row_count)] == want
+
+
+def test_a_long_filter_shows_what_it_found_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each partial result is a beginning of the final one; sorted or reversed: none."""
+    import tui.app.rows as rows_module
+
+    monkeypatch.setattr(rows_module, "CHUNK_ROWS", 500)
+    monkeypatch.setattr(rows_module, "PARTIAL_SECONDS", -1.0)
+    routes = _routes(3)
+    flt = RouteFilter.parse("eth1")
+    seen: list[RouteRows] = []
+    rows = RouteRows(routes, _line, _dev)
+    rows.apply(flt, "kernel", False, seen.append)
+    final = [rows.route(i) for i in range(rows.row_count)]
+    assert not rows.partial and final == [r for r in routes if _passes(flt, r)]
+    assert len(seen) == len(range(0, len(routes), 500))
+    for partial in seen:
+        got = [partial.route(i) for i in range(partial.row_count)]
+        assert partial.partial and got == final[: len(got)]
+    assert [p.row_count for p in seen] == sorted(p.row_count for p in seen)
+    seen.clear()
+    rows.apply(flt, "metric", False, seen.append)
+    rows.apply(flt, "kernel", True, seen.append)
+    assert not seen

@@ -177,9 +177,22 @@ class FibscopeApp(NamespaceFollower):
         token: int,
         start: float,
     ) -> None:
-        """Filter or sort a big table off the UI thread (the rows are a private snapshot)."""
-        rows.apply(flt, sort, reverse)
+        """Filter or sort a big table off the UI thread (the rows are a private snapshot).
+        A filter the user just typed shows its first rows while it searches on; a redraw
+        after live changes does not (its row count would flicker)."""
+
+        def so_far(partial: RouteRows) -> None:
+            self.call_from_thread(self._rows_so_far, partial, token)
+
+        rows.apply(flt, sort, reverse, None if keep else so_far)
         self.call_from_thread(self._rows_ready, rows, keep, token, start)
+
+    def _rows_so_far(self, rows: RouteRows, token: int) -> None:
+        if token != self._ordering or not self.is_running:
+            return
+        view = self.query_one(RouteView)
+        view.set_rows(rows, keep_cursor=view.rows is not None and view.rows.partial)
+        self._update_status()
 
     def _rows_ready(self, rows: RouteRows, keep_cursor: bool, token: int, start: float) -> None:
         if token != self._ordering or not self.is_running:
@@ -188,7 +201,9 @@ class FibscopeApp(NamespaceFollower):
         self.pacer.done(time.perf_counter() - start)
         if self.notice in ("filtering…", "sorting…"):
             self.notice = ""
-        self.query_one(RouteView).set_rows(rows, keep_cursor=keep_cursor)
+        view = self.query_one(RouteView)
+        keep_cursor = keep_cursor or (view.rows is not None and view.rows.partial)
+        view.set_rows(rows, keep_cursor=keep_cursor)
         self._update_status()
 
     def _fill(self, selector: str, lines: list[str]) -> None:
@@ -236,8 +251,19 @@ class FibscopeApp(NamespaceFollower):
         if self.source.live is False:
             title += f" · {self.source.description}"
         self.query_one("#title", Static).update(Text(title, no_wrap=True, overflow="ellipsis"))
-        count = f"{shown:,} of {total:,} routes" if self.filter else f"{total:,} routes"
+        if shown:
+            view.say_when_empty("")
+        elif self.notice or self.state is None:
+            view.say_when_empty(self.notice or "Nothing to show.")
+        elif self.filter:
+            view.say_when_empty(f"No route passes the filter: {self.filter.describe()}.")
+        else:
+            view.say_when_empty(f"Table {tname} has no {fam} routes.")
+        found = f"{shown:,}+" if view.rows is not None and view.rows.partial else f"{shown:,}"
+        count = f"{found} of {total:,} routes" if self.filter else f"{total:,} routes"
         parts = [f"netns {label}", f"table {tname}", count]
+        if self.notice:  # early: it matters more than what follows when the line is cut
+            parts.append(self.notice)
         if self.filter:
             parts.append(f"filter {self.filter.describe()}")
         if SORT_KEYS[self.sort_index] != "kernel" or self.reverse:
@@ -247,8 +273,6 @@ class FibscopeApp(NamespaceFollower):
             parts.append(f"changed {self.last_change}")
         if self.pending:
             parts.append(f"{len(self.pending)} updates held")
-        if self.notice:
-            parts.append(self.notice)
         self.query_one("#status", Static).update(
             Text("  │  ".join(parts), no_wrap=True, overflow="ellipsis")
         )

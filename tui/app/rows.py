@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from operator import attrgetter, eq, methodcaller, or_, truth
 from tui.model import Route
 
 SORT_KEYS = ("kernel", "destination", "gateway", "metric", "device")
+CHUNK_ROWS = 65536  # a filter searches this many rows between looks at the clock
+PARTIAL_SECONDS = 0.15  # a filter still searching shows what it found this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,7 @@ def prefix_predicate(flt: RouteFilter) -> Callable[[Route], bool] | None:
     return contains
 
 
-def candidates(flt: RouteFilter, routes: Sequence[Route]) -> Iterator[int]:
+def candidates(flt: RouteFilter, routes: Sequence[Route], rows: range) -> Iterator[int]:
     """The rows that may pass a prefix or address filter, found in C so that a million rows
     are not parsed one by one in Python (the exact test then runs on these only).
 
@@ -96,7 +99,10 @@ def candidates(flt: RouteFilter, routes: Sequence[Route]) -> Iterator[int]:
     so one string per prefix length compares with every row; a route via the address has it
     as gateway, or is multipath.
     """
-    everything = range(len(routes))
+
+    def each(field: str) -> Iterator[object]:
+        return map(attrgetter(field), map(routes.__getitem__, rows))
+
     if flt.address is not None:
         addr, text = flt.address, str(flt.address)
         bits = addr.max_prefixlen
@@ -105,17 +111,16 @@ def candidates(flt: RouteFilter, routes: Sequence[Route]) -> Iterator[int]:
             socket.inet_ntop(family, (int(addr) >> (bits - n) << (bits - n)).to_bytes(bits // 8))
             for n in range(bits + 1)
         ] + [""] * (128 - bits)  # an IPv6 length on an IPv4 filter: never equal
-        lengths = map(attrgetter("dst_len"), routes)
-        contains = map(eq, map(attrgetter("dst"), routes), map(masked.__getitem__, lengths))
-        via = map(eq, map(attrgetter("gateway"), routes), repeat(text))
-        multipath = map(truth, map(attrgetter("multipath"), routes))
-        return compress(everything, map(or_, map(or_, contains, via), multipath))
+        contains = map(eq, each("dst"), map(masked.__getitem__, each("dst_len")))  # type: ignore[arg-type]
+        via = map(eq, each("gateway"), repeat(text))
+        multipath = map(truth, each("multipath"))
+        return compress(rows, map(or_, map(or_, contains, via), multipath))
     network = flt.network
     if network is None or network.version != 4 or network.prefixlen < 8:
-        return iter(everything)
+        return iter(rows)
     octets = str(network.network_address).split(".")[: min(network.prefixlen // 8, 3)]
     starts = methodcaller("startswith", ".".join(octets) + ".")
-    return compress(everything, map(starts, map(attrgetter("dst"), routes)))
+    return compress(rows, map(starts, each("dst")))
 
 
 def _addr_int(text: str) -> int:
@@ -172,6 +177,7 @@ class RouteRows:
         self.sort = "kernel"
         self.reverse = False
         self._order: array[int] | None = None
+        self.partial = False  # only the rows found so far (a filter still searching)
 
     @property
     def row_count(self) -> int:
@@ -199,26 +205,57 @@ class RouteRows:
         except ValueError:
             return None
 
-    def apply(self, flt: RouteFilter | None, sort: str, reverse: bool) -> None:
+    def apply(
+        self,
+        flt: RouteFilter | None,
+        sort: str,
+        reverse: bool,
+        progress: Callable[[RouteRows], None] | None = None,
+    ) -> None:
         """Filter and sort (O(N) once per change, not per frame, without a list of every
-        row number: at a million rows that list alone would be 36 MB)."""
+        row number: at a million rows that list alone would be 36 MB).  A long filter in
+        the kernel's order hands ``progress`` the rows found so far every few tenths of a
+        second, so the first screenful shows before the whole table is searched."""
         self.filter, self.sort, self.reverse = flt, sort, reverse
+        self.partial = False
         if flt is None and sort == "kernel" and not reverse:
             self._order = None
             return
         routes = self.routes
-        kept: Iterable[int] = range(len(routes))
-        if flt is not None:
-            test = prefix_predicate(flt)
-            if test is None:
-                text, line_of, dev_of = flt.text, self._line_of, self._dev_of
-                kept = (i for i in kept if dev_of(routes[i]) == text or text in line_of(routes[i]))
-            else:
-                kept = (i for i in candidates(flt, routes) if test(routes[i]))
+        if flt is None:
+            kept = array("q", range(len(routes))) if sort == "kernel" else None
+        else:
+            kept = self._filtered(flt, progress if sort == "kernel" and not reverse else None)
         if sort != "kernel":
             key = sort_value(sort, routes, self._dev_of)
-            self._order = sorted_rows(routes, kept, key, reverse)
+            rows = range(len(routes)) if kept is None else kept
+            self._order = sorted_rows(routes, rows, key, reverse)
         else:
-            self._order = array("q", kept)
+            assert kept is not None
             if reverse:
-                self._order.reverse()
+                kept.reverse()
+            self._order = kept
+
+    def _filtered(
+        self, flt: RouteFilter, progress: Callable[[RouteRows], None] | None
+    ) -> array[int]:
+        """The row numbers passing ``flt``, searched a chunk at a time."""
+        routes = self.routes
+        test = prefix_predicate(flt)
+        text, line_of, dev_of = flt.text, self._line_of, self._dev_of
+        kept: array[int] = array("q")
+        shown_at = time.perf_counter()
+        for start in range(0, len(routes), CHUNK_ROWS):
+            rows = range(start, min(len(routes), start + CHUNK_ROWS))
+            if test is None:
+                kept.extend(
+                    i for i in rows if dev_of(routes[i]) == text or text in line_of(routes[i])
+                )
+            else:
+                kept.extend(i for i in candidates(flt, routes, rows) if test(routes[i]))
+            if progress is not None and kept and time.perf_counter() - shown_at > PARTIAL_SECONDS:
+                so_far = RouteRows(routes, line_of, dev_of)
+                so_far.filter, so_far._order, so_far.partial = flt, array("q", kept), True
+                progress(so_far)
+                shown_at = time.perf_counter()
+        return kept

@@ -7,6 +7,7 @@ Textual's DataTable rebuilds its row offsets on every change (O(N)); this does n
 
 from __future__ import annotations
 
+import textwrap
 import time
 
 from rich.segment import Segment
@@ -58,6 +59,14 @@ class RouteView(ScrollView, can_focus=True):
         self._added: dict[Route, float] = {}
         self._version = 0
         self._cache: LRUCache[tuple[int, int, int, int], Strip] = LRUCache(2048)
+        self._empty: list[str] = []
+
+    def say_when_empty(self, text: str) -> None:
+        """What the view says while it has no rows (loading, unreadable, nothing matches)."""
+        lines = [""] + textwrap.wrap(text, max(self.size.width - 2, 20)) if text else []
+        if lines != self._empty:
+            self._empty = lines
+            self.refresh()
 
     def set_rows(self, rows: RouteRows | None, keep_cursor: bool = False) -> None:
         """Show another window of routes (after a switch, a filter or a live change).
@@ -141,6 +150,8 @@ class RouteView(ScrollView, can_focus=True):
         width = self.size.width
         base = self.rich_style
         if self.rows is None or row >= self.rows.row_count:
+            if (self.rows is None or not self.rows.row_count) and y < len(self._empty):
+                return Strip([Segment(" " + self._empty[y], base)]).crop_extend(0, width, base)
             return Strip.blank(width, base)
         route = self.rows.route(row)
         state = 1 if row == self.cursor else 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import ContentSwitcher, Input, Log
 
 from tests.app.conftest import fixture_app, loaded
@@ -252,3 +253,59 @@ async def test_a_click_moves_the_cursor() -> None:
         view = app.query_one(RouteView)
         await pilot.click(RouteView, offset=(5, 3))
         assert view.cursor == 3
+
+
+async def test_workers_are_handed_no_rows_or_states(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sorting, filtering and lookups run in thread workers (forced here for a small table).
+    Textual keeps finished workers, with their arguments, in saved contexts for a while: a
+    worker handed a million rows pinned them (RSS grew 15 MB per sort), so workers are given
+    job numbers and take their inputs from the app."""
+    import functools
+
+    import tui.app.app as app_module
+
+    monkeypatch.setattr(app_module, "BIG_TABLE", 0)
+    app = fixture_app()
+    handed: list[tuple[object, ...]] = []
+    run_worker = app.run_worker
+
+    def spy(work: object, *args: object, **kwargs: object) -> object:
+        if isinstance(work, functools.partial):
+            handed.append(work.args)
+        return run_worker(work, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app, "run_worker", spy)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        view = app.query_one(RouteView)
+        for keys in (["s"], ["s"], ["slash", *"eth1", "enter"], ["S"]):
+            await pilot.press(*keys)
+            await loaded(pilot)
+        await pilot.press("l", *"10.64.1.1", "enter")
+        await loaded(pilot)
+        assert view.rows is not None and view.rows.sort == "gateway" and view.rows.reverse
+        assert "Verdict: 10.64.1.1 via 10.20.0.5" in str(app.query_one("#trace").render())
+    kinds = {type(arg).__name__ for args in handed for arg in args[1:]}
+    assert len(handed) >= 5 and kinds <= {"int", "NamespaceInfo"}, kinds
+    assert not app._order_jobs and not app._lookup_jobs
+
+
+async def test_no_color_keeps_cursor_and_winner_visible(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_COLOR: Textual drops colours, so the cursor and the winner carry a text style."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert app.no_color
+        view = app.query_one(RouteView)
+        cursor = [seg.style for seg in view.render_line(0) if seg.text.strip()]
+        assert cursor and all(style is not None and style.reverse for style in cursor)
+        other = [seg.style for seg in view.render_line(1) if seg.text.strip()]
+        assert other and not any(style is not None and style.reverse for style in other)
+        await pilot.press("l", *"10.64.1.1", "enter")
+        await loaded(pilot)
+        row = view.cursor
+        view.cursor = row + 1  # the winner without the cursor on it
+        view.invalidate()
+        winner = [seg.style for seg in view.render_line(row - view.scroll_offset.y) if seg.text]
+        assert winner and all(s is not None and s.bold and s.underline for s in winner)

@@ -8,6 +8,7 @@ traced in a worker (``tui.app.lookup_runner``).
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -40,6 +41,11 @@ from tui.formats.names import table_name
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
 from tui.source import Source
 
+# (rows, filter, sort, reverse, keep the cursor, when asked) and
+# (query, namespace, state, engine key, routes to index or None)
+OrderJob = tuple[RouteRows, RouteFilter | None, str, bool, bool, float]
+LookupJob = tuple[Query, NamespaceInfo, NetnsState, tuple[int, int], tuple[Route, ...] | None]
+
 
 class FibscopeApp(NamespaceFollower):
     """fibscope: how Linux really routes a packet."""
@@ -66,7 +72,10 @@ class FibscopeApp(NamespaceFollower):
     ]
 
     def __init__(self, source: Source, netns: str | None = None, *, live: bool = True) -> None:
-        super().__init__(source, netns, live=live)
+        # NO_COLOR: Textual would still paint greys; with ANSI colours it drops every colour.
+        super().__init__(
+            source, netns, live=live, ansi_color=True if "NO_COLOR" in os.environ else None
+        )
         self.names = source.table_names()
         self.lookups = LookupRunner(source, self.names)
         self.family = AF_INET
@@ -78,6 +87,11 @@ class FibscopeApp(NamespaceFollower):
         self._ordering = 0  # the token of the big-table ordering running in a thread (0: none)
         self._order_token = 0
         self._side_at = 0.0
+        # Work handed to thread workers by number: Textual keeps finished workers (and so
+        # their arguments) alive in saved contexts, which must not pin a million routes.
+        self._order_jobs: dict[int, OrderJob] = {}
+        self._lookup_jobs: dict[int, LookupJob] = {}
+        self._job_number = 0
 
     # ----- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -160,26 +174,19 @@ class FibscopeApp(NamespaceFollower):
             self.notice = "filtering…" if flt is not None else "sorting…"
             self._order_token += 1
             self._ordering = self._order_token
-            self._order_rows(rows, flt, sort, reverse, keep_cursor, self._order_token, start)
+            self._order_jobs[self._order_token] = (rows, flt, sort, reverse, keep_cursor, start)
+            self._order_rows(self._order_token)
         else:
             rows.apply(flt, sort, reverse)
             self.query_one(RouteView).set_rows(rows, keep_cursor=keep_cursor)
             self.pacer.done(time.perf_counter() - start)
 
     @work(thread=True, group="rows", description="ordering rows")
-    def _order_rows(
-        self,
-        rows: RouteRows,
-        flt: RouteFilter | None,
-        sort: str,
-        reverse: bool,
-        keep: bool,
-        token: int,
-        start: float,
-    ) -> None:
+    def _order_rows(self, token: int) -> None:
         """Filter or sort a big table off the UI thread (the rows are a private snapshot).
         A filter the user just typed shows its first rows while it searches on; a redraw
         after live changes does not (its row count would flicker)."""
+        rows, flt, sort, reverse, keep, start = self._order_jobs.pop(token)
 
         def so_far(partial: RouteRows) -> None:
             self.call_from_thread(self._rows_so_far, partial, token)
@@ -416,17 +423,13 @@ class FibscopeApp(NamespaceFollower):
         pane.show(Text("tracing…"))
         key = (id(self.state), self.store.version)
         routes = self.lookups.snapshot(key, self.store)
-        self._run_lookup(query, self.info, self.state, key, routes)
+        self._job_number += 1
+        self._lookup_jobs[self._job_number] = (query, self.info, self.state, key, routes)
+        self._run_lookup(self._job_number)
 
     @work(thread=True, exclusive=True, group="lookup", description="lookup")
-    def _run_lookup(
-        self,
-        query: Query,
-        info: NamespaceInfo,
-        state: NetnsState,
-        key: tuple[int, int],
-        routes: tuple[Route, ...] | None,
-    ) -> None:
+    def _run_lookup(self, job: int) -> None:
+        query, info, state, key, routes = self._lookup_jobs.pop(job)
         result = self.lookups.run(query, info, state, key, routes)
         self.call_from_thread(self._show_trace, result)
 

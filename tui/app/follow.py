@@ -37,8 +37,15 @@ BIG_TABLE = 50_000  # more routes than this: filter and sort in a thread, freeze
 class NamespaceFollower(App[None]):
     """The shown namespace's state and routes, kept current."""
 
-    def __init__(self, source: Source, netns: str | None = None, *, live: bool = True) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        source: Source,
+        netns: str | None = None,
+        *,
+        live: bool = True,
+        ansi_color: bool | None = None,
+    ) -> None:
+        super().__init__(ansi_color=ansi_color)
         self.source = source
         self.start_netns = netns
         self.live = live and source.live

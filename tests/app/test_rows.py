@@ -142,11 +142,12 @@ def test_a_long_filter_shows_what_it_found_so_far(monkeypatch: pytest.MonkeyPatc
     rows.apply(flt, "kernel", False, seen.append)
     final = [rows.route(i) for i in range(rows.row_count)]
     assert not rows.partial and final == [r for r in routes if _passes(flt, r)]
-    assert len(seen) == len(range(0, len(routes), 500))
+    assert len(seen) > 2
     for partial in seen:
         got = [partial.route(i) for i in range(partial.row_count)]
         assert partial.partial and got == final[: len(got)]
-    assert [p.row_count for p in seen] == sorted(p.row_count for p in seen)
+    counts = [p.row_count for p in seen]
+    assert counts == sorted(set(counts))  # shown again only when more were found
     seen.clear()
     rows.apply(flt, "metric", False, seen.append)
     rows.apply(flt, "kernel", True, seen.append)

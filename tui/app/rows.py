@@ -244,7 +244,7 @@ class RouteRows:
         test = prefix_predicate(flt)
         text, line_of, dev_of = flt.text, self._line_of, self._dev_of
         kept: array[int] = array("q")
-        shown_at = time.perf_counter()
+        shown_at, shown = time.perf_counter(), 0
         for start in range(0, len(routes), CHUNK_ROWS):
             rows = range(start, min(len(routes), start + CHUNK_ROWS))
             if test is None:
@@ -253,9 +253,13 @@ class RouteRows:
                 )
             else:
                 kept.extend(i for i in candidates(flt, routes, rows) if test(routes[i]))
-            if progress is not None and kept and time.perf_counter() - shown_at > PARTIAL_SECONDS:
+            if (
+                progress is not None
+                and len(kept) > shown
+                and time.perf_counter() - shown_at > PARTIAL_SECONDS
+            ):
                 so_far = RouteRows(routes, line_of, dev_of)
                 so_far.filter, so_far._order, so_far.partial = flt, array("q", kept), True
                 progress(so_far)
-                shown_at = time.perf_counter()
+                shown_at, shown = time.perf_counter(), len(kept)
         return kept

@@ -149,6 +149,11 @@ def test_a_long_filter_shows_what_it_found_so_far(monkeypatch: pytest.MonkeyPatc
     counts = [p.row_count for p in seen]
     assert counts == sorted(set(counts))  # shown again only when more were found
     seen.clear()
+    monkeypatch.setattr(rows_module, "PARTIAL_SECONDS", 3600.0)
+    monkeypatch.setattr(rows_module, "SCREENFUL", 20)
+    rows.apply(flt, "kernel", False, seen.append)  # once a screenful is found, then at the end
+    assert len(seen) == 1 and 20 <= seen[0].row_count < len(final)
+    seen.clear()
     rows.apply(flt, "metric", False, seen.append)
     rows.apply(flt, "kernel", True, seen.append)
     assert not seen

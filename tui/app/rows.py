@@ -20,6 +20,7 @@ from tui.model import Route
 SORT_KEYS = ("kernel", "destination", "gateway", "metric", "device")
 CHUNK_ROWS = 65536  # a filter searches this many rows between looks at the clock
 PARTIAL_SECONDS = 0.15  # a filter still searching shows what it found this often
+SCREENFUL = 100  # ... and as soon as it found this many
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,10 @@ class RouteRows:
         text, line_of, dev_of = flt.text, self._line_of, self._dev_of
         kept: array[int] = array("q")
         shown_at, shown = time.perf_counter(), 0
+
+        def due(since: float) -> bool:
+            return time.perf_counter() - since > PARTIAL_SECONDS
+
         for start in range(0, len(routes), CHUNK_ROWS):
             rows = range(start, min(len(routes), start + CHUNK_ROWS))
             if test is None:
@@ -253,13 +258,11 @@ class RouteRows:
                 )
             else:
                 kept.extend(i for i in candidates(flt, routes, rows) if test(routes[i]))
-            if (
-                progress is not None
-                and len(kept) > shown
-                and time.perf_counter() - shown_at > PARTIAL_SECONDS
-            ):
+            found = len(kept)
+            first = not shown and found >= SCREENFUL
+            if progress is not None and found > shown and (first or due(shown_at)):
                 so_far = RouteRows(routes, line_of, dev_of)
                 so_far.filter, so_far._order, so_far.partial = flt, array("q", kept), True
                 progress(so_far)
-                shown_at, shown = time.perf_counter(), len(kept)
+                shown_at, shown = time.perf_counter(), found
         return kept

@@ -160,6 +160,12 @@ class FibscopeApp(NamespaceFollower):
         self._update_side(force=not keep_cursor)
         self._update_status()
 
+    def _redraw_rows(self) -> None:
+        """A new filter or sort: only the rows and the status line change."""
+        if self.state is not None:
+            self._rebuild_rows(keep_cursor=False)
+        self._update_status()
+
     def _rebuild_rows(self, keep_cursor: bool) -> None:
         """The rows of the shown table from the store (a C-speed copy of one table's routes);
         big tables are filtered and sorted in a thread.  The cost goes to the pacer."""
@@ -316,12 +322,12 @@ class FibscopeApp(NamespaceFollower):
     def action_sort(self) -> None:
         """Sort by the next column."""
         self.sort_index = (self.sort_index + 1) % len(SORT_KEYS)
-        self._rebuild(keep_cursor=False)
+        self._redraw_rows()
 
     def action_sort_reverse(self) -> None:
         """Reverse the sort."""
         self.reverse = not self.reverse
-        self._rebuild(keep_cursor=False)
+        self._redraw_rows()
 
     def action_filter(self) -> None:
         """Open the filter field."""
@@ -338,7 +344,7 @@ class FibscopeApp(NamespaceFollower):
         text = event.value.strip()
         self.filter = RouteFilter.parse(text) if text else None
         event.input.display = False
-        self._rebuild(keep_cursor=False)
+        self._redraw_rows()
         self.query_one(RouteView).focus()
 
     def action_close_pane(self) -> None:
@@ -349,7 +355,7 @@ class FibscopeApp(NamespaceFollower):
             field.display = False
             if self.filter is not None:
                 self.filter = None
-                self._rebuild(keep_cursor=False)
+                self._redraw_rows()
             self.query_one(RouteView).focus()
         elif lookup.display:
             self.close_lookup()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
+from tests.kernel_routes import KERNEL, address_routes, connected, loopback_routes
 from tui.fib import Engine, Query, Trace
 from tui.model import (
     AF_INET,
@@ -19,8 +20,6 @@ from tui.model import (
     IFF_LOWER_UP,
     IFF_UP,
     RT_SCOPE_HOST,
-    RT_SCOPE_LINK,
-    RTN_BROADCAST,
     RTN_LOCAL,
     RTN_UNICAST,
     Address,
@@ -33,7 +32,6 @@ from tui.model import (
     Sysctls,
 )
 
-KERNEL = 2  # RTPROT_KERNEL
 BOOT = 3  # what `ip route add` sets
 
 
@@ -51,32 +49,7 @@ class Host:
     def __post_init__(self) -> None:
         self.link("lo", flags=IFF_UP | IFF_LOOPBACK | IFF_LOWER_UP)
         self.addr("lo", "127.0.0.1/8", scope=RT_SCOPE_HOST, kernel_routes=False)
-        self.routes.append(
-            Route(
-                AF_INET,
-                255,
-                RTN_LOCAL,
-                "127.0.0.0",
-                8,
-                protocol=KERNEL,
-                scope=RT_SCOPE_HOST,
-                prefsrc="127.0.0.1",
-                oif=1,
-            )
-        )
-        self.routes.append(
-            Route(
-                AF_INET,
-                255,
-                RTN_LOCAL,
-                "127.0.0.1",
-                32,
-                protocol=KERNEL,
-                scope=RT_SCOPE_HOST,
-                prefsrc="127.0.0.1",
-                oif=1,
-            )
-        )
+        self.routes += loopback_routes(broadcast=False)
 
     def index(self, name: str) -> int:
         """The ifindex of a link by name."""
@@ -145,46 +118,9 @@ class Host:
             return self
         net = iface.network
         if family == AF_INET:
-            self.routes.append(
-                Route(
-                    AF_INET,
-                    255,
-                    RTN_LOCAL,
-                    local,
-                    32,
-                    protocol=KERNEL,
-                    scope=RT_SCOPE_HOST,
-                    prefsrc=local,
-                    oif=index,
-                )
-            )
+            self.routes += address_routes(local, net.prefixlen, index, secondary)
             if not secondary:
-                self.routes.append(
-                    Route(
-                        AF_INET,
-                        255,
-                        RTN_BROADCAST,
-                        str(net.broadcast_address),
-                        32,
-                        protocol=KERNEL,
-                        scope=RT_SCOPE_LINK,
-                        prefsrc=local,
-                        oif=index,
-                    )
-                )
-                self.routes.append(
-                    Route(
-                        AF_INET,
-                        254,
-                        RTN_UNICAST,
-                        str(net.network_address),
-                        net.prefixlen,
-                        protocol=KERNEL,
-                        scope=RT_SCOPE_LINK,
-                        prefsrc=local,
-                        oif=index,
-                    )
-                )
+                self.routes.append(connected(local, net.prefixlen, index))
         else:
             self.routes.append(
                 Route(AF_INET6, 255, RTN_LOCAL, local, 128, protocol=KERNEL, priority=0, oif=index)

@@ -453,6 +453,10 @@ class FibscopeApp(NamespaceFollower):
             self._rebuild(keep_cursor=False)
         self.query_one(RouteView).show_winner(winner)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A field with the focus takes "/" as text: the footer does not offer the filter."""
+        return not (action == "filter" and isinstance(self.focused, Input))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's own commands plus every fibscope action, for ctrl+p."""
         yield from super().get_system_commands(screen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Static
@@ -26,6 +27,13 @@ MORE_FIELDS = (
 
 class LookupPane(Vertical):
     """Fields in two rows, then the trace (steps, verdict, the kernel's answer)."""
+
+    # What the keys do here, for the footer (a field takes Enter itself: it submits).
+    BINDINGS = [
+        Binding("enter", "trace", "Trace"),
+        Binding("tab", "app.focus_next", "Next field"),
+        Binding("escape", "app.close_pane", "Close"),
+    ]
 
     class Requested(Message):
         """Enter was pressed in one of the fields."""
@@ -69,6 +77,10 @@ class LookupPane(Vertical):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter in any field runs the lookup."""
         event.stop()
+        self.action_trace()
+
+    def action_trace(self) -> None:
+        """Run the lookup with the fields as they are."""
         self.post_message(self.Requested(self.fields()))
 
     def show(self, content: Text) -> None:

@@ -33,6 +33,7 @@ from tui.app.overview import namespace_label, overview_lines, table_label, table
 from tui.app.palette import palette_commands
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
+from tui.app.widgets.route_header import RouteHeader
 from tui.app.widgets.route_view import RouteView
 from tui.fib.query import Query, QueryError
 from tui.formats.iprule import ip_rule_show
@@ -101,7 +102,7 @@ class FibscopeApp(NamespaceFollower):
             yield Log(id="side", highlight=False, auto_scroll=False)
             with ContentSwitcher(initial="routes-pane", id="main"):
                 with Vertical(id="routes-pane"):
-                    yield Static("", id="route-header")
+                    yield RouteHeader(id="route-header")
                     yield RouteView(id="routes")
                 yield Log(id="rules", highlight=False, auto_scroll=False)
                 yield Log(id="links", highlight=False, auto_scroll=False)
@@ -152,9 +153,7 @@ class FibscopeApp(NamespaceFollower):
             self._update_status()
             return
         self._rebuild_rows(keep_cursor)
-        self.query_one("#route-header", Static).update(
-            Text("\n".join(header_lines(self.mode, self.family)))
-        )
+        self.query_one(RouteHeader).show(header_lines(self.mode, self.family))
         self._fill("#rules", self._rules_text().splitlines())
         self._fill("#links", links_lines(self.state))
         self._update_side(force=not keep_cursor)
@@ -322,6 +321,15 @@ class FibscopeApp(NamespaceFollower):
     def action_sort(self) -> None:
         """Sort by the next column."""
         self.sort_index = (self.sort_index + 1) % len(SORT_KEYS)
+        self._redraw_rows()
+
+    def on_route_header_sort_by(self, message: RouteHeader.SortBy) -> None:
+        """A click on a column name sorts by it; a second click reverses."""
+        index = SORT_KEYS.index(message.key)
+        if index == self.sort_index:
+            self.reverse = not self.reverse
+        else:
+            self.sort_index, self.reverse = index, False
         self._redraw_rows()
 
     def action_sort_reverse(self) -> None:

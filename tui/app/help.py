@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -24,6 +27,7 @@ KEYS = [
     ("ctrl+p", "command palette: every action by name"),
     ("?", "this help"),
     ("q", "quit (the terminal is restored)"),
+    ("mouse", "click a route to put the cursor on it, a column name to sort by it"),
 ]
 
 
@@ -46,7 +50,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """The key table."""
-        lines = ["[b]fibscope keys[/b]", ""]
-        lines += [f"[b]{key:>7}[/b]  {text}" for key, text in KEYS]
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column()  # long lines wrap under their own column
+        for key, text in KEYS:
+            table.add_row(key, text)
         with VerticalScroll():
-            yield Static("\n".join(lines), id="help-text")
+            yield Static(Group(Text("fibscope keys\n", style="bold"), table), id="help-text")

@@ -45,6 +45,11 @@ class Source(Protocol):
         """The namespace with its state, or with ``error`` saying why it could not be read."""
         ...
 
+    def unreadable(self, info: NamespaceInfo) -> str | None:
+        """In a few words, why ``info`` cannot be read; None when it can (as far as can be
+        told without reading it)."""
+        ...
+
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> Watch | None:
         """Follow ``info`` live (``emit`` runs in another thread); None when not possible."""
         ...
@@ -82,6 +87,10 @@ class CaptureSource:
             if ns.info == info:
                 return ns
         return Namespace(info=info, error="not in the capture")
+
+    def unreadable(self, info: NamespaceInfo) -> str | None:
+        """The capture could not read it either (``read`` tells the recorded reason)."""
+        return None if self.read(info).state is not None else "not captured"
 
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> Watch | None:
         """A capture does not change."""

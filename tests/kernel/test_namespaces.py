@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +147,24 @@ def test_a_netns_helper_namespace_is_deleted_afterwards() -> None:
         assert os.path.exists(path)
     assert not os.path.exists(path)
     assert isinstance(ns, Netns)
+
+
+def test_which_namespaces_can_be_read_is_known_before_reading() -> None:
+    """As root every namespace can be read; as nobody only our own: the app's namespace
+    picker says so before one is chosen."""
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import json; from tui.kernel.live import LiveSource; s = LiveSource(); "
+        "print(json.dumps({str(i.inode): s.unreadable(i) for i in s.namespaces()}))"
+    )
+    with temp_netns("fsu") as ns:
+        inode = str(_inode(ns.path))
+        own = str(_inode("/proc/self/ns/net"))
+        for user, other in ((None, None), ("65534", "root needed")):
+            argv = [sys.executable, "-c", code]
+            if user is not None:
+                argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
+            proc = subprocess.run(argv, capture_output=True, text=True, cwd=root, timeout=60)
+            assert proc.returncode == 0, proc.stderr
+            notes = json.loads(proc.stdout)
+            assert notes[own] is None and notes[inode] == other

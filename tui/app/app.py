@@ -389,7 +389,10 @@ class FibscopeApp(NamespaceFollower):
 
     def action_namespaces(self) -> None:
         """Pick a namespace."""
-        options = [(str(info.inode), namespace_label(info)) for info in self.infos]
+        options = [
+            (str(info.inode), namespace_label(info, self.source.unreadable(info)))
+            for info in self.infos
+        ]
         current = str(self.info.inode) if self.info else None
 
         def picked(choice: str | None) -> None:

@@ -26,10 +26,12 @@ def table_label(family: int, table: int, count: int, names: Mapping[int, str]) -
     )
 
 
-def namespace_label(info: NamespaceInfo) -> str:
-    """``blue  4026532301  (2 procs: nginx)``."""
+def namespace_label(info: NamespaceInfo, unreadable: str | None = None) -> str:
+    """``blue  4026532301  (2 procs: nginx)``, or why it cannot be read."""
     procs = ", ".join(sorted({p.name for p in info.processes})[:3])
     more = f" ({len(info.processes)} procs: {procs})" if info.processes else ""
+    if unreadable:
+        more = f" · {unreadable}{more}"
     return f"{info.label:<24} {info.inode}{more}"
 
 

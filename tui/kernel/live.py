@@ -45,6 +45,11 @@ def read_table_names() -> dict[int, str]:
     return merged_names(*texts)
 
 
+def may_enter(info: NamespaceInfo) -> bool:
+    """Our own namespace is always readable; entering another one takes root."""
+    return is_own(info) or os.geteuid() == 0
+
+
 class LiveSource:
     """The running kernel."""
 
@@ -65,6 +70,10 @@ class LiveSource:
         """Every namespace visible now."""
         return discover()
 
+    def unreadable(self, info: NamespaceInfo) -> str | None:
+        """Another namespace than our own can only be entered as root."""
+        return None if may_enter(info) else "root needed"
+
     def read(self, info: NamespaceInfo) -> Namespace:
         """Read one namespace; a vanished or forbidden one comes back with an error."""
         if is_own(info):
@@ -72,7 +81,7 @@ class LiveSource:
                 return Namespace(info=info, state=read_netns(None))
             except NetnsError as exc:
                 return Namespace(info=info, error=str(exc))
-        if os.geteuid() != 0:
+        if self.unreadable(info) is not None:
             return Namespace(info=info, error=NEEDS_ROOT)
         last = "namespace has gone"
         for path in info.paths:
@@ -86,7 +95,7 @@ class LiveSource:
         """Where to enter ``info`` (None: our own); NetnsError when it cannot be entered."""
         if is_own(info):
             return None
-        if os.geteuid() != 0:
+        if not may_enter(info):
             raise NetnsError(NEEDS_ROOT)
         for path in info.paths:
             if os.path.exists(path):
@@ -129,6 +138,6 @@ def watch(
     """Follow ``info`` live, or None when it cannot be entered (no root, gone)."""
     if is_own(info):
         return LiveWatch(None, emit, rcvbuf=rcvbuf)
-    if os.geteuid() != 0 or not info.paths:
+    if not may_enter(info) or not info.paths:
         return None
     return LiveWatch(info.paths[0], emit, rcvbuf=rcvbuf)

@@ -262,9 +262,9 @@ async def test_workers_are_handed_no_rows_or_states(monkeypatch: pytest.MonkeyPa
     job numbers and take their inputs from the app."""
     import functools
 
-    import tui.app.app as app_module
+    import tui.app.shown_rows as shown_rows
 
-    monkeypatch.setattr(app_module, "BIG_TABLE", 0)
+    monkeypatch.setattr(shown_rows, "BIG_TABLE", 0)
     app = fixture_app()
     handed: list[tuple[object, ...]] = []
     run_worker = app.run_worker

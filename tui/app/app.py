@@ -1,9 +1,9 @@
 """The fibscope terminal app: namespaces, live route tables, rules, links and the lookup pane.
 
-What is on screen and the keys.  Following the namespace (loading, live events into the
-model) is the base class's (``tui.app.follow``); the rows are rebuilt at most ten times a
-second and no more often than their measured cost allows (``tui.app.live``); lookups are
-traced in a worker (``tui.app.lookup_runner``).
+What is on screen and the keys.  Its bases: following the namespace (loading, live events
+into the model) in ``tui.app.follow``, the rows of the shown table (filtered and sorted,
+redrawn as often as their cost allows) in ``tui.app.shown_rows``; lookups are traced in a
+worker (``tui.app.lookup_runner``).
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
 
-from tui.app.follow import BIG_TABLE, NamespaceFollower
 from tui.app.help import HelpScreen
-from tui.app.lines import header_lines, make_line_of
-from tui.app.live import MARK_LIMIT, REFRESH_SECONDS
+from tui.app.lines import header_lines
+from tui.app.live import REFRESH_SECONDS
 from tui.app.lookup_pane import LookupPane
 from tui.app.lookup_runner import LookupResult, LookupRunner
 from tui.app.lookup_view import trace_text, winning_route
 from tui.app.overview import namespace_label, overview_lines, table_label, table_order
 from tui.app.palette import palette_commands
 from tui.app.pickers import Picker
-from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
+from tui.app.rows import SORT_KEYS, RouteFilter
+from tui.app.shown_rows import ShownRows
 from tui.app.widgets.route_header import RouteHeader
 from tui.app.widgets.route_view import RouteView
 from tui.fib.query import Query, QueryError
@@ -42,13 +42,11 @@ from tui.formats.names import table_name
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
 from tui.source import Source
 
-# (rows, filter, sort, reverse, keep the cursor, when asked) and
 # (query, namespace, state, engine key, routes to index or None)
-OrderJob = tuple[RouteRows, RouteFilter | None, str, bool, bool, float]
 LookupJob = tuple[Query, NamespaceInfo, NetnsState, tuple[int, int], tuple[Route, ...] | None]
 
 
-class FibscopeApp(NamespaceFollower):
+class FibscopeApp(ShownRows):
     """fibscope: how Linux really routes a packet."""
 
     TITLE = "fibscope"
@@ -77,20 +75,9 @@ class FibscopeApp(NamespaceFollower):
         super().__init__(
             source, netns, live=live, ansi_color=True if "NO_COLOR" in os.environ else None
         )
-        self.names = source.table_names()
         self.lookups = LookupRunner(source, self.names)
-        self.family = AF_INET
-        self.table = RT_TABLE_MAIN
-        self.mode = "route-n"
-        self.filter: RouteFilter | None = None
-        self.sort_index = 0
-        self.reverse = False
-        self._ordering = 0  # the token of the big-table ordering running in a thread (0: none)
-        self._order_token = 0
         self._side_at = 0.0
-        # Work handed to thread workers by number: Textual keeps finished workers (and so
-        # their arguments) alive in saved contexts, which must not pin a million routes.
-        self._order_jobs: dict[int, OrderJob] = {}
+        # Lookups are handed to thread workers by number (see ShownRows).
         self._lookup_jobs: dict[int, LookupJob] = {}
         self._job_number = 0
 
@@ -123,29 +110,6 @@ class FibscopeApp(NamespaceFollower):
         self._discover()
 
     # ----- drawing ------------------------------------------------------------------------
-    def _flush_changes(self) -> None:
-        """Coalesced redraw after live changes: all of it when links or rules changed, else
-        the rows, when the pacer allows and no big table is being ordered in a thread."""
-        if not self.is_running:
-            return  # shutting down: the widgets are going
-        if self._dirty_all:
-            self._dirty_all = self._dirty = False
-            self._rebuild(keep_cursor=True)
-        elif self._dirty and self.pacer.due() and not self._ordering:
-            self._dirty = False
-            self._rebuild_rows(keep_cursor=True)
-            self._update_side(force=False)
-            self._update_status()
-        else:
-            return
-        added, self._added = self._added, []
-        if 0 < len(added) <= MARK_LIMIT:
-            self.query_one(RouteView).mark_added(added)
-
-    def current_routes(self) -> list[Route]:
-        """The routes of the selected family and table."""
-        return self.store.table_routes(self.family, self.table)
-
     def _rebuild(self, keep_cursor: bool) -> None:
         view = self.query_one(RouteView)
         if self.state is None:
@@ -157,65 +121,6 @@ class FibscopeApp(NamespaceFollower):
         self._fill("#rules", self._rules_text().splitlines())
         self._fill("#links", links_lines(self.state))
         self._update_side(force=not keep_cursor)
-        self._update_status()
-
-    def _redraw_rows(self) -> None:
-        """A new filter or sort: only the rows and the status line change."""
-        if self.state is not None:
-            self._rebuild_rows(keep_cursor=False)
-        self._update_status()
-
-    def _rebuild_rows(self, keep_cursor: bool) -> None:
-        """The rows of the shown table from the store (a C-speed copy of one table's routes);
-        big tables are filtered and sorted in a thread.  The cost goes to the pacer."""
-        if self.state is None:
-            return
-        start = time.perf_counter()
-        devs = {link.index: link.name for link in self.state.links}
-        line_of = make_line_of(self.mode, self.family, devs, self.names)
-        rows = RouteRows(self.current_routes(), line_of, lambda r: devs.get(r.oif or 0, ""))
-        flt, sort, reverse = self.filter, SORT_KEYS[self.sort_index], self.reverse
-        if (flt is not None or sort != "kernel") and len(rows.routes) > BIG_TABLE:
-            self.notice = "filtering…" if flt is not None else "sorting…"
-            self._order_token += 1
-            self._ordering = self._order_token
-            self._order_jobs[self._order_token] = (rows, flt, sort, reverse, keep_cursor, start)
-            self._order_rows(self._order_token)
-        else:
-            rows.apply(flt, sort, reverse)
-            self.query_one(RouteView).set_rows(rows, keep_cursor=keep_cursor)
-            self.pacer.done(time.perf_counter() - start)
-
-    @work(thread=True, group="rows", description="ordering rows")
-    def _order_rows(self, token: int) -> None:
-        """Filter or sort a big table off the UI thread (the rows are a private snapshot).
-        A filter the user just typed shows its first rows while it searches on; a redraw
-        after live changes does not (its row count would flicker)."""
-        rows, flt, sort, reverse, keep, start = self._order_jobs.pop(token)
-
-        def so_far(partial: RouteRows) -> None:
-            self.call_from_thread(self._rows_so_far, partial, token)
-
-        rows.apply(flt, sort, reverse, None if keep else so_far)
-        self.call_from_thread(self._rows_ready, rows, keep, token, start)
-
-    def _rows_so_far(self, rows: RouteRows, token: int) -> None:
-        if token != self._ordering or not self.is_running:
-            return
-        view = self.query_one(RouteView)
-        view.set_rows(rows, keep_cursor=view.rows is not None and view.rows.partial)
-        self._update_status()
-
-    def _rows_ready(self, rows: RouteRows, keep_cursor: bool, token: int, start: float) -> None:
-        if token != self._ordering or not self.is_running:
-            return  # a newer ordering was asked for meanwhile, or the app is closing
-        self._ordering = 0
-        self.pacer.done(time.perf_counter() - start)
-        if self.notice in ("filtering…", "sorting…"):
-            self.notice = ""
-        view = self.query_one(RouteView)
-        keep_cursor = keep_cursor or (view.rows is not None and view.rows.partial)
-        view.set_rows(rows, keep_cursor=keep_cursor)
         self._update_status()
 
     def _fill(self, selector: str, lines: list[str]) -> None:

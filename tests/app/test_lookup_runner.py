@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from tests.app.conftest import FIXTURE
 from tui.app.lookup_runner import LookupRunner
 from tui.fib import Engine, Query
@@ -43,3 +47,44 @@ def test_a_refused_query_is_an_error_line() -> None:
     runner = LookupRunner(source, {})
     result = runner.run(Query("198.51.100.7", oif="nosuchdev"), info, state, 0, state.routes)
     assert result.trace is None and result.error is not None and "nosuchdev" in result.error
+
+
+def test_lookups_from_several_threads_share_one_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enter pressed twice quickly: two workers; the index is built once, both answer."""
+    import threading
+
+    import tui.app.lookup_runner as runner_module
+
+    built: list[int] = []
+
+    class CountingEngine(Engine):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            built.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "Engine", CountingEngine)
+    source = CaptureSource.open(FIXTURE)
+    info = source.namespaces()[0]
+    state = source.read(info).state
+    assert state is not None
+    runner = LookupRunner(source, {})
+    store = RouteStore(state.routes)
+    key = (id(state), store.version)
+    routes = runner.snapshot(key, store)
+    answers: dict[str, str] = {}
+
+    def ask(dst: str) -> None:
+        trace = runner.run(Query(dst), info, state, key, routes).trace
+        assert trace is not None
+        answers[dst] = trace.verdict.words(trace.query, {})
+
+    threads = [threading.Thread(target=ask, args=(d,)) for d in ("10.64.1.1", "10.70.1.1")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert built == [1]
+    assert answers == {
+        d: Engine(state).lookup(Query(d)).verdict.words(Query(d), {}) for d in answers
+    }
+    assert len(answers) == 2

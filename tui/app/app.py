@@ -353,9 +353,11 @@ class FibscopeApp(ShownRows):
     def _run_lookup(self, job: int) -> None:
         query, info, state, key, routes = self._lookup_jobs.pop(job)
         result = self.lookups.run(query, info, state, key, routes)
-        self.call_from_thread(self._show_trace, result)
+        self.call_from_thread(self._show_trace, result, job)
 
-    def _show_trace(self, result: LookupResult) -> None:
+    def _show_trace(self, result: LookupResult, job: int) -> None:
+        if job != self._job_number or not self.is_running:
+            return  # a newer lookup was asked for meanwhile: its answer is the one to show
         pane = self.query_one("#lookup", LookupPane)
         trace = result.trace
         if trace is None:

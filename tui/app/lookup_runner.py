@@ -7,6 +7,7 @@ half a second to build, a lookup microseconds.  The routes are copied on the UI 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -37,6 +38,7 @@ class LookupRunner:
         self.source = source
         self.names = names
         self._engine: tuple[Hashable, Engine] | None = None
+        self._lock = threading.Lock()  # one index build at a time; a second lookup reuses it
 
     def snapshot(self, key: Hashable, store: RouteStore) -> tuple[Route, ...] | None:
         """The routes to index for ``key`` (the state and store version shown), or None when
@@ -53,13 +55,16 @@ class LookupRunner:
         key: Hashable,
         routes: tuple[Route, ...] | None,
     ) -> LookupResult:
-        """Trace ``query`` (indexing ``routes`` first when given) and ask the kernel."""
-        if routes is not None or self._engine is None or self._engine[0] != key:
-            self._engine = None  # the old index goes before the new one is built
-            indexed = replace(state, routes=routes if routes is not None else state.routes)
-            self._engine = (key, Engine(indexed, self.names))
+        """Trace ``query`` (indexing ``routes`` first when they are not indexed yet) and ask
+        the kernel.  Safe from several worker threads at once."""
+        with self._lock:
+            if self._engine is None or self._engine[0] != key:
+                self._engine = None  # the old index goes before the new one is built
+                indexed = replace(state, routes=routes if routes is not None else state.routes)
+                self._engine = (key, Engine(indexed, self.names))
+            engine = self._engine[1]
         try:
-            trace = self._engine[1].lookup(query)
+            trace = engine.lookup(query)
         except QueryError as exc:
             return LookupResult(error=str(exc))
         if not self.source.live:

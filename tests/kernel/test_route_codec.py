@@ -342,3 +342,32 @@ def test_iter_routes_matches_ip_route_show(rich_ns: Netns, family: int) -> None:
     got = Counter(key_from_route(r) for r in iter_routes(rich_ns.path, family))
     assert got == expected
     assert sum(got.values()) == len(shown) > 20
+
+
+def test_multipath_next_hops_are_shared() -> None:
+    """ECMP routes over the same next hops share one tuple of them (memory at a million)."""
+    with temp_netns("fsn") as ns:
+        ns.veth("e1", "p1")
+        ns.veth("e2", "p2")
+        ns.ip("addr", "add", "10.1.0.1/24", "dev", "e1")
+        ns.ip("addr", "add", "10.2.0.1/24", "dev", "e2")
+        hops = [
+            "nexthop",
+            "via",
+            "10.1.0.2",
+            "dev",
+            "e1",
+            "nexthop",
+            "via",
+            "10.2.0.2",
+            "dev",
+            "e2",
+        ]
+        for net in ("10.40.0.0/16", "10.41.0.0/16", "10.42.0.0/16"):
+            ns.ip("route", "add", net, *hops)
+        ns.ip("route", "add", "10.43.0.0/16", *hops[:5], "weight", "2", *hops[5:])
+        routes = {r.dst: r for r in dump_routes(ns.path, AF_INET) if r.multipath}
+    first, second, third, other = (routes[f"10.4{i}.0.0"] for i in range(4))
+    assert first.multipath is second.multipath is third.multipath
+    assert [nh.gateway for nh in first.multipath] == ["10.1.0.2", "10.2.0.2"]
+    assert other.multipath is not first.multipath and other.multipath[0].weight == 2

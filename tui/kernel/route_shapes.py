@@ -58,6 +58,25 @@ _U32_FIELDS = {
 _ADDR_FIELDS = {RTA_GATEWAY: "gateway", RTA_PREFSRC: "prefsrc", RTA_SRC: "src"}
 
 
+class _Hops(dict[tuple[Nexthop, ...], tuple[Nexthop, ...]]):
+    """Multipath next hop tuples, interned: a million ECMP routes over the same gateways
+    share a few tuples instead of holding ~190 bytes of next hops each.  Bounded."""
+
+    limit = 1 << 16
+
+    def __call__(self, hops: tuple[Nexthop, ...]) -> tuple[Nexthop, ...]:
+        shared = self.get(hops)
+        if shared is not None:
+            return shared
+        if len(self) >= self.limit:
+            self.clear()
+        self[hops] = hops
+        return hops
+
+
+HOPS = _Hops()
+
+
 class DecodeError(ValueError):
     """The bytes are not a well-formed netlink route message (truncated or bad lengths)."""
 
@@ -235,7 +254,7 @@ class _Shape:
             self.walk(ppos, ppos + plen, metric)
             f["metrics"] = "(" + "".join(pairs) + ")"
         elif nla_type == RTA_MULTIPATH:
-            f["multipath"] = self.multipath(ppos, ppos + plen)
+            f["multipath"] = f"hops({self.multipath(ppos, ppos + plen)})"
         else:
             self.fmt.append(_pad(plen))
 
@@ -298,6 +317,7 @@ def compile_shape(buf: ReadableBuffer, start: int, end: int) -> Builder:
         "twin": _ROUTE_TWIN,
         "Route": Route,
         "nh": make_nexthop,
+        "hops": HOPS,
         "ntop": socket.inet_ntop,
         "addrs": ADDRS,
         "v4_prefix": _V4_PREFIX,

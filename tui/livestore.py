@@ -16,10 +16,12 @@ metric, source prefix).  Events are applied with the kernel's own rules, read fr
 * Next hop state the kernel changes without events (linkdown, dead) is not part of an
   entry's identity: a delete or add still finds the entry.
 
-Per (family, table) the routes live in a dict keyed by the *hash* of their identity (a list
-only when one key holds several entries or two keys share a hash): a table's rows are one C
-level ``list(dict.values())`` away, and a million routes cost an int and a dict slot each.
-Insertion order is kept, so a fresh dump lists in the kernel's order and later routes follow.
+Per (family, table) the routes live in a dict keyed by their destination text (the route's
+own string, so a key costs nothing), or by their whole identity when another key already
+holds that destination (10.0.0.0/8 beside 10.0.0.0/16, two metrics of a default); a list only
+when one key holds several entries.  A table's rows are one C level ``list(dict.values())``
+away, and a million routes cost a dict slot each.  Insertion order is kept, so a fresh dump
+lists in the kernel's order and later routes follow.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from tui.livestore6 import Entry
 from tui.model import AF_INET6, RTNH_F_DEAD, RTNH_F_LINKDOWN, Route
 
 Key = tuple[int, int, str, int, int, int | None, str | None, int]
+Ident = tuple[str, int, int, int | None, str | None, int]
+Slot = str | Ident  # where a key's entries are kept in its table: the dst text, or the identity
 
 NLM_F_REPLACE = 0x100
 NLM_F_EXCL = 0x200
@@ -54,9 +58,21 @@ def route_key(route: Route) -> Key:
     )
 
 
-def _ident(route: Route) -> tuple[str, int, int, int | None, str | None, int]:
-    """The identity within one (family, table): what the slot hash is taken of."""
+def _ident(route: Route) -> Ident:
+    """The identity of a FIB entry within one (family, table)."""
     return (route.dst, route.dst_len, route.tos, route.priority, route.src, route.src_len)
+
+
+def _same_ident(a: Route, b: Route) -> bool:
+    """The same key within a table (compared field by field: no tuples made)."""
+    return (
+        a.dst == b.dst
+        and a.dst_len == b.dst_len
+        and a.tos == b.tos
+        and a.priority == b.priority
+        and a.src == b.src
+        and a.src_len == b.src_len
+    )
 
 
 def _hops(route: Route) -> list[tuple[str | None, int | None, int]]:
@@ -91,13 +107,13 @@ def uses_link(route: Route, ifindex: int) -> bool:
 
 
 class _Table:
-    """One (family, table): single entries by slot hash, and the few shared slots."""
+    """One (family, table): keys holding one entry, and the few holding several."""
 
     __slots__ = ("count", "entries6", "many", "one", "version")
 
     def __init__(self) -> None:
-        self.one: dict[int, Route] = {}
-        self.many: dict[int, list[Route]] = {}
+        self.one: dict[Slot, Route] = {}
+        self.many: dict[Slot, list[Route]] = {}
         # IPv6 keys whose entries a dump would not show one for one (livestore6)
         self.entries6: dict[tuple[object, ...], list[Entry]] = {}
         self.count = 0
@@ -143,7 +159,7 @@ class RouteStore:
     def find(self, route: Route) -> list[Route]:
         """The entries under ``route``'s key (only its identity fields are looked at)."""
         t = self._tables.get((route.family, route.table))
-        return self._group(t, hash(_ident(route)), route) if t is not None else []
+        return self._group(t, self._slot(t, route)) if t is not None else []
 
     def table_version(self, family: int, table: int) -> int:
         """Grows whenever that table changes (0 for a table never seen)."""
@@ -158,51 +174,90 @@ class RouteStore:
             t = self._tables[key] = _Table()
         return t
 
-    def _append(self, route: Route, h: int | None = None) -> None:
+    @staticmethod
+    def _slot(t: _Table, route: Route, ident: Ident | None = None) -> Slot | None:
+        """Where ``route``'s key is kept in ``t`` (None: the key has no entries)."""
+        dst = route.dst
+        single = t.one.get(dst)
+        if single is not None:
+            if _same_ident(single, route):
+                return dst
+        else:
+            entries = t.many.get(dst)
+            if entries is not None and _same_ident(entries[0], route):
+                return dst
+        if ident is None:
+            ident = _ident(route)
+        return ident if ident in t.one or ident in t.many else None
+
+    @staticmethod
+    def _free_slot(t: _Table, route: Route) -> Slot:
+        """Where a new key goes: its destination text unless another key holds that."""
+        dst = route.dst
+        return dst if dst not in t.one and dst not in t.many else _ident(route)
+
+    @staticmethod
+    def _claim(t: _Table, route: Route, ident: Ident) -> bool:
+        """Make ``route`` the only entry of its key, unless the key has entries already
+        (False).  The hot path of loading a dump: a million new keys."""
+        one, many, dst = t.one, t.many, route.dst
+        single = one.get(dst)
+        if single is None and dst not in many:
+            if ident in one or ident in many:
+                return False
+            one[dst] = route
+        else:
+            holder = single if single is not None else many[dst][0]
+            if _same_ident(holder, route) or ident in one or ident in many:
+                return False
+            one[ident] = route
+        t.count += 1
+        return True
+
+    def _append(self, route: Route) -> None:
         """Add an entry at the end of its key's group (loading a dump)."""
         t = self._table(route)
-        if h is None:
-            h = hash(_ident(route))
-        if h in t.one:
-            t.many[h] = [t.one.pop(h), route]
-        elif h in t.many:
-            t.many[h].append(route)
+        ident = _ident(route)
+        if self._claim(t, route, ident):
+            return
+        slot = self._slot(t, route, ident)
+        assert slot is not None
+        if slot in t.one:
+            t.many[slot] = [t.one.pop(slot), route]
         else:
-            t.one[h] = route
+            t.many[slot].append(route)
         t.count += 1
 
-    def _group(self, t: _Table, h: int, route: Route) -> list[Route]:
-        """The entries of ``route``'s key, in the kernel's order (a copy)."""
-        single = t.one.get(h)
-        if single is not None:
-            return [single] if _ident(single) == _ident(route) else []
-        entries = t.many.get(h)
-        if entries is None:
+    @staticmethod
+    def _group(t: _Table, slot: Slot | None) -> list[Route]:
+        """The entries of the key kept at ``slot``, in the kernel's order (a copy)."""
+        if slot is None:
             return []
-        ident = _ident(route)
-        return [r for r in entries if _ident(r) == ident]
+        single = t.one.get(slot)
+        if single is not None:
+            return [single]
+        return list(t.many.get(slot, ()))
 
-    def _put(self, t: _Table, h: int, route: Route, group: list[Route]) -> None:
-        """Make ``group`` the entries of ``route``'s key."""
-        single = t.one.get(h)
-        if single is not None and _ident(single) == _ident(route) and len(group) == 1:
-            t.one[h] = group[0]  # same key, one entry: keeps its place in the order
-            t.version += 1
-            self.version += 1
-            return
-        ident = _ident(route)
-        old = [single] if single is not None else t.many.get(h, [])
-        others = [r for r in old if _ident(r) != ident]
-        merged = others + group
-        t.count += len(merged) - len(old)
-        t.one.pop(h, None)
-        t.many.pop(h, None)
-        if len(merged) == 1:
-            t.one[h] = merged[0]
-        elif merged:
-            t.many[h] = merged
+    def _put(self, t: _Table, slot: Slot | None, route: Route, group: list[Route]) -> None:
+        """Make ``group`` the entries of ``route``'s key (kept at ``slot``; None: new)."""
+        old = self._group(t, slot)
+        t.count += len(group) - len(old)
         t.version += 1
         self.version += 1
+        if slot is not None and len(group) == 1 and slot in t.one:
+            t.one[slot] = group[0]  # same key, one entry: keeps its place in the order
+            return
+        if slot is not None:
+            t.one.pop(slot, None)
+            t.many.pop(slot, None)
+        if not group:
+            return
+        if slot is None:
+            slot = self._free_slot(t, route)
+        if len(group) == 1:
+            t.one[slot] = group[0]
+        else:
+            t.many[slot] = group
 
     # ----- events -------------------------------------------------------------------------
     def apply(self, new: bool, flags: int, route: Route) -> bool:
@@ -216,19 +271,18 @@ class RouteStore:
 
     def _add(self, route: Route, flags: int) -> bool:
         t = self._table(route)
-        h = hash(_ident(route))
-        if h not in t.one and h not in t.many:  # the common case: a new key
-            t.one[h] = route
-            t.count += 1
+        ident = _ident(route)
+        if self._claim(t, route, ident):  # the common case: a new key
             t.version += 1
             self.version += 1
             return True
+        slot = self._slot(t, route, ident)
         if route.family == AF_INET6:
-            entries = self._entries6(t, h, route)
+            entries = self._entries6(t, slot, route)
             if flags & NLM_F_REPLACE:
-                return self._set6(t, h, route, livestore6.replace_entry(entries, route))
-            return self._set6(t, h, route, livestore6.add(entries, route))
-        group = self._group(t, h, route)
+                return self._set6(t, slot, route, livestore6.replace_entry(entries, route))
+            return self._set6(t, slot, route, livestore6.add(entries, route))
+        group = self._group(t, slot)
         if not group:
             group = [route]
         elif flags & NLM_F_REPLACE:
@@ -246,27 +300,29 @@ class RouteStore:
                     group.append(route)
                 else:
                     group.insert(0, route)  # a create without append: ip route prepend
-        self._put(t, h, route, group)
+        self._put(t, slot, route, group)
         return True
 
-    def _entries6(self, t: _Table, h: int, route: Route) -> list[Entry]:
+    def _entries6(self, t: _Table, slot: Slot | None, route: Route) -> list[Entry]:
         """The IPv6 entries of ``route``'s key: remembered, or what the shown routes say."""
         known = t.entries6.get(_ident(route))
         if known is not None:
             return known
-        return [e for shown in self._group(t, h, route) for e in livestore6.split(shown)]
+        return [e for shown in self._group(t, slot) for e in livestore6.split(shown)]
 
-    def _set6(self, t: _Table, h: int, route: Route, entries: list[Entry] | None) -> bool:
+    def _set6(
+        self, t: _Table, slot: Slot | None, route: Route, entries: list[Entry] | None
+    ) -> bool:
         """Make ``entries`` the IPv6 entries of ``route``'s key; False when nothing changed."""
         ident = _ident(route)
-        if entries is None or entries == self._entries6(t, h, route):
+        if entries is None or entries == self._entries6(t, slot, route):
             return False
         shown = livestore6.render(entries)
         if [e for r in shown for e in livestore6.split(r)] == entries:
             t.entries6.pop(ident, None)  # the shown routes say it all
         else:
             t.entries6[ident] = entries
-        self._put(t, h, route, shown)
+        self._put(t, slot, route, shown)
         return True
 
     @staticmethod
@@ -286,15 +342,15 @@ class RouteStore:
         t = self._tables.get((route.family, route.table))
         if t is None:
             return False
-        h = hash(_ident(route))
+        slot = self._slot(t, route)
         if route.family == AF_INET6:
-            entries = self._entries6(t, h, route)
-            return self._set6(t, h, route, livestore6.remove(entries, route))
-        group = self._group(t, h, route)
+            entries = self._entries6(t, slot, route)
+            return self._set6(t, slot, route, livestore6.remove(entries, route))
+        group = self._group(t, slot)
         for i, old in enumerate(group):
             if same_entry(old, route):
                 del group[i]
-                self._put(t, h, route, group)
+                self._put(t, slot, route, group)
                 return True
         return False
 
@@ -313,27 +369,27 @@ class RouteStore:
             if family is not None and fam != family:
                 continue
             if ifindex is None:
-                gone = [h for h, r in t.one.items() if r.nhid is not None]
+                gone = [slot for slot, r in t.one.items() if r.nhid is not None]
             else:
                 gone = [
-                    h
-                    for h, r in t.one.items()
+                    slot
+                    for slot, r in t.one.items()
                     if r.oif == ifindex or (r.multipath and uses_link(r, ifindex))
                 ]
             lost = len(gone)
-            for h in gone:
-                t.entries6.pop(_ident(t.one.pop(h)), None)
-            for h, entries in list(t.many.items()):
+            for slot in gone:
+                t.entries6.pop(_ident(t.one.pop(slot)), None)
+            for slot, entries in list(t.many.items()):
                 keep = [r for r in entries if not hit(r)]
                 if len(keep) != len(entries):
                     lost += len(entries) - len(keep)
                     for r in entries:
                         t.entries6.pop(_ident(r), None)
-                    del t.many[h]
+                    del t.many[slot]
                     if len(keep) == 1:
-                        t.one[h] = keep[0]
+                        t.one[slot] = keep[0]
                     elif keep:
-                        t.many[h] = keep
+                        t.many[slot] = keep
             if lost:
                 t.count -= lost
                 t.version += 1

@@ -69,8 +69,7 @@ class DumpLoader:
         """An event read while the dump runs, at queue position ``pos``."""
         store = self.store
         t = store._table(route)
-        h = hash(_ident(route))
-        before = (store._group(t, h, route), t.entries6.get(_ident(route)))
+        before = (store._group(t, store._slot(t, route)), t.entries6.get(_ident(route)))
         store.apply(new, flags, route)
         self._recent.append((pos, (new, flags, route), before))
 
@@ -87,18 +86,14 @@ class DumpLoader:
                 if held:
                     held.append(route)
                 else:
-                    store._append(route, hash(ident))
+                    store._append(route)
                 continue
             self._settle()
             last = key
-            h = hash(ident)
             t = store._table(route)
-            if h in t.one or h in t.many or key in touched:  # events built this key
+            if key in touched or not store._claim(t, route, ident):  # events built this key
                 held.append(route)
                 self._held_at = pos
-            else:
-                t.one[h] = route
-                t.count += 1
         self._last = last
         keep = min(pos, self._held_at if held else pos) - RACE_WINDOW
         self._recent = [e for e in self._recent if e[0] >= keep]
@@ -118,9 +113,9 @@ class DumpLoader:
         first = shown[0]
         store = self.store
         t = store._table(first)
-        h = hash(_ident(first))
         ident = _ident(first)
-        if store._group(t, h, first) == shown:
+        slot = store._slot(t, first, ident)
+        if store._group(t, slot) == shown:
             return  # the events built what the dump shows
         key = _key(first)
         since = self._held_at - RACE_WINDOW
@@ -132,12 +127,12 @@ class DumpLoader:
                     t.entries6.pop(ident, None)
                 else:
                     t.entries6[ident] = entries
-                store._put(t, h, first, group)
+                store._put(t, slot, first, group)
                 for change, _ in mine[i:]:
                     store.apply(*change)
                 return
         t.entries6.pop(ident, None)
-        store._put(t, h, first, shown)
+        store._put(t, slot, first, shown)
         changes = [c for c, _ in mine]
         cut = next((i for i in range(len(changes) - 1, -1, -1) if _visible(changes[i], shown)), -1)
         again = changes[cut + 1 :]

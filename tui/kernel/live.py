@@ -81,7 +81,7 @@ class LiveSource:
                 return Namespace(info=info, state=read_netns(None))
             except NetnsError as exc:
                 return Namespace(info=info, error=str(exc))
-        if self.unreadable(info) is not None:
+        if not may_enter(info):
             return Namespace(info=info, error=NEEDS_ROOT)
         last = "namespace has gone"
         for path in info.paths:

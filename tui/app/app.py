@@ -177,7 +177,8 @@ class FibscopeApp(ShownRows):
         else:
             view.say_when_empty(f"Table {tname} has no {fam} routes.")
         found = f"{shown:,}+" if view.rows is not None and view.rows.partial else f"{shown:,}"
-        count = f"{found} of {total:,} routes" if self.filter else f"{total:,} routes"
+        noun = "route" if total == 1 else "routes"
+        count = f"{found} of {total:,} {noun}" if self.filter else f"{total:,} {noun}"
         parts = [f"netns {label}", f"table {tname}", count]
         if self.notice:  # early: it matters more than what follows when the line is cut
             parts.append(self.notice)

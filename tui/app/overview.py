@@ -20,10 +20,11 @@ def table_order(counts: Counter[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def table_label(family: int, table: int, count: int, names: Mapping[int, str]) -> str:
-    """``IPv4 main        254      15 routes``."""
-    return (
-        f"{FAMILY.get(family, '?')} {table_name(table, names):<10} {table:>10} {count:>9,} routes"
-    )
+    """``IPv4 main        254      15 routes`` (an unnamed table's number once)."""
+    name = table_name(table, names)
+    number = "" if name == str(table) else str(table)
+    noun = "route" if count == 1 else "routes"
+    return f"{FAMILY.get(family, '?')} {name:<10} {number:>10} {count:>9,} {noun}"
 
 
 def namespace_label(info: NamespaceInfo, unreadable: str | None = None) -> str:

@@ -109,11 +109,14 @@ def uses_link(route: Route, ifindex: int) -> bool:
 class _Table:
     """One (family, table): keys holding one entry, and the few holding several."""
 
-    __slots__ = ("count", "entries6", "many", "one", "version")
+    __slots__ = ("aliased", "count", "entries6", "many", "one", "version")
 
     def __init__(self) -> None:
         self.one: dict[Slot, Route] = {}
         self.many: dict[Slot, list[Route]] = {}
+        # Every destination text some key is kept under its identity for (a superset: never
+        # shrinks), so that most lookups need not build an identity tuple.
+        self.aliased: set[str] = set()
         # IPv6 keys whose entries a dump would not show one for one (livestore6)
         self.entries6: dict[tuple[object, ...], list[Entry]] = {}
         self.count = 0
@@ -186,6 +189,8 @@ class RouteStore:
             entries = t.many.get(dst)
             if entries is not None and _same_ident(entries[0], route):
                 return dst
+        if dst not in t.aliased:
+            return None
         if ident is None:
             ident = _ident(route)
         return ident if ident in t.one or ident in t.many else None
@@ -194,22 +199,31 @@ class RouteStore:
     def _free_slot(t: _Table, route: Route) -> Slot:
         """Where a new key goes: its destination text unless another key holds that."""
         dst = route.dst
-        return dst if dst not in t.one and dst not in t.many else _ident(route)
+        if dst not in t.one and dst not in t.many:
+            return dst
+        t.aliased.add(dst)
+        return _ident(route)
 
     @staticmethod
-    def _claim(t: _Table, route: Route, ident: Ident) -> bool:
+    def _claim(t: _Table, route: Route) -> bool:
         """Make ``route`` the only entry of its key, unless the key has entries already
         (False).  The hot path of loading a dump: a million new keys."""
         one, many, dst = t.one, t.many, route.dst
         single = one.get(dst)
         if single is None and dst not in many:
-            if ident in one or ident in many:
-                return False
+            if dst in t.aliased:
+                ident = _ident(route)
+                if ident in one or ident in many:
+                    return False
             one[dst] = route
         else:
             holder = single if single is not None else many[dst][0]
-            if _same_ident(holder, route) or ident in one or ident in many:
+            if _same_ident(holder, route):
                 return False
+            ident = _ident(route)
+            if ident in one or ident in many:
+                return False
+            t.aliased.add(dst)
             one[ident] = route
         t.count += 1
         return True
@@ -217,10 +231,9 @@ class RouteStore:
     def _append(self, route: Route) -> None:
         """Add an entry at the end of its key's group (loading a dump)."""
         t = self._table(route)
-        ident = _ident(route)
-        if self._claim(t, route, ident):
+        if self._claim(t, route):
             return
-        slot = self._slot(t, route, ident)
+        slot = self._slot(t, route)
         assert slot is not None
         if slot in t.one:
             t.many[slot] = [t.one.pop(slot), route]
@@ -271,12 +284,11 @@ class RouteStore:
 
     def _add(self, route: Route, flags: int) -> bool:
         t = self._table(route)
-        ident = _ident(route)
-        if self._claim(t, route, ident):  # the common case: a new key
+        if self._claim(t, route):  # the common case: a new key
             t.version += 1
             self.version += 1
             return True
-        slot = self._slot(t, route, ident)
+        slot = self._slot(t, route)
         if route.family == AF_INET6:
             entries = self._entries6(t, slot, route)
             if flags & NLM_F_REPLACE:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tui.livestore import RouteStore, _ident, same_entry
+from tui.livestore import RouteStore, _ident, _same_ident, same_entry
 from tui.livestore6 import Entry
 from tui.model import AF_INET6, Route
 
@@ -59,7 +59,7 @@ class DumpLoader:
     def __init__(self) -> None:
         self.store = RouteStore()
         self.suspect = False
-        self._last: KeyId | None = None
+        self._last: Route | None = None  # the last dumped route: its key is being loaded
         self._held: list[Route] = []  # the dumped routes of a key that events built too
         self._held_at = 0  # the position of the datagram where the held key began
         # recent events: position, the event, its key's state before it
@@ -79,20 +79,26 @@ class DumpLoader:
         last = self._last
         held = self._held
         touched = {_key(c[2]) for p, c, _ in self._recent if p >= pos - RACE_WINDOW}
+        t, family, table = None, -1, -1
         for route in routes:
-            ident = _ident(route)
-            key = (route.family, route.table, ident)
-            if key == last:
+            if (
+                last is not None
+                and route.family == last.family
+                and route.table == last.table
+                and _same_ident(route, last)
+            ):  # another entry of the key being loaded
                 if held:
                     held.append(route)
                 else:
                     store._append(route)
                 continue
-            self._settle()
-            last = key
-            t = store._table(route)
-            if key in touched or not store._claim(t, route, ident):  # events built this key
-                held.append(route)
+            if held:
+                self._settle()
+            last = route
+            if t is None or route.family != family or route.table != table:
+                t, family, table = store._table(route), route.family, route.table
+            if (touched and _key(route) in touched) or not store._claim(t, route):
+                held.append(route)  # events built this key
                 self._held_at = pos
         self._last = last
         keep = min(pos, self._held_at if held else pos) - RACE_WINDOW

@@ -123,3 +123,43 @@ def test_loader_applies_again_an_event_that_raced_the_datagram() -> None:
     loader.event(198, False, 0, r("10.0.0.0", "10.9.0.1"))  # just before: may have raced
     loader.dumped(199, [r("10.0.0.0", "10.9.0.1"), r("10.1.0.0")])
     assert loader.finish().routes() == [r("10.1.0.0")]
+
+
+def test_keys_sharing_a_destination_text_stay_apart() -> None:
+    """10.0.0.0/8, 10.0.0.0/16 and two metrics of each share the text "10.0.0.0": a store
+    keyed by that text must still keep every key's entries apart, through any sequence of
+    adds, appends and removals (compared with a plain dict of identities)."""
+    import random
+
+    def route(dst: str, plen: int, metric: int | None, gw: str) -> Route:
+        return Route(AF_INET, 254, RTN_UNICAST, dst, plen, priority=metric, gateway=gw, oif=2)
+
+    rng = random.Random(7)
+    pool = [
+        route(dst, plen, metric, gw)
+        for dst in ("10.0.0.0", "10.1.0.0")
+        for plen in (8, 16, 24)
+        for metric in (None, 5)
+        for gw in ("10.9.0.1", "10.9.0.2")
+    ]
+    for _ in range(200):
+        store, model = RouteStore(), dict[tuple[object, ...], list[Route]]()
+        for _ in range(40):
+            chosen = rng.choice(pool)
+            ident = (chosen.dst, chosen.dst_len, chosen.priority)
+            group = model.setdefault(ident, [])
+            if rng.random() < 0.6:
+                changed = store.apply(True, APPEND, chosen)
+                assert changed == (chosen not in group)
+                if changed:
+                    group.append(chosen)
+            else:
+                assert store.remove(chosen) == (chosen in group)
+                if chosen in group:
+                    group.remove(chosen)
+            assert len(store) == sum(len(g) for g in model.values())
+            for (dst, plen, metric), entries in model.items():
+                assert store.find(route(dst, plen, metric, "-")) == entries  # type: ignore[arg-type]
+        assert sorted(store.routes(), key=repr) == sorted(
+            (r for g in model.values() for r in g), key=repr
+        )

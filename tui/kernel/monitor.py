@@ -347,7 +347,12 @@ class Monitor:
         self._small_due = False
         self._failures = 0
         self._overrun_told = False
-        self._settle_due = dump.loader.suspect
+        # Re-read once quiet when the load had to guess, or when it was a reload after an
+        # overrun that changes raced: under the churn that overflowed the socket, the window
+        # of events that may have raced a dump datagram is the least sure (a test saw one
+        # such reload end a route short).
+        raced_reload = dump.reason == OVERRUN and dump.loader.raced
+        self._settle_due = dump.loader.suspect or raced_reload
         self.loads += 1
         self.emit(Snapshot(state, dump.reason, dump.loader.finish()))
 

@@ -114,11 +114,23 @@ def delete_netns(name: str) -> None:
 
 @contextmanager
 def temp_netns(prefix: str = "fsc", *, lo_up: bool = True) -> Iterator[Netns]:
-    """Create a uniquely named namespace and delete it afterwards, whatever happens."""
+    """Create a uniquely named namespace and delete it afterwards, whatever happens.
+
+    IPv6 duplicate address detection is off in it: a link's link-local address (and its
+    ``local`` route) would otherwise appear a second or two after the link comes up, and two
+    reads a moment apart (ours and ``ip``'s) would disagree now and then.
+    """
     name = unique_name(prefix)
     ip("netns", "add", name)
     try:
         ns = Netns(name)
+        ns.exec(
+            "sysctl",
+            "-q",
+            "-w",
+            "net.ipv6.conf.all.accept_dad=0",
+            "net.ipv6.conf.default.accept_dad=0",
+        )
         if lo_up:
             ns.ip("link", "set", "lo", "up")
         yield ns

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
@@ -104,6 +105,19 @@ class Netns:
     def exec(self, *argv: str) -> str:
         """Run a program inside the namespace (``ip netns exec``; argument list, no shell)."""
         return ip("netns", "exec", self.name, *argv)
+
+
+def as_user(argv: list[str], user: int | None) -> list[str]:
+    """``argv`` run as ``user`` (uid and gid, no groups) through setpriv; as is for None."""
+    if user is None:
+        return argv
+    return ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
+
+
+def run_fibscope(*args: str, user: int | None = None) -> subprocess.CompletedProcess[str]:
+    """``fibscope ARGS`` in a child process (``python -m tui``), as ``user`` when given."""
+    argv = as_user([sys.executable, "-m", "tui", *args], user)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
 
 
 def delete_netns(name: str) -> None:

@@ -3,22 +3,18 @@ tools' output on the same namespace, byte for byte."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.netns_helpers import IpError, Netns, ip, requires_netns, temp_netns
+from tests.netns_helpers import IpError, Netns, ip, requires_netns, run_fibscope, temp_netns
 
 pytestmark = requires_netns
 
 
 def fibscope(*args: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=120
-    )
+    proc = run_fibscope(*args)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

@@ -4,23 +4,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.netns_helpers import Netns, requires_netns, temp_netns
+from tests.netns_helpers import Netns, requires_netns, run_fibscope, temp_netns
 
 pytestmark = requires_netns
 
 
-def fibscope(*args: str, user: int | None = None) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "tui", *args]
-    if user is not None:
-        argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+fibscope = run_fibscope
 
 
 @pytest.fixture(scope="module")

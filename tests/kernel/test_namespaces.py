@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.netns_helpers import Netns, requires_netns, temp_netns
+from tests.netns_helpers import Netns, as_user, requires_netns, temp_netns
 from tui.kernel.live import LiveSource
 from tui.kernel.namespaces import discover, nsfs_mounts
 from tui.model import NamespaceInfo
@@ -160,10 +160,8 @@ def test_which_namespaces_can_be_read_is_known_before_reading() -> None:
     with temp_netns("fsu") as ns:
         inode = str(_inode(ns.path))
         own = str(_inode("/proc/self/ns/net"))
-        for user, other in ((None, None), ("65534", "root needed")):
-            argv = [sys.executable, "-c", code]
-            if user is not None:
-                argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
+        for user, other in ((None, None), (65534, "root needed")):
+            argv = as_user([sys.executable, "-c", code], user)
             proc = subprocess.run(argv, capture_output=True, text=True, cwd=root, timeout=60)
             assert proc.returncode == 0, proc.stderr
             notes = json.loads(proc.stdout)

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import io
 import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.netns_helpers import IpError, Netns, ip, requires_netns, temp_netns
+from tests.netns_helpers import IpError, Netns, ip, requires_netns, run_fibscope, temp_netns
 from tui import cli
 from tui.kernel import route_print
 from tui.kernel.route_dump import DumpInterrupted
@@ -70,9 +69,7 @@ def many_ns() -> Iterator[Netns]:
 
 
 def fibscope(*args: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=120
-    )
+    proc = run_fibscope(*args)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
     return proc.stdout

@@ -13,6 +13,7 @@ IPv6 (``ip6_route_input_lookup``) routes without these checks; forwarding is dec
 from __future__ import annotations
 
 import errno
+from dataclasses import replace
 
 from tui.fib.addr import to_text, v4_lbcast, v4_loopback, v4_multicast, v4_zeronet
 from tui.fib.context import Context
@@ -27,17 +28,7 @@ DROP, DELIVER, FORWARD = "drop", "deliver", "forward"
 
 
 def _drop(verdict: Verdict) -> Verdict:
-    return Verdict(
-        verdict.type,
-        verdict.error,
-        verdict.table,
-        verdict.rule,
-        verdict.prefix,
-        verdict.gateway,
-        verdict.dev,
-        verdict.prefsrc,
-        DROP,
-    )
+    return replace(verdict, action=DROP)
 
 
 def validate_source(ctx: Context, flow: Flow, oif: int, tr: Tracer) -> str | None:
@@ -265,14 +256,4 @@ def input6(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
                 f"IPv6 forwarding is off on {ctx.dev_name(flow.iif)}: the kernel finds "
                 "the route but drops the packet in ip6_forward",
             )
-    return Verdict(
-        verdict.type,
-        0,
-        verdict.table,
-        verdict.rule,
-        verdict.prefix,
-        verdict.gateway,
-        verdict.dev,
-        verdict.prefsrc,
-        action,
-    )
+    return replace(verdict, error=0, action=action)

@@ -251,24 +251,25 @@ def _best6(
 ) -> tuple[Route, Nexthop, int, int] | None:
     """find_rr_leaf: the first best-scored route of the lowest metric, else of the rest."""
     first_metric = routes[0].priority or 0
-    best: tuple[Route, Nexthop, int, int] | None = None
-    best_score = -1
-    cont = len(routes)
-    for position, route in enumerate(routes):
-        if (route.priority or 0) != first_metric:
-            cont = position
-            break
-        for number, nh in enumerate(route.nexthops()):
-            score, why = _score6(ctx, route, nh, flow)
-            if why is not None and tr.on:
-                tr.add(NEXTHOP, f"next hop {nexthop_text(ctx, nh)} of {where} skipped: {why}")
-            if score > best_score:
-                best, best_score = (route, nh, number, score), score
+    cont = next(
+        (i for i, route in enumerate(routes) if (route.priority or 0) != first_metric),
+        len(routes),
+    )
+    best = _best_scored(ctx, routes[:cont], flow, tr, where)
     if best is not None or cont == len(routes):
         return best
     if tr.on:
         tr.add(ROUTE, f"no usable route of metric {first_metric} at {where}: trying higher metrics")
-    for route in routes[cont:]:
+    return _best_scored(ctx, routes[cont:], flow, tr, where)
+
+
+def _best_scored(
+    ctx: Context, routes: list[Route], flow: Flow, tr: Tracer, where: str
+) -> tuple[Route, Nexthop, int, int] | None:
+    """The first next hop with the highest score among ``routes`` (None: none usable)."""
+    best: tuple[Route, Nexthop, int, int] | None = None
+    best_score = -1
+    for route in routes:
         for number, nh in enumerate(route.nexthops()):
             score, why = _score6(ctx, route, nh, flow)
             if why is not None and tr.on:

@@ -31,7 +31,7 @@ START = time.perf_counter()
 sys.path.insert(0, sys.argv[2])
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
-from tui.kernel.live import LiveSource
+from tui.kernel.live_source import LiveSource
 
 def rss_mb(field="VmHWM:"):
     for line in open("/proc/self/status"):

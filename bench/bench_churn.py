@@ -41,8 +41,8 @@ from collections import Counter
 sys.path.insert(0, sys.argv[2])
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
-from tui.kernel.live import LiveSource
-from tui.kernel.route_dump import dump_routes
+from tui.kernel.live_source import LiveSource
+from tui.kernel.netlink.route_dump import dump_routes
 from tui.model import Route
 
 NS, SECONDS = sys.argv[1], float(sys.argv[3])

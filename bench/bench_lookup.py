@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tui.fib import Engine, Query  # noqa: E402
-from tui.kernel.dump import read_netns  # noqa: E402
+from tui.kernel.netlink.dump import read_netns  # noqa: E402
 
 GATEWAYS = 4  # routes spread over gateways on one veth
 

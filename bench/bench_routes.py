@@ -103,7 +103,7 @@ def child(mode: str, path: str) -> None:
     """Measured in its own process: prints a JSON line with seconds, count and peak RSS."""
     import resource
 
-    from tui.kernel import route_dump
+    from tui.kernel.netlink import route_dump
 
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     count = 0

@@ -11,7 +11,7 @@ from tests.netns_helpers import Netns, delete_netns, requires_netns, temp_netns
 from tui.app.app import FibscopeApp
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
-from tui.kernel.live import LiveSource
+from tui.kernel.live_source import LiveSource
 
 pytestmark = requires_netns
 

@@ -12,10 +12,10 @@ from tests.app.test_live import build, lines, wait_for
 from tests.netns_helpers import delete_netns, requires_netns, temp_netns
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
-from tui.events import Event, RouteChanges
-from tui.kernel.live import LiveSource
+from tui.kernel.live_source import LiveSource
 from tui.kernel.monitor import OVERRUN
-from tui.kernel.route_dump import dump_routes
+from tui.kernel.netlink.route_dump import dump_routes
+from tui.source.events import Event, RouteChanges
 
 pytestmark = requires_netns
 

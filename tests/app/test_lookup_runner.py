@@ -9,8 +9,8 @@ import pytest
 from tests.app.conftest import FIXTURE
 from tui.app.lookup_runner import LookupRunner
 from tui.fib import Engine, Query
-from tui.livestore import RouteStore
 from tui.source import CaptureSource
+from tui.store.routes import RouteStore
 
 
 def test_engine_is_reused_until_the_routes_change() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.formats.names import (
+from tui.names import (
     RealmNamer,
     dsfield_name,
     group_name,

@@ -12,11 +12,11 @@ import threading
 import time
 from collections import Counter
 
-from tui.events import Event, Problem, RouteChanges, RoutesRefreshed, Snapshot
 from tui.kernel.monitor import Monitor
-from tui.kernel.route_dump import dump_routes
-from tui.livestore import RouteStore
+from tui.kernel.netlink.route_dump import dump_routes
 from tui.model import Route
+from tui.source.events import Event, Problem, RouteChanges, RoutesRefreshed, Snapshot
+from tui.store.routes import RouteStore
 
 
 class Follower:

@@ -24,7 +24,7 @@ import pytest
 from tests.netns_helpers import Netns, ip, requires_netns, temp_netns
 from tui.fib import Engine, Query, Trace
 from tui.fib.table import SORTED_MIN, SortedBucket
-from tui.kernel.dump import read_netns
+from tui.kernel.netlink.dump import read_netns
 from tui.model import AF_INET, AF_INET6
 
 pytestmark = requires_netns

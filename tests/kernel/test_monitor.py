@@ -20,8 +20,8 @@ import pytest
 
 from tests.kernel.follow import Follower, assert_equal_to_kernel, same_routes
 from tests.netns_helpers import Netns, requires_netns, temp_netns
-from tui.events import RouteChanges
-from tui.livestore import RouteStore
+from tui.source.events import RouteChanges
+from tui.store.routes import RouteStore
 
 pytestmark = requires_netns
 
@@ -64,7 +64,7 @@ def route_ops(seed: int, count: int, *, v6_apart: bool = False) -> list[str]:
     """``ip -batch`` lines: adds, appends, prepends, replaces and deletes that collide.
 
     ``v6_apart``: IPv6 routes without a gateway get metrics of their own, so none sits
-    between ECMP siblings, where a dump cannot see it (livestore6): what a re-read after an
+    between ECMP siblings, where a dump cannot see it (tui.store.routes6): what a re-read after an
     overrun cannot learn.
     """
     rng = random.Random(seed)

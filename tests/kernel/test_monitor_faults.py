@@ -16,8 +16,8 @@ from pathlib import Path
 from tests.kernel.follow import Follower, assert_equal_to_kernel
 from tests.kernel.test_monitor import build, force_batch, route_ops
 from tests.netns_helpers import delete_netns, requires_netns, temp_netns
-from tui.events import SETTLED, Snapshot
 from tui.kernel.monitor import OVERRUN
+from tui.source.events import SETTLED, Snapshot
 
 pytestmark = requires_netns
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,7 +148,7 @@ CHILD = r"""
 import json, os, sys, threading, time
 sys.path.insert(0, sys.argv[2])
 from tui.kernel.monitor import Monitor
-from tui.events import Problem, Snapshot
+from tui.source.events import Problem, Snapshot
 seen = []
 def emit(event):
     kind = type(event).__name__

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.netns_helpers import Netns, as_user, requires_netns, temp_netns
-from tui.kernel.live import LiveSource
+from tui.kernel.live_source import LiveSource
 from tui.kernel.namespaces import discover, nsfs_mounts
 from tui.model import NamespaceInfo
 
@@ -154,7 +154,7 @@ def test_which_namespaces_can_be_read_is_known_before_reading() -> None:
     picker says so before one is chosen."""
     root = Path(__file__).resolve().parents[2]
     code = (
-        "import json; from tui.kernel.live import LiveSource; s = LiveSource(); "
+        "import json; from tui.kernel.live_source import LiveSource; s = LiveSource(); "
         "print(json.dumps({str(i.inode): s.unreadable(i) for i in s.namespaces()}))"
     )
     with temp_netns("fsu") as ns:

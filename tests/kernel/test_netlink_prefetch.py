@@ -16,9 +16,14 @@ from typing import Any
 import pytest
 
 from tests.netns_helpers import Netns, requires_netns, temp_netns
-from tui.kernel.netlink_prefetch import PrefetchSocket
-from tui.kernel.route_codec import collect_routes
-from tui.kernel.route_dump import RECV_BUFFER, open_route_socket, stream_chunks, stream_routes
+from tui.kernel.netlink.prefetch import PrefetchSocket
+from tui.kernel.netlink.route_codec import collect_routes
+from tui.kernel.netlink.route_dump import (
+    RECV_BUFFER,
+    open_route_socket,
+    stream_chunks,
+    stream_routes,
+)
 from tui.model import AF_INET, AF_INET6, Route
 
 

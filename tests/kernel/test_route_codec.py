@@ -17,13 +17,13 @@ import pytest
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
 from tests.netns_helpers import IpError, Netns, have_netns_privilege, temp_netns
-from tui.kernel.route_codec import (
+from tui.kernel.netlink.route_codec import (
     NLMSGHDR,
     RTM_NEWROUTE,
     USER_HZ,
     decode_route,
 )
-from tui.kernel.route_dump import dump_request, dump_routes, iter_routes, open_route_socket
+from tui.kernel.netlink.route_dump import dump_request, dump_routes, iter_routes, open_route_socket
 from tui.model import (
     AF_INET,
     AF_INET6,

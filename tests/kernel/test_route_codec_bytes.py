@@ -13,8 +13,8 @@ import struct
 
 import pytest
 
-from tui.kernel import route_shapes
-from tui.kernel.route_codec import (
+from tui.kernel.netlink import route_shapes
+from tui.kernel.netlink.route_codec import (
     NLM_F_ACK_TLVS,
     NLM_F_DUMP_INTR,
     NLM_F_MULTI,

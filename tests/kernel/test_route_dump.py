@@ -12,15 +12,15 @@ from collections.abc import Generator, Iterator
 import pytest
 
 from tests.netns_helpers import Netns, have_netns_privilege, temp_netns
-from tui.kernel import route_dump
-from tui.kernel.netns import NetnsError
-from tui.kernel.route_dump import (
+from tui.kernel.netlink import route_dump
+from tui.kernel.netlink.route_dump import (
     DumpInterrupted,
     dump_routes,
     iter_routes,
     open_route_socket,
     stream_routes,
 )
+from tui.kernel.netns import NetnsError
 from tui.model import AF_INET, AF_INET6, Route
 
 ROUTES = 3000

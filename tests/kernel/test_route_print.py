@@ -15,9 +15,9 @@ import pytest
 
 from tests.netns_helpers import IpError, Netns, ip, requires_netns, run_fibscope, temp_netns
 from tui import cli
-from tui.kernel import route_print
-from tui.kernel.route_dump import DumpInterrupted
-from tui.kernel.route_print import route_texts
+from tui.kernel.netlink import route_print
+from tui.kernel.netlink.route_dump import DumpInterrupted
+from tui.kernel.netlink.route_print import route_texts
 from tui.model import Route
 
 pytestmark = requires_netns

@@ -18,7 +18,7 @@ import pytest
 from tests.kernel.test_route_codec_bytes import addr, attr, done, message, u32
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.route_n import ROUTE_N_HEADER, route_n
-from tui.kernel.route_codec import (
+from tui.kernel.netlink.route_codec import (
     NLM_F_DUMP_INTR,
     NLM_F_MULTI,
     RTA_DST,
@@ -32,7 +32,7 @@ from tui.kernel.route_codec import (
     NetlinkError,
     collect_routes,
 )
-from tui.kernel.route_print import RoutePrinter
+from tui.kernel.netlink.route_print import RoutePrinter
 from tui.model import AF_INET6, Route
 
 LINKS = {2: "eth0", 3: "we%ird", 4: "v%s0"}
@@ -40,7 +40,7 @@ SEQ = 7
 
 
 def ip_render(table: int = 254, family: int = 0) -> Callable[[Route], str]:
-    """What ``fibscope routes --format ip`` renders (see tui.commands)."""
+    """What ``fibscope routes --format ip`` renders (see tui.cli.commands)."""
     formatter = RouteFormatter(LINKS, {1000: "blue"}, show_table=table == TABLE_ALL)
 
     def render(route: Route) -> str:

@@ -3,7 +3,8 @@
 One namespace holds veth pairs (one end without carrier), tables main/local/1000/4000000000/
 3000 (named ``blue`` through an rt_tables mapping), rules with every selector and action,
 reject/throw/multipath/nexthop-object/tos/metric routes, IPv6 included, and sweeps of every
-protocol, scope, tos and ipproto value.  The model comes from ``tui.kernel.dump.read_netns``;
+protocol, scope, tos and ipproto value.
+The model comes from ``tui.kernel.netlink.dump.read_netns``;
 the formatters must print exactly what ``ip``, ``route -n`` and ``route -n -A inet6`` print.
 ``ip`` runs in a private mount namespace whose /etc/iproute2 also names table 3000.
 """
@@ -23,11 +24,11 @@ import pytest
 from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tui.formats.iproute import TABLE_ALL, ip_route_show
 from tui.formats.iprule import ip_rule_show
-from tui.formats.names import parse_table
 from tui.formats.route_n import route6_n, route_n
-from tui.kernel.dump import read_netns
+from tui.kernel.netlink.dump import read_netns
 from tui.kernel.proc_ipv6_route import parse_ipv6_route_proc
 from tui.model import AF_INET, AF_INET6, NetnsState
+from tui.names import parse_table
 
 pytestmark = requires_netns
 

@@ -3,15 +3,15 @@ real kernel: tests/kernel/test_monitor.py checks the whole against dumps)."""
 
 from __future__ import annotations
 
-from tui.livestore import (
+from tui.model import AF_INET, AF_INET6, RTN_BLACKHOLE, RTN_UNICAST, Nexthop, Route
+from tui.store.loader import DumpLoader
+from tui.store.routes import (
     NLM_F_APPEND,
     NLM_F_CREATE,
     NLM_F_EXCL,
     NLM_F_REPLACE,
     RouteStore,
 )
-from tui.livestore_load import DumpLoader
-from tui.model import AF_INET, AF_INET6, RTN_BLACKHOLE, RTN_UNICAST, Nexthop, Route
 
 ADD = NLM_F_EXCL | NLM_F_CREATE
 APPEND = NLM_F_CREATE | NLM_F_APPEND

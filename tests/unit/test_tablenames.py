@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui.formats.names import parse_table, table_name
-from tui.tablenames import merged_names, parse_rt_tables
+from tui.names import parse_table, table_name
+from tui.table_files import merged_names, parse_rt_tables
 
 
 def test_parse_ignores_comments_and_bad_lines() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tui.fib.query import Query
-from tui.verify import differences
+from tui.source.verify import differences
 
 OURS = {
     "type": "unicast",

@@ -24,11 +24,11 @@ from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
 
 from tui.app.help import HelpScreen
 from tui.app.lines import header_lines
-from tui.app.live import REFRESH_SECONDS
 from tui.app.lookup_pane import LookupPane
 from tui.app.lookup_runner import LookupResult, LookupRunner
 from tui.app.lookup_view import trace_text, winning_route
 from tui.app.overview import namespace_label, overview_lines, table_label, table_order
+from tui.app.pacing import REFRESH_SECONDS
 from tui.app.palette import palette_commands
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter
@@ -38,8 +38,8 @@ from tui.app.widgets.route_view import RouteView
 from tui.fib.query import Query, QueryError
 from tui.formats.iprule import ip_rule_show
 from tui.formats.links import links_lines
-from tui.formats.names import table_name
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
+from tui.names import table_name
 from tui.source import Source
 
 # (query, namespace, state, engine key, routes to index or None)

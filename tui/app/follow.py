@@ -16,8 +16,10 @@ from textual import work
 from textual.app import App
 from textual.message import Message
 
-from tui.app.live import Inbox, Pacer, apply_routes
-from tui.events import (
+from tui.app.pacing import Inbox, Pacer, apply_routes
+from tui.model import NamespaceInfo, NetnsState, Route
+from tui.source import Source, Watch
+from tui.source.events import (
     LOADED,
     SETTLED,
     Event,
@@ -27,9 +29,7 @@ from tui.events import (
     SmallChanged,
     Snapshot,
 )
-from tui.livestore import RouteStore
-from tui.model import NamespaceInfo, NetnsState, Route
-from tui.source import Source, Watch
+from tui.store.routes import RouteStore
 
 BIG_TABLE = 50_000  # more routes than this: filter and sort in a thread, freeze for the GC
 

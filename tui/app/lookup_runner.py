@@ -15,10 +15,10 @@ from typing import Any
 from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
-from tui.livestore import RouteStore
 from tui.model import NamespaceInfo, NetnsState, Route
 from tui.source import Source
-from tui.verify import Verifier
+from tui.source.verify import Verifier
+from tui.store.routes import RouteStore
 
 
 @dataclass(frozen=True, slots=True)

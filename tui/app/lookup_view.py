@@ -8,7 +8,7 @@ from rich.text import Text
 
 from tui.fib.trace import Trace
 from tui.model import Route
-from tui.verify import differences
+from tui.source.verify import differences
 
 STEP_STYLES = {"verdict": "bold", "note": "italic yellow"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from tui.formats.names import table_name
 from tui.model import AF_INET, AF_INET6, RT_TABLE_LOCAL, RT_TABLE_MAIN, NamespaceInfo
+from tui.names import table_name
 
 FAMILY = {AF_INET: "IPv4", AF_INET6: "IPv6"}
 

@@ -13,7 +13,7 @@ from textual import work
 
 from tui.app.follow import BIG_TABLE, NamespaceFollower
 from tui.app.lines import make_line_of
-from tui.app.live import MARK_LIMIT
+from tui.app.pacing import MARK_LIMIT
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
 from tui.app.widgets.route_view import RouteView
 from tui.model import AF_INET, RT_TABLE_MAIN, Route

@@ -28,7 +28,7 @@ from tui.fib.context import Context
 from tui.fib.flow import Flow, Hit
 from tui.fib.lookup import gateway_text, lookup4, type_name
 from tui.fib.rules import ACTION_NAMES, fib_lookup
-from tui.fib.source import inet_select_addr, ipv6_dev_get_saddr
+from tui.fib.srcaddr import inet_select_addr, ipv6_dev_get_saddr
 from tui.fib.trace import CHECK, PATH, SOURCE, Tracer, Verdict
 from tui.model import (
     AF_INET,

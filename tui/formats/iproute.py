@@ -14,7 +14,17 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from tui.formats.names import (
+from tui.model import (
+    AF_INET,
+    AF_INET6,
+    RT_TABLE_MAIN,
+    RTM_F_CLONED,
+    RTN_LOCAL,
+    RTN_UNICAST,
+    Nexthop,
+    Route,
+)
+from tui.names import (
     RTAX_CC_ALGO,
     RTAX_FEATURE_ECN,
     RTAX_FEATURES,
@@ -33,16 +43,6 @@ from tui.formats.names import (
     rtntype_name,
     scope_name,
     table_name,
-)
-from tui.model import (
-    AF_INET,
-    AF_INET6,
-    RT_TABLE_MAIN,
-    RTM_F_CLONED,
-    RTN_LOCAL,
-    RTN_UNICAST,
-    Nexthop,
-    Route,
 )
 
 __all__ = [

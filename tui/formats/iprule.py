@@ -7,16 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from tui.formats.names import (
-    RTPROT_KERNEL,
-    RealmNamer,
-    dsfield_name,
-    group_name,
-    ipproto_name,
-    proto_name,
-    rtntype_name,
-    table_name,
-)
 from tui.model import (
     AF_INET,
     AF_INET6,
@@ -27,6 +17,16 @@ from tui.model import (
     FR_ACT_TO_TBL,
     RTN_NAT,
     Rule,
+)
+from tui.names import (
+    RTPROT_KERNEL,
+    RealmNamer,
+    dsfield_name,
+    group_name,
+    ipproto_name,
+    proto_name,
+    rtntype_name,
+    table_name,
 )
 
 FIB_RULE_IIF_DETACHED = 0x8

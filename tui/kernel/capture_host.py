@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from tui.kernel.dump import hostname_and_kernel
+from tui.kernel.netlink.dump import hostname_and_kernel
 from tui.model import HostState
 from tui.source import Source, find_namespace
 

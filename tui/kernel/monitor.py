@@ -37,7 +37,20 @@ from collections.abc import Callable
 
 from pyroute2 import IPRoute
 
-from tui.events import (
+from tui.kernel.netlink.const import SO_RCVBUFFORCE
+from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small, read_sysctls
+from tui.kernel.netlink.link_dump import oif_request
+from tui.kernel.netlink.route_codec import (
+    RTM_NEWROUTE,
+    DecodeError,
+    NetlinkError,
+    collect_routes,
+    iter_messages,
+)
+from tui.kernel.netlink.route_dump import dump_request, next_seq, open_route_socket
+from tui.kernel.netns import NetnsError, entered
+from tui.model import AF_INET, AF_INET6, IFF_LOWER_UP, IFF_UP, RTM_F_CLONED, NetnsState, Route
+from tui.source.events import (
     LOADED,
     SETTLED,
     Event,
@@ -47,21 +60,8 @@ from tui.events import (
     SmallChanged,
     Snapshot,
 )
-from tui.kernel.dump import read_ipv6_proc_routes, read_small, read_sysctls
-from tui.kernel.link_dump import oif_request
-from tui.kernel.netns import NetnsError, entered
-from tui.kernel.route_codec import (
-    RTM_NEWROUTE,
-    DecodeError,
-    NetlinkError,
-    collect_routes,
-    iter_messages,
-)
-from tui.kernel.route_dump import dump_request, next_seq, open_route_socket
-from tui.kernel.rtnl_const import SO_RCVBUFFORCE
-from tui.livestore import route_key, uses_link
-from tui.livestore_load import RACE_WINDOW, DumpLoader
-from tui.model import AF_INET, AF_INET6, IFF_LOWER_UP, IFF_UP, RTM_F_CLONED, NetnsState, Route
+from tui.store.loader import RACE_WINDOW, DumpLoader
+from tui.store.routes import route_key, uses_link
 
 SOL_NETLINK = 270
 NETLINK_ADD_MEMBERSHIP = 1

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tui.livestore import RouteStore, _ident, _same_ident, same_entry
-from tui.livestore6 import Entry
 from tui.model import AF_INET6, Route
+from tui.store.routes import RouteStore, _ident, _same_ident, same_entry
+from tui.store.routes6 import Entry
 
 RACE_WINDOW = 64  # events this close before a dump datagram may have raced its making
 Change = tuple[bool, int, Route]

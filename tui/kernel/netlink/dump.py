@@ -9,9 +9,9 @@ from typing import Any
 
 from pyroute2 import IPRoute
 
+from tui.kernel.netlink.route_dump import dump_routes
 from tui.kernel.netns import NetnsError, entered
 from tui.kernel.proc_ipv6_route import parse_ipv6_route_proc
-from tui.kernel.route_dump import dump_routes
 from tui.model import (
     AF_INET,
     AF_INET6,

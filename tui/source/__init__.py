@@ -2,7 +2,7 @@
 
 Every command and screen talks to a ``Source`` so that it works on a capture exactly as on a
 live host.  This module holds the protocol and the capture source; the live one is in
-``tui.kernel.live`` (it alone touches the kernel).
+``tui.kernel.live_source`` (it alone touches the kernel).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Protocol
 
 from tui import capture
-from tui.events import Event
 from tui.model import HostState, Namespace, NamespaceInfo
+from tui.source.events import Event
 
 
 class SourceError(Exception):

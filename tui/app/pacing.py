@@ -20,9 +20,9 @@ import time
 from collections import deque
 from collections.abc import Iterator
 
-from tui.events import Event, RouteChanges, RoutesRefreshed
-from tui.livestore import RouteStore
 from tui.model import Route
+from tui.source.events import Event, RouteChanges, RoutesRefreshed
+from tui.store.routes import RouteStore
 
 REFRESH_SECONDS = 0.1
 SLICE_SECONDS = 0.02  # events applied per wake-up before keys get their turn

@@ -30,11 +30,7 @@ from functools import partial
 
 from pyroute2 import IPRoute
 
-from tui.kernel.netlink_prefetch import PrefetchSocket
-from tui.kernel.netns import entered
-from tui.kernel.route_codec import DecodeError, collect_routes, decode_route
-from tui.kernel.route_dump import RECV_BUFFER, open_route_socket, stream_chunks
-from tui.kernel.rtnl_const import (
+from tui.kernel.netlink.const import (
     NLA_TYPE_MASK,
     NLATTR,
     NLM_F_DUMP_INTR,
@@ -45,6 +41,10 @@ from tui.kernel.rtnl_const import (
     RTM_NEWROUTE,
     RTMSG_LEN,
 )
+from tui.kernel.netlink.prefetch import PrefetchSocket
+from tui.kernel.netlink.route_codec import DecodeError, collect_routes, decode_route
+from tui.kernel.netlink.route_dump import RECV_BUFFER, open_route_socket, stream_chunks
+from tui.kernel.netns import entered
 from tui.model import Route
 
 # A route's complete text with its final newline, "" for a route that is not shown.

@@ -9,9 +9,9 @@ metric, source prefix).  Events are applied with the kernel's own rules, read fr
   a create without it (``ip route prepend``) at the front, ``NLM_F_REPLACE`` replaces the
   first.  A delete names the exact entry.
 * IPv6 keeps one entry per next hop and shows gateway entries of a key as one multipath
-  route, hiding what lies between its first and last sibling: ``livestore6`` follows the
+  route, hiding what lies between its first and last sibling: ``routes6`` follows the
   entries and renders what a dump would show.
-* A single event applied twice changes nothing (what ``livestore_load`` relies on for events
+* A single event applied twice changes nothing (what ``loader`` relies on for events
   that raced a dump datagram); a replayed *sequence* may not (replace-first, prepend).
 * Next hop state the kernel changes without events (linkdown, dead) is not part of an
   entry's identity: a delete or add still finds the entry.
@@ -28,9 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tui import livestore6
-from tui.livestore6 import Entry
 from tui.model import AF_INET6, RTNH_F_DEAD, RTNH_F_LINKDOWN, Route
+from tui.store import routes6
+from tui.store.routes6 import Entry
 
 Key = tuple[int, int, str, int, int, int | None, str | None, int]
 Ident = tuple[str, int, int, int | None, str | None, int]
@@ -117,7 +117,7 @@ class _Table:
         # Every destination text some key is kept under its identity for (a superset: never
         # shrinks), so that most lookups need not build an identity tuple.
         self.aliased: set[str] = set()
-        # IPv6 keys whose entries a dump would not show one for one (livestore6)
+        # IPv6 keys whose entries a dump would not show one for one (routes6)
         self.entries6: dict[tuple[object, ...], list[Entry]] = {}
         self.count = 0
         self.version = 0
@@ -292,8 +292,8 @@ class RouteStore:
         if route.family == AF_INET6:
             entries = self._entries6(t, slot, route)
             if flags & NLM_F_REPLACE:
-                return self._set6(t, slot, route, livestore6.replace_entry(entries, route))
-            return self._set6(t, slot, route, livestore6.add(entries, route))
+                return self._set6(t, slot, route, routes6.replace_entry(entries, route))
+            return self._set6(t, slot, route, routes6.add(entries, route))
         group = self._group(t, slot)
         if not group:
             group = [route]
@@ -320,7 +320,7 @@ class RouteStore:
         known = t.entries6.get(_ident(route))
         if known is not None:
             return known
-        return [e for shown in self._group(t, slot) for e in livestore6.split(shown)]
+        return [e for shown in self._group(t, slot) for e in routes6.split(shown)]
 
     def _set6(
         self, t: _Table, slot: Slot | None, route: Route, entries: list[Entry] | None
@@ -329,8 +329,8 @@ class RouteStore:
         ident = _ident(route)
         if entries is None or entries == self._entries6(t, slot, route):
             return False
-        shown = livestore6.render(entries)
-        if [e for r in shown for e in livestore6.split(r)] == entries:
+        shown = routes6.render(entries)
+        if [e for r in shown for e in routes6.split(r)] == entries:
             t.entries6.pop(ident, None)  # the shown routes say it all
         else:
             t.entries6[ident] = entries
@@ -357,7 +357,7 @@ class RouteStore:
         slot = self._slot(t, route)
         if route.family == AF_INET6:
             entries = self._entries6(t, slot, route)
-            return self._set6(t, slot, route, livestore6.remove(entries, route))
+            return self._set6(t, slot, route, routes6.remove(entries, route))
         group = self._group(t, slot)
         for i, old in enumerate(group):
             if same_entry(old, route):

@@ -11,10 +11,10 @@ from typing import TextIO
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.iprule import ip_rule_show
 from tui.formats.json_view import routes_json, rule_json
-from tui.formats.names import parse_table
 from tui.formats.namespaces import namespaces_json, namespaces_text
 from tui.formats.route_n import ROUTE_N_HEADER, route6_n, route_n
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, Namespace, NetnsState, Route
+from tui.names import parse_table
 from tui.source import CaptureSource, Source, SourceError, find_namespace
 
 
@@ -29,7 +29,7 @@ def open_source(state_file: str | None) -> Source:
             return CaptureSource.open(state_file)
         except SourceError as exc:
             raise CommandError(str(exc)) from None
-    from tui.kernel.live import LiveSource
+    from tui.kernel.live_source import LiveSource
 
     return LiveSource()
 
@@ -112,11 +112,11 @@ def _stream_routes(
     """Print straight from the kernel's dump, a datagram at a time: a million routes never sit
     in memory at once.  The kernel filters by family and table; the formatters decide the
     rest, once per message shape (``route_print``), so the output is theirs byte for byte."""
-    from tui.kernel.live import LiveSource
+    from tui.kernel.live_source import LiveSource
+    from tui.kernel.netlink.route_codec import NetlinkError
+    from tui.kernel.netlink.route_dump import DumpInterrupted
+    from tui.kernel.netlink.route_print import link_names, route_texts
     from tui.kernel.netns import NetnsError
-    from tui.kernel.route_codec import NetlinkError
-    from tui.kernel.route_dump import DumpInterrupted
-    from tui.kernel.route_print import link_names, route_texts
 
     assert isinstance(source, LiveSource)
     try:
@@ -232,7 +232,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "capture":
         return cmd_capture(args, out)
     if args.command == "lookup":
-        from tui.lookup_cmd import cmd_lookup
+        from tui.cli.lookup import cmd_lookup
 
         return cmd_lookup(args, out)
     return cmd_app(args)

@@ -15,8 +15,7 @@ import os
 import struct
 from collections.abc import Iterator
 
-from tui.kernel.route_shapes import USER_HZ, Builder, DecodeError, ReadableBuffer, compile_shape
-from tui.kernel.rtnl_const import (
+from tui.kernel.netlink.const import (
     NLA_TYPE_MASK,
     NLATTR,
     NLM_F_ACK,
@@ -57,6 +56,13 @@ from tui.kernel.rtnl_const import (
     RTM_NEWROUTE,
     RTMSG,
     RTMSG_LEN,
+)
+from tui.kernel.netlink.route_shapes import (
+    USER_HZ,
+    Builder,
+    DecodeError,
+    ReadableBuffer,
+    compile_shape,
 )
 from tui.model import Route
 

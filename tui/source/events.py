@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.livestore import RouteStore
 from tui.model import Address, Ipv6ProcRoute, Link, NetnsState, Route, Rule, Sysctls
+from tui.store.routes import RouteStore
 
 LOADED = "loaded"  # the Snapshot that starts following (nothing to tell the user)
 SETTLED = "re-read once quiet: changes had raced the last load"  # keeps the user's notice

@@ -11,11 +11,11 @@ from __future__ import annotations
 import socket
 import struct
 
-from tui.kernel.route_codec import DecodeError, collect_routes
-from tui.kernel.route_dump import RECV_BUFFER, next_seq
-from tui.kernel.rtnl_const import NLM_F_DUMP, NLM_F_REQUEST, RTA_OIF, RTM_GETROUTE
-from tui.livestore import uses_link
+from tui.kernel.netlink.const import NLM_F_DUMP, NLM_F_REQUEST, RTA_OIF, RTM_GETROUTE
+from tui.kernel.netlink.route_codec import DecodeError, collect_routes
+from tui.kernel.netlink.route_dump import RECV_BUFFER, next_seq
 from tui.model import AF_INET, AF_INET6, RTM_F_CLONED, Route
+from tui.store.routes import uses_link
 
 _REQUEST = struct.Struct("=IHHIIBBBBBBBBI")  # nlmsghdr + rtmsg
 _U32_ATTR = struct.Struct("=HHI")

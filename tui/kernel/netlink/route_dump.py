@@ -18,9 +18,7 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Protocol, TypeVar
 
-from tui.kernel.netns import entered
-from tui.kernel.route_codec import DecodeError, NetlinkError, collect_routes
-from tui.kernel.rtnl_const import (
+from tui.kernel.netlink.const import (
     NETLINK_EXT_ACK,
     NETLINK_GET_STRICT_CHK,
     NLM_F_DUMP,
@@ -30,6 +28,8 @@ from tui.kernel.rtnl_const import (
     SO_RCVBUFFORCE,
     SOL_NETLINK,
 )
+from tui.kernel.netlink.route_codec import DecodeError, NetlinkError, collect_routes
+from tui.kernel.netns import entered
 from tui.model import AF_INET, AF_INET6, Route
 
 AF_UNSPEC = 0

@@ -8,11 +8,11 @@ import json
 import sys
 from typing import Any, TextIO
 
-from tui.commands import CommandError, open_source, read_namespace
+from tui.cli.commands import CommandError, open_source, read_namespace
 from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
-from tui.verify import Verifier, differences
+from tui.source.verify import Verifier, differences
 
 
 def query_of(args: argparse.Namespace) -> Query:

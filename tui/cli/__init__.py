@@ -1,4 +1,4 @@
-"""Command-line parsing only: each subcommand calls one function of ``tui.commands``."""
+"""Command-line parsing only: each subcommand calls one function of ``tui.cli.commands``."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fibscope`` command."""
-    from tui import commands
+    from tui.cli import commands
 
     try:
         args = build_parser().parse_args(argv)

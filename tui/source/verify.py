@@ -46,7 +46,7 @@ class Verifier:
 
     def ask(self, query: Query) -> dict[str, Any]:
         """The kernel's answer in the verdict's terms."""
-        from tui.kernel.live import LiveSource
+        from tui.kernel.live_source import LiveSource
 
         assert isinstance(self.source, LiveSource)
         answer = self.source.ask_kernel(

@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from tui.kernel.route_codec import (
+from tui.kernel.netlink.route_codec import (
     NLM_F_REQUEST,
     NLMSG_ERROR,
     RTA_DST,
@@ -24,7 +24,7 @@ from tui.kernel.route_codec import (
     NetlinkError,
     iter_messages,
 )
-from tui.kernel.route_dump import RECV_BUFFER, next_seq, open_route_socket
+from tui.kernel.netlink.route_dump import RECV_BUFFER, next_seq, open_route_socket
 from tui.model import AF_INET6, Route
 
 RTA_MARK = 16

@@ -7,14 +7,14 @@ import os
 import threading
 from collections.abc import Callable
 
-from tui.events import Event
-from tui.kernel.dump import read_netns
-from tui.kernel.kernel_get import KernelAnswer, route_get
 from tui.kernel.monitor import Monitor
 from tui.kernel.namespaces import discover, is_own
+from tui.kernel.netlink.dump import read_netns
+from tui.kernel.netlink.kernel_get import KernelAnswer, route_get
 from tui.kernel.netns import NetnsError
 from tui.model import Namespace, NamespaceInfo
-from tui.tablenames import merged_names, parse_rt_tables
+from tui.source.events import Event
+from tui.table_files import merged_names, parse_rt_tables
 
 RT_TABLES_FILES = (
     "/usr/share/iproute2/rt_tables",

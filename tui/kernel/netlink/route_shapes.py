@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, fields
 from typing import Any, cast
 
-from tui.kernel.rtnl_const import (
+from tui.kernel.netlink.const import (
     NLA_TYPE_MASK,
     NLATTR,
     RTA_CACHEINFO,

@@ -1,0 +1,1 @@
+"""Netlink: constants, the fast route decoder and printer, dumps, RTM_GETROUTE."""

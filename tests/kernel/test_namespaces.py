@@ -57,13 +57,17 @@ def test_named_namespace_with_its_process_is_one_entry() -> None:
     with temp_netns("fsn") as ns:
         proc = subprocess.Popen(["ip", "netns", "exec", ns.name, "sleep", "300"])
         try:
-            deadline = time.monotonic() + 5
+            # Wait for the exec, not only the setns: before it the process is still called "ip".
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 try:
-                    if os.stat(f"/proc/{proc.pid}/ns/net").st_ino == _inode(ns.path):
-                        break
+                    inode = os.stat(f"/proc/{proc.pid}/ns/net").st_ino
+                    with open(f"/proc/{proc.pid}/comm") as f:
+                        comm = f.read().strip()
                 except FileNotFoundError:
-                    pass
+                    inode, comm = 0, ""
+                if inode == _inode(ns.path) and comm == "sleep":
+                    break
                 time.sleep(0.02)
             info = _by_inode(discover(), _inode(ns.path))
             assert info.names == (ns.name,)

@@ -114,10 +114,11 @@ def remove(entries: list[Entry], route: Route) -> list[Entry] | None:
         gone = {(nh.gateway, nh.oif) for nh in route.multipath}
         keep = [e for e in entries if not (is_ecmp(e[0]) and (e[0].gateway, e[0].oif) in gone)]
         return keep if len(keep) < len(entries) else None
-    for match in (
-        lambda r: _same(r, route),
-        lambda r: (r.type, r.gateway, r.oif) == (route.type, route.gateway, route.oif),
-    ):
+
+    def same_next_hop(r: Route) -> bool:
+        return (r.type, r.gateway, r.oif) == (route.type, route.gateway, route.oif)
+
+    for match in (lambda r: _same(r, route), same_next_hop):
         for i, (old, _) in enumerate(entries):
             if match(old):
                 return entries[:i] + entries[i + 1 :]

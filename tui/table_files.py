@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-BUILTIN_TABLE_NAMES: dict[int, str] = {0: "unspec", 253: "default", 254: "main", 255: "local"}
-MAX_TABLE_ID = 2**32 - 1
+from tui.names import BUILTIN_TABLE_NAMES, RT_TABLE_MAX
 
 
 def parse_rt_tables(text: str) -> dict[int, str]:
@@ -22,7 +21,7 @@ def parse_rt_tables(text: str) -> dict[int, str]:
             table_id = int(parts[0], 0)
         except ValueError:
             continue
-        if 0 <= table_id <= MAX_TABLE_ID:
+        if 0 <= table_id <= RT_TABLE_MAX:
             names[table_id] = parts[1]
     return names
 

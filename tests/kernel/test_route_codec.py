@@ -17,9 +17,11 @@ import pytest
 from pyroute2.netlink.rtnl.rtmsg import rtmsg
 
 from tests.netns_helpers import IpError, Netns, have_netns_privilege, temp_netns
-from tui.kernel.netlink.route_codec import (
+from tui.kernel.netlink.const import (
     NLMSGHDR,
     RTM_NEWROUTE,
+)
+from tui.kernel.netlink.route_codec import (
     USER_HZ,
     decode_route,
 )

@@ -14,7 +14,7 @@ import struct
 import pytest
 
 from tui.kernel.netlink import route_shapes
-from tui.kernel.netlink.route_codec import (
+from tui.kernel.netlink.const import (
     NLM_F_ACK_TLVS,
     NLM_F_DUMP_INTR,
     NLM_F_MULTI,
@@ -32,6 +32,8 @@ from tui.kernel.netlink.route_codec import (
     RTA_VIA,
     RTM_DELROUTE,
     RTM_NEWROUTE,
+)
+from tui.kernel.netlink.route_codec import (
     USER_HZ,
     DecodeError,
     NetlinkError,

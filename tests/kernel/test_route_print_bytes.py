@@ -18,7 +18,7 @@ import pytest
 from tests.kernel.test_route_codec_bytes import addr, attr, done, message, u32
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.route_n import ROUTE_N_HEADER, route_n
-from tui.kernel.netlink.route_codec import (
+from tui.kernel.netlink.const import (
     NLM_F_DUMP_INTR,
     NLM_F_MULTI,
     RTA_DST,
@@ -28,6 +28,8 @@ from tui.kernel.netlink.route_codec import (
     RTA_PREFSRC,
     RTA_PRIORITY,
     RTA_TABLE,
+)
+from tui.kernel.netlink.route_codec import (
     DecodeError,
     NetlinkError,
     collect_routes,

@@ -19,14 +19,7 @@ from tui.fib.context import (
     Context,
 )
 from tui.model import AF_INET, AF_INET6, RT_SCOPE_HOST, RT_SCOPE_LINK, Address
-
-SCOPE_NAMES = {
-    0: "global",
-    200: "site",
-    RT_SCOPE_LINK: "link",
-    RT_SCOPE_HOST: "host",
-    255: "nowhere",
-}
+from tui.names import SCOPE_NAMES
 
 
 def inet_select_addr(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tui.model import Route, Rule
+from tui.model import AF_INET6, Route, Rule
 from tui.names import table_name
 
 
 def route_json(route: Route, devs: Mapping[int, str], names: Mapping[int, str]) -> dict[str, Any]:
     """One route as a JSON object (only fields that are set)."""
     out: dict[str, Any] = {
-        "family": "inet6" if route.family == 10 else "inet",
+        "family": "inet6" if route.family == AF_INET6 else "inet",
         "table": route.table,
         "table_name": table_name(route.table, names),
         "type": route.type,

@@ -37,11 +37,13 @@ from collections.abc import Callable
 
 from pyroute2 import IPRoute
 
-from tui.kernel.netlink.const import SO_RCVBUFFORCE
+from tui.kernel.netlink.const import (
+    RTM_NEWROUTE,
+    SO_RCVBUFFORCE,
+)
 from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small, read_sysctls
 from tui.kernel.netlink.link_dump import oif_request
 from tui.kernel.netlink.route_codec import (
-    RTM_NEWROUTE,
     DecodeError,
     NetlinkError,
     collect_routes,

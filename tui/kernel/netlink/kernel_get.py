@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from tui.kernel.netlink.route_codec import (
+from tui.kernel.netlink.const import (
     NLM_F_REQUEST,
     NLMSG_ERROR,
     RTA_DST,
@@ -21,6 +21,8 @@ from tui.kernel.netlink.route_codec import (
     RTA_SRC,
     RTM_GETROUTE,
     RTM_NEWROUTE,
+)
+from tui.kernel.netlink.route_codec import (
     NetlinkError,
     iter_messages,
 )

@@ -21,6 +21,7 @@ from tui.model import (
     Link,
     Namespace,
     NamespaceInfo,
+    Neighbour,
     NetnsState,
     Nexthop,
     Process,
@@ -75,6 +76,7 @@ def _netns_json(state: NetnsState) -> dict[str, Any]:
         "routes": [_route_row(r) for r in state.routes],
         "sysctls": _obj(state.sysctls),
         "ipv6_proc_routes": [_obj(x) for x in state.ipv6_proc_routes],
+        "neighbours": (None if state.neighbours is None else [_obj(x) for x in state.neighbours]),
     }
 
 
@@ -144,7 +146,17 @@ def _netns(data: Any) -> NetnsState:
         routes=tuple(_route(r) for r in data["routes"]),
         sysctls=_sysctls(data["sysctls"]),
         ipv6_proc_routes=tuple(_make(Ipv6ProcRoute, x, {}) for x in data["ipv6_proc_routes"]),
+        neighbours=_neighbours(data.get("neighbours")),
     )
+
+
+def _neighbours(data: Any) -> tuple[Neighbour, ...] | None:
+    """The neighbour table; None when the capture predates it (or did not read it)."""
+    if data is None:
+        return None
+    if not isinstance(data, list):
+        raise TypeError("neighbours must be a list")
+    return tuple(_make(Neighbour, x, {}) for x in data)
 
 
 def _info(data: Any) -> NamespaceInfo:

@@ -64,6 +64,20 @@ IFF_UP = 0x1
 IFF_LOOPBACK = 0x8
 IFF_LOWER_UP = 0x10000
 
+# Neighbour states (NUD_*) and flags (NTF_*), as in <linux/neighbour.h>.
+NUD_NONE = 0x00
+NUD_INCOMPLETE = 0x01
+NUD_REACHABLE = 0x02
+NUD_STALE = 0x04
+NUD_DELAY = 0x08
+NUD_PROBE = 0x10
+NUD_FAILED = 0x20
+NUD_NOARP = 0x40
+NUD_PERMANENT = 0x80
+NUD_VALID = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE | NUD_PROBE | NUD_STALE | NUD_DELAY
+NTF_PROXY = 0x08
+NTF_ROUTER = 0x80
+
 
 @dataclass(frozen=True, slots=True)
 class Nexthop:
@@ -206,6 +220,25 @@ class Sysctls:
     ipv6_forwarding_all: int = 0
     ipv6_forwarding_default: int = 0
     fib_multipath_hash_policy: int = 0
+    # Multipath selection (None: not in the capture, so the engine may not rely on it).
+    fib_multipath_use_neigh: int | None = None
+    fib_multipath_hash_fields: int | None = None
+    fib_multipath_hash_seed: int | None = None  # 0: a random per-boot key (6.11+)
+    ipv6_multipath_hash_policy: int | None = None
+    ipv6_multipath_hash_fields: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """One neighbour (ARP / NDISC) entry, or a proxy entry (RTM_NEWNEIGH)."""
+
+    family: int
+    ifindex: int
+    dst: str
+    state: int = NUD_NONE
+    flags: int = 0
+    lladdr: str | None = None
+    proxy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +302,9 @@ class NetnsState:
     routes: tuple[Route, ...] = ()
     sysctls: Sysctls = field(default_factory=Sysctls)
     ipv6_proc_routes: tuple[Ipv6ProcRoute, ...] = ()
+    # None: the neighbour table was not read (an older capture): choices that depend on it
+    # cannot be predicted.  () is a read table that is empty.
+    neighbours: tuple[Neighbour, ...] | None = None
 
     def link_by_index(self) -> dict[int, Link]:
         """Links keyed by ifindex."""

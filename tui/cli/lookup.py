@@ -12,6 +12,7 @@ from tui.cli.commands import CommandError, open_source, read_namespace
 from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
+from tui.formats.candidates import candidate_lines, kernel_pick
 from tui.source.verify import Verifier, differences
 
 
@@ -40,6 +41,8 @@ def result_json(trace: Trace, verifier: Verifier | None, steps: bool) -> dict[st
         kernel = verifier.ask(trace.query)
         out["kernel"] = kernel
         out["agree"] = not differences(out["result"], kernel, trace.query)
+        if trace.candidates:
+            out["kernel_candidate"] = kernel_pick(trace.candidates, kernel)
     return out
 
 
@@ -52,8 +55,10 @@ def print_human(
         out.write(f"  {step.text}\n")
     if not trace.predicted:
         out.write(f"NOT PREDICTED: {trace.reason}\n")
-    if verifier is not None:
-        kernel = verifier.ask(trace.query)
+    kernel = verifier.ask(trace.query) if verifier is not None else None
+    for line in candidate_lines(trace.candidates, kernel):
+        out.write(line + "\n")
+    if kernel is not None:
         diff = differences(trace.verdict.to_json(), kernel, trace.query)
         if kernel["error"]:
             words = f"error {kernel['error']}"

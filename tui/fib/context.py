@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tui.fib.addr import MASKS, to_int
+from tui.fib.neigh import NeighbourIndex
 from tui.fib.table import TableIndex, build_indexes
 from tui.model import (
     AF_INET,
@@ -94,6 +95,7 @@ class Context:
         self.vrf = any(link.kind == "vrf" for link in state.links)
         self.conf_all = state.sysctls.conf_all
         self.conf_default = state.sysctls.conf_default
+        self.neighbours = NeighbourIndex(state.neighbours)
 
         # Addresses per device in dump order (= the kernel's ifa list order), as
         # (local int, IFA_ADDRESS int, the Address); IPv4 local ints for inet_lookup_ifaddr.

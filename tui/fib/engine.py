@@ -80,6 +80,7 @@ class Engine:
             tuple(tr.steps),
             predicted,
             None if predicted else "; ".join(tr.unpredicted),
+            tuple(tr.candidates),
         )
 
 

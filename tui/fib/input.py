@@ -19,6 +19,7 @@ from tui.fib.addr import to_text, v4_lbcast, v4_loopback, v4_multicast, v4_zeron
 from tui.fib.context import Context
 from tui.fib.flow import Flow, Hit
 from tui.fib.lookup import type_name
+from tui.fib.multipath import pick_multipath
 from tui.fib.output import error_verdict, finish6, uses_gateway
 from tui.fib.rules import fib_lookup
 from tui.fib.trace import CHECK, PATH, Tracer, Verdict
@@ -175,8 +176,10 @@ def input4(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
         return Verdict(
             type_name(route.type), errno.EINVAL, hit.table, hit.rule, _prefix(hit), action=DROP
         )
-    if len([nh for nh in route.multipath if not nh.flags & 1]) > 1:
-        tr.unpredictable("multipath route: the kernel picks a next hop by flow hash")
+    if len(route.multipath) > 1:
+        # ip_mkroute_input: fib_select_multipath without a flow, so no source preference.
+        hit = pick_multipath(ctx, hit, replace(flow, src=0), tr)
+    assert hit.nh is not None
     out = hit.nh.oif or 0
     why = validate_source(ctx, flow, out, tr)
     if why is not None:

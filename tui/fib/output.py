@@ -11,6 +11,7 @@ IPv6 follows ``ip6_route_output_flags`` and ``rt6_fill_node``.
 from __future__ import annotations
 
 import errno
+from dataclasses import replace
 
 from tui.fib.addr import (
     int4,
@@ -25,11 +26,13 @@ from tui.fib.addr import (
     v6_need_strict,
 )
 from tui.fib.context import Context
+from tui.fib.defaults import select_default
 from tui.fib.flow import Flow, Hit
 from tui.fib.lookup import gateway_text, lookup4, type_name
+from tui.fib.multipath import candidate_json, pick_multipath
 from tui.fib.rules import ACTION_NAMES, fib_lookup
 from tui.fib.srcaddr import inet_select_addr, ipv6_dev_get_saddr
-from tui.fib.trace import CHECK, PATH, SOURCE, Tracer, Verdict
+from tui.fib.trace import CHECK, NEXTHOP, PATH, SOURCE, Tracer, Verdict
 from tui.model import (
     AF_INET,
     IFF_LOOPBACK,
@@ -99,39 +102,33 @@ def uses_gateway(ctx: Context, nh: Nexthop | None, tr: Tracer) -> str | None:
     return gateway
 
 
-def _path_choice(ctx: Context, hit: Hit, flow: Flow, tr: Tracer) -> None:
-    """fib_select_path: multipath by hash, equal-metric defaults by neighbour state."""
+def _path_choice(ctx: Context, hit: Hit, flow: Flow, tr: Tracer) -> Hit:
+    """fib_select_path: without an oif, a multipath route's next hop (fib_select_multipath),
+    else among equal default routes (fib_select_default); the hit as the kernel leaves it."""
     route = hit.route
     if route is None or flow.oif:
-        return
-    usable = [nh for nh in route.multipath if not nh.flags & 1]
-    if len(route.multipath) > 1 and len(usable) > 1:
-        tr.unpredictable(
-            f"multipath route {prefix_text(route.family, hit.net, hit.plen)}: the "
-            f"kernel picks one of {len(usable)} next hops by flow hash "
-            "(fib_multipath_hash)"
+        return hit
+    if len(route.multipath) > 1:
+        return pick_multipath(ctx, hit, flow, tr)
+    choice = select_default(ctx, route, hit.plen, flow)
+    if choice is None:
+        return hit
+    for note in choice.notes:
+        tr.add(NEXTHOP, note)
+    if choice.route is None:
+        tr.candidates = [candidate_json(ctx, r.nexthops()[0], 1, None) for r in choice.candidates]
+        tr.unpredictable(choice.reason or "fib_select_default")
+        return hit
+    chosen = choice.route
+    if chosen is not route:
+        tr.add(
+            PATH,
+            f"default via {chosen.gateway} is taken instead (fib_select_default: its gateway "
+            "looks alive)",
         )
-        return
-    if hit.plen == 0 and route.type == RTN_UNICAST and route.family == AF_INET:
-        index = ctx.table(AF_INET, route.table)
-        rivals = 0
-        if index is not None:
-            for other in index.at(0, 0):
-                if (
-                    other is not route
-                    and other.table == route.table
-                    and other.type == RTN_UNICAST
-                    and (other.priority or 0) == (route.priority or 0)
-                    and other.tos == route.tos
-                    and other.gateway
-                    and route.gateway
-                ):
-                    rivals += 1
-        if rivals:
-            tr.unpredictable(
-                "several default routes of equal metric: the kernel chooses by the "
-                "neighbour state of their gateways (fib_select_default)"
-            )
+    else:
+        tr.add(PATH, f"default via {route.gateway} stays (fib_select_default)")
+    return replace(hit, route=chosen, nh=chosen.nexthops()[0], nh_index=0)
 
 
 def output4(ctx: Context, flow: Flow, tr: Tracer, src_given: bool) -> Verdict:
@@ -210,7 +207,9 @@ def output4(ctx: Context, flow: Flow, tr: Tracer, src_given: bool) -> Verdict:
                 tr.add(SOURCE, f"source {to_text(AF_INET, flow.src)}: {why}")
         tr.add(PATH, "local destination: the packet is delivered through lo")
         return _make(ctx, flow, tr, hit, ctx.lo_index, RTN_LOCAL, src_given)
-    _path_choice(ctx, hit, flow, tr)
+    hit = _path_choice(ctx, hit, flow, tr)
+    route = hit.route
+    assert route is not None and hit.nh is not None
     if not flow.src:
         if route.prefsrc:
             flow.src = int4(route.prefsrc)

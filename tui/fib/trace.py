@@ -131,6 +131,8 @@ class Trace:
     steps: tuple[Step, ...] = ()
     predicted: bool = True
     reason: str | None = None
+    # The next hops the kernel chooses among when the choice is not predicted.
+    candidates: tuple[dict[str, Any], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -142,6 +144,8 @@ class Trace:
         out: dict[str, Any] = {"query": self.query.to_json(), "predicted": self.predicted}
         if not self.predicted:
             out["reason"] = self.reason
+        if self.candidates:
+            out["candidates"] = [dict(c) for c in self.candidates]
         out["result"] = self.verdict.to_json()
         if with_steps:
             out["steps"] = [s.to_json() for s in self.steps]
@@ -151,12 +155,13 @@ class Trace:
 class Tracer:
     """Collects steps (when ``on``) and the reasons a result cannot be predicted."""
 
-    __slots__ = ("on", "steps", "unpredicted")
+    __slots__ = ("candidates", "on", "steps", "unpredicted")
 
     def __init__(self, on: bool = True) -> None:
         self.on = on
         self.steps: list[Step] = []
         self.unpredicted: list[str] = []
+        self.candidates: list[dict[str, Any]] = []
 
     def add(self, kind: str, text: str, **data: Any) -> None:
         """Record a step (callers test ``on`` first when the text is costly to build)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from pyroute2 import IPRoute
 
+from tui.kernel.netlink.neigh_dump import dump_neighbours
 from tui.kernel.netlink.route_dump import dump_routes
 from tui.kernel.netns import NetnsError, entered
 from tui.kernel.proc_ipv6_route import parse_ipv6_route_proc
@@ -56,7 +57,26 @@ def read_sysctls() -> Sysctls:
         ipv6_forwarding_all=_read_int("/proc/sys/net/ipv6/conf/all/forwarding"),
         ipv6_forwarding_default=_read_int("/proc/sys/net/ipv6/conf/default/forwarding"),
         fib_multipath_hash_policy=_read_int("/proc/sys/net/ipv4/fib_multipath_hash_policy"),
+        **_multipath_sysctls(),
     )
+
+
+def _read_opt(path: str) -> int | None:
+    """A sysctl that an older kernel may not have (None then)."""
+    value = _read_int(path, -1)
+    return None if value < 0 else value
+
+
+def _multipath_sysctls() -> dict[str, int | None]:
+    """The sysctls multipath selection depends on (None where this kernel has none)."""
+    v4, v6 = "/proc/sys/net/ipv4/", "/proc/sys/net/ipv6/"
+    return {
+        "fib_multipath_use_neigh": _read_opt(v4 + "fib_multipath_use_neigh"),
+        "fib_multipath_hash_fields": _read_opt(v4 + "fib_multipath_hash_fields"),
+        "fib_multipath_hash_seed": _read_opt(v4 + "fib_multipath_hash_seed"),
+        "ipv6_multipath_hash_policy": _read_opt(v6 + "fib_multipath_hash_policy"),
+        "ipv6_multipath_hash_fields": _read_opt(v6 + "fib_multipath_hash_fields"),
+    }
 
 
 def link_from_msg(msg: Any, with_conf: bool = True) -> Link:
@@ -175,6 +195,7 @@ def read_netns(path: str | None) -> NetnsState:
             routes = tuple(dump_routes(None, socket.AF_UNSPEC))
             sysctls = read_sysctls()
             proc6 = read_ipv6_proc_routes()
+            neighbours = dump_neighbours()
     except NetnsError:
         raise
     except OSError as exc:
@@ -187,6 +208,7 @@ def read_netns(path: str | None) -> NetnsState:
         routes=routes,
         sysctls=sysctls,
         ipv6_proc_routes=proc6,
+        neighbours=neighbours,
     )
 
 

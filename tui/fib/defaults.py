@@ -8,8 +8,8 @@ route taken last time (``fa_default``, remembered in the kernel and not dumped),
 such gateways take turns; failing all, the last resort.
 
 ``fa_default`` is not in any dump, so every value it can hold is tried: the choice is
-predicted when they all agree (always so when a gateway is REACHABLE or has no entry, or
-every gateway failed), and otherwise the candidates are listed.
+predicted when they all agree (always so when the first gateway is REACHABLE or has no entry,
+or only the first failed), and otherwise the candidates are listed.
 """
 
 from __future__ import annotations

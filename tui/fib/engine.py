@@ -56,6 +56,7 @@ class Engine:
             sport=query.sport or 0,
             dport=query.dport or 0,
             has_saddr=query.src is not None,
+            l4=(proto, query.sport or 0, query.dport or 0),
         )
 
     def lookup(self, query: Query, steps: bool = True) -> Trace:

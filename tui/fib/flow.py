@@ -33,6 +33,9 @@ class Flow:
     strict_iface: bool = False  # IPv6 RT6_LOOKUP_F_IFACE: routes must use the oif
     score_oif: int = 0  # IPv6: the device rt6_score_route prefers (oif, or iif on input)
     ignore_linkstate: bool = False
+    # (ip_proto, sport, dport) of the packet as asked: the multipath hash reads the packet,
+    # whatever the rule layer later clears.
+    l4: tuple[int, int, int] = (0, 0, 0)
 
     def copy(self) -> Flow:
         """An independent copy (the reverse lookup of rp_filter works on one)."""

@@ -19,7 +19,7 @@ from tui.fib.addr import to_text, v4_lbcast, v4_loopback, v4_multicast, v4_zeron
 from tui.fib.context import Context
 from tui.fib.flow import Flow, Hit
 from tui.fib.lookup import type_name
-from tui.fib.multipath import pick_multipath
+from tui.fib.multipath import flow_hash, pick_multipath
 from tui.fib.output import error_verdict, finish6, uses_gateway
 from tui.fib.rules import fib_lookup
 from tui.fib.trace import CHECK, PATH, Tracer, Verdict
@@ -178,7 +178,7 @@ def input4(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
         )
     if len(route.multipath) > 1:
         # ip_mkroute_input: fib_select_multipath without a flow, so no source preference.
-        hit = pick_multipath(ctx, hit, replace(flow, src=0), tr)
+        hit = pick_multipath(ctx, hit, replace(flow, src=0), tr, flow_hash(ctx, flow))
     assert hit.nh is not None
     out = hit.nh.oif or 0
     why = validate_source(ctx, flow, out, tr)

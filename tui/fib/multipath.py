@@ -29,11 +29,14 @@ from typing import Any
 from tui.fib.addr import int4, prefix_text, to_text
 from tui.fib.context import Context
 from tui.fib.flow import Flow, Hit
+from tui.fib.mphash import multipath_hash
 from tui.fib.neigh import nud_name, nud_valid
 from tui.fib.srcaddr import inet_select_addr
 from tui.fib.trace import NEXTHOP, PATH, Tracer
 from tui.model import AF_INET, RTNH_F_DEAD, RTNH_F_LINKDOWN, Nexthop, Route
 
+IPPROTO_TCP = 6
+IPPROTO_UDP = 17
 HASH_SPACE = 1 << 31  # fib_multipath_hash() >> 1
 MAX_UNKNOWN = 6  # unknown neighbour checks tried both ways (2**6 combinations at most)
 FIB = "fib"  # fib_select_multipath: source preference, score
@@ -273,6 +276,38 @@ def candidate_json(ctx: Context, nh: Nexthop, weight: int, share: float | None) 
         "weight": weight,
         "share": None if share is None else round(share, 6),
     }
+
+
+def flow_hash(ctx: Context, flow: Flow) -> int | None:
+    """The flow's multipath hash when the namespace fixed the hash seed, else None (a seed
+    of 0 is a random per-boot key; a policy or field set not captured cannot be used)."""
+    sysctls = ctx.state.sysctls
+    seed = sysctls.fib_multipath_hash_seed
+    if not seed:
+        return None
+    if flow.family == AF_INET:
+        policy: int | None = sysctls.fib_multipath_hash_policy
+        fields = sysctls.fib_multipath_hash_fields
+    else:
+        policy, fields = sysctls.ipv6_multipath_hash_policy, sysctls.ipv6_multipath_hash_fields
+    if policy is None or (policy == 3 and fields is None):
+        return None
+    v6 = flow.family != AF_INET
+    size = 16 if v6 else 4
+    proto, sport, dport = flow.l4
+    if not v6 and proto not in (IPPROTO_TCP, IPPROTO_UDP):
+        sport = dport = 0  # the route-get packet carries ports only in a TCP or UDP header
+    return multipath_hash(
+        seed,
+        policy,
+        fields or 0,
+        v6,
+        flow.src.to_bytes(size, "big"),
+        flow.dst.to_bytes(size, "big"),
+        proto,
+        sport,
+        dport,
+    )
 
 
 def pick_multipath(

@@ -29,7 +29,7 @@ from tui.fib.context import Context
 from tui.fib.defaults import select_default
 from tui.fib.flow import Flow, Hit
 from tui.fib.lookup import gateway_text, lookup4, type_name
-from tui.fib.multipath import candidate_json, pick_multipath
+from tui.fib.multipath import candidate_json, flow_hash, pick_multipath
 from tui.fib.rules import ACTION_NAMES, fib_lookup
 from tui.fib.srcaddr import inet_select_addr, ipv6_dev_get_saddr
 from tui.fib.trace import CHECK, NEXTHOP, PATH, SOURCE, Tracer, Verdict
@@ -109,7 +109,7 @@ def _path_choice(ctx: Context, hit: Hit, flow: Flow, tr: Tracer) -> Hit:
     if route is None or flow.oif:
         return hit
     if len(route.multipath) > 1:
-        return pick_multipath(ctx, hit, flow, tr)
+        return pick_multipath(ctx, hit, flow, tr, flow_hash(ctx, flow))
     choice = select_default(ctx, route, hit.plen, flow)
     if choice is None:
         return hit

@@ -93,12 +93,15 @@ def test_fib_select_default_walk() -> None:
     assert {_walk([NUD_FAILED, NUD_FAILED], d) for d in (-1, 0, 1)} == {0, 1}
 
 
-def with_neigh(host: Host, *entries: tuple[str, str, int], **sysctls: int) -> Engine:
+def with_neigh(
+    host: Host, *entries: tuple[str, str, int], fib_multipath_use_neigh: int | None = None
+) -> Engine:
+    """The host with a neighbour table (and the use_neigh sysctl when given)."""
     state = host.state()
     index = {link.name: link.index for link in state.links}
     table = tuple(Neighbour(AF_INET, index[dev], gw, st) for gw, dev, st in entries)
-    state = replace(state, neighbours=table, sysctls=replace(state.sysctls, **sysctls))
-    return Engine(state)
+    sysctls = replace(state.sysctls, fib_multipath_use_neigh=fib_multipath_use_neigh)
+    return Engine(replace(state, neighbours=table, sysctls=sysctls))
 
 
 def mp_host() -> Host:

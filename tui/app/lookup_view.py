@@ -7,6 +7,7 @@ from typing import Any
 from rich.text import Text
 
 from tui.fib.trace import Trace
+from tui.formats.candidates import candidate_lines
 from tui.model import Route
 from tui.source.verify import differences
 
@@ -25,6 +26,8 @@ def trace_text(
         text.append(f"{verdict.text}\n", style="bold green" if trace.ok else "bold red")
     if not trace.predicted:
         text.append(f"not predicted: {trace.reason}\n", style="bold yellow")
+    for line in candidate_lines(trace.candidates, kernel if not kernel_error else None):
+        text.append(f"{line}\n", style="yellow")
     if kernel_error:
         text.append(f"kernel: not asked ({kernel_error})\n", style="yellow")
     elif kernel is not None:

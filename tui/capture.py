@@ -156,7 +156,14 @@ def _neighbours(data: Any) -> tuple[Neighbour, ...] | None:
         return None
     if not isinstance(data, list):
         raise TypeError("neighbours must be a list")
-    return tuple(_make(Neighbour, x, {}) for x in data)
+    out = tuple(_make(Neighbour, x, {}) for x in data)
+    for entry in out:
+        ints = (entry.family, entry.ifindex, entry.state, entry.flags)
+        if not all(type(v) is int for v in ints) or not isinstance(entry.dst, str):
+            raise TypeError("a neighbour entry has a field of the wrong type")
+        if not isinstance(entry.lladdr, str | None) or not isinstance(entry.proxy, bool):
+            raise TypeError("a neighbour entry has a field of the wrong type")
+    return out
 
 
 def _info(data: Any) -> NamespaceInfo:

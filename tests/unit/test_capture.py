@@ -141,3 +141,27 @@ def test_corrupt_contents_are_one_error(tmp_path: Path) -> None:
 def test_missing_file() -> None:
     with pytest.raises(capture.CaptureError, match="no such file"):
         capture.load("/nonexistent/fibscope.json")
+
+
+def test_neighbours_round_trip_and_old_captures_have_none() -> None:
+    from dataclasses import replace as _replace
+
+    from tui.model import NUD_FAILED, Neighbour
+
+    host = sample_host()
+    ns = host.namespaces[0]
+    assert ns.state is not None
+    table = (
+        Neighbour(AF_INET, 2, "10.0.0.254", NUD_FAILED),
+        Neighbour(AF_INET6, 2, "fd00::1", 0, 8, None, True),
+    )
+    state = _replace(ns.state, neighbours=table, sysctls=Sysctls(fib_multipath_use_neigh=1))
+    doc = capture.to_json(_replace(host, namespaces=(_replace(ns, state=state),)))
+    back = capture.from_json(json.loads(json.dumps(doc)))
+    assert back.namespaces[0].state == state
+    del doc["namespaces"][0]["state"]["neighbours"]
+    old = capture.from_json(json.loads(json.dumps(doc))).namespaces[0].state
+    assert old is not None and old.neighbours is None
+    doc["namespaces"][0]["state"]["neighbours"] = [{"family": 2, "ifindex": 2, "dst": 7}]
+    with pytest.raises(capture.CaptureError):
+        capture.from_json(json.loads(json.dumps(doc)))

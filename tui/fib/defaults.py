@@ -35,12 +35,10 @@ class DefaultChoice:
 
 
 def _num_default(ctx: Context, table: int) -> int:
-    """tb_num_default: the table's default routes, of any type, tos or metric."""
-    return sum(
-        1
-        for r in ctx.state.routes
-        if r.family == AF_INET and r.table == table and r.dst_len == 0 and not r.flags & 0x200
-    )
+    """tb_num_default: the table's default routes, of any type, tos or metric (the index's
+    default prefix, which in the merged trie also holds table local's)."""
+    index = ctx.table(AF_INET, table)
+    return 0 if index is None else sum(1 for r in index.at(0, 0) if r.table == table)
 
 
 def _candidates(ctx: Context, route: Route, flow: Flow) -> list[Route] | None:

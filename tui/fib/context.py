@@ -99,6 +99,9 @@ class Context:
 
         # Addresses per device in dump order (= the kernel's ifa list order), as
         # (local int, IFA_ADDRESS int, the Address); IPv4 local ints for inet_lookup_ifaddr.
+        # Both families: an address added with ``peer`` has IFA_LOCAL = ours and
+        # IFA_ADDRESS = the peer (inet_fill_ifaddr, inet6_fill_ifaddr); without a peer
+        # IPv6 sends IFA_ADDRESS alone.
         self.addrs: dict[int, dict[int, list[tuple[int, int, Address]]]] = {
             AF_INET: {},
             AF_INET6: {},
@@ -107,7 +110,7 @@ class Context:
         for addr in state.addresses:
             if addr.family not in (AF_INET, AF_INET6):
                 continue
-            text = addr.local or addr.address if addr.family == AF_INET else addr.address
+            text = addr.local or addr.address
             try:
                 value = to_int(addr.family, text)
                 peer = to_int(addr.family, addr.address) if addr.address else value
@@ -127,6 +130,11 @@ class Context:
         self.dissect4 = any(_needs_dissect(r) for r in self.rules[AF_INET])
         merge = not self.custom_rules[AF_INET]
         self.tables = build_indexes(state.routes, merge)
+        # IPv6 tables holding source-specific routes (``from``): their lookups walk the
+        # fib6 source subtrees (tui.fib.subtrees6); the others skip that work.
+        self.subtrees6: frozenset[int] = frozenset(
+            route.table for route in state.routes if route.src_len and route.family == AF_INET6
+        )
         self.merged4 = self.tables.get((AF_INET, RT_TABLE_MAIN)) if merge else None
         local = self.tables.get((AF_INET, RT_TABLE_LOCAL))
         self.local_types4 = TableIndex(AF_INET, RT_TABLE_LOCAL)  # RTN_LOCAL routes of local
@@ -138,6 +146,8 @@ class Context:
                 if route.protocol != RTPROT_KERNEL:
                     self.custom_local_routes = True
         self.local_types4.finish()
+        # Built by tui.fib.anycast6 when first needed: /proc/net/ipv6_route flags by route.
+        self.ipv6_proc_index: dict[tuple[str, int, int, str, int], set[bool]] | None = None
 
     # --- names --------------------------------------------------------------------------
     def dev_name(self, index: int | None) -> str:

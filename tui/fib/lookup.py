@@ -8,16 +8,19 @@ next hop is passed over and, when nothing at a prefix survives, shorter prefixes
 
 IPv6 (net/ipv6/route.c ``rt6_select``/``find_rr_leaf``): at a prefix the routes of the lowest
 metric are scored (on the wanted device, router preference) and the first best wins; when none
-is usable the remaining routes are tried, then shorter prefixes.
+is usable the remaining routes are tried, then shorter prefixes.  Source-specific routes
+(``from``) live in source subtrees that change that order: ``tui.fib.subtrees6``.
 """
 
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterable
 
 from tui.fib.addr import prefix_text, to_text
 from tui.fib.context import Context
 from tui.fib.flow import EAGAIN, Flow, Hit
+from tui.fib.subtrees6 import Node6, fib6_nodes, plain_nodes
 from tui.fib.table import Match, TableIndex
 from tui.fib.trace import NEXTHOP, ROUTE, TABLE, Tracer
 from tui.model import (
@@ -79,6 +82,8 @@ def route_text(ctx: Context, route: Route, plen: int | None = None) -> str:
         parts.append(route.dst)
     else:
         parts.append(f"{route.dst}/{dst_len}")
+    if route.src_len:
+        parts.append(src_text(route))
     if route.tos:
         parts.append(f"tos {route.tos:#x}")
     if not route.multipath:
@@ -280,15 +285,33 @@ def _best_scored(
 
 
 def lookup6(ctx: Context, index: TableIndex, flow: Flow, tr: Tracer, label: str) -> Hit:
-    """``fib6_table_lookup``: longest prefix, then ``rt6_select`` among its routes."""
+    """``fib6_table_lookup``: the fib6 nodes in the kernel's order (destination prefixes,
+    longest first, and their source subtrees: ``tui.fib.subtrees6``), ``rt6_select`` at each
+    until one gives a usable route."""
     on = tr.on
-    matches: list[Match] | None = None
+    matches: Iterable[Match]
     if on:
-        matches = index.matches(flow.dst)
-        describe_matches(tr, label, index.family, matches)
+        listed = index.matches(flow.dst)
+        describe_matches(tr, label, index.family, listed)
+        matches = listed
+    else:
+        matches = index.iter_matches(flow.dst)
+    subtrees = index.table in ctx.subtrees6
+    nodes = fib6_nodes(matches, flow.src) if subtrees else plain_nodes(matches)
     previous: str | None = None
-    for plen, net, routes in matches if matches is not None else index.iter_matches(flow.dst):
-        where = prefix_text(index.family, net, plen)
+    for node in nodes:
+        where = node_text(index.family, node)
+        if node.skipped:
+            if on:
+                tr.add(
+                    TABLE,
+                    f"table {label}: {where} has routes only for other sources ("
+                    + ", ".join(sorted({src_text(r) for r in node.routes if r.src_len}))
+                    + f"), none holding {to_text(index.family, flow.src)}: the kernel passes "
+                    "over this prefix, its routes without `from` included (fib6_node_lookup)",
+                )
+            continue
+        routes = node.routes
         if on and previous is not None:
             tr.add(TABLE, f"table {label}: nothing usable at {previous}, falling back to {where}")
         best = _best6(ctx, routes, flow, tr, where)
@@ -307,9 +330,25 @@ def lookup6(ctx: Context, index: TableIndex, flow: Flow, tr: Tracer, label: str)
                     f"{type_name(route.type)} route: "
                     + ("a miss, the rule layer goes on" if err == EAGAIN else errno.errorcode[err]),
                 )
-            return Hit(err, route.table, route, plen, net, nh, number)
+            return Hit(err, route.table, route, node.plen, node.net, nh, number)
         previous = where
     return Hit(EAGAIN, index.table)
+
+
+def src_text(route: Route) -> str:
+    """``from 2001:db8:1::/64`` as ``ip route`` writes a route's source prefix."""
+    bits = 32 if route.family == AF_INET else 128
+    plen = route.src_len
+    return f"from {route.src}" + ("" if plen == bits else f"/{plen}")
+
+
+def node_text(family: int, node: Node6) -> str:
+    """A fib6 node in words: ``2001:db8:600::/48`` or ``2001:db8:600::/48 from 2001:db8:1::/64``."""
+    where = prefix_text(family, node.net, node.plen)
+    if node.src_len:
+        src = to_text(family, node.src_net)
+        where += f" from {src}" + ("" if node.src_len == 128 else f"/{node.src_len}")
+    return where
 
 
 def gateway_text(nh: Nexthop | None) -> str | None:

@@ -25,12 +25,14 @@ from tui.fib.addr import (
     v4_zeronet,
     v6_need_strict,
 )
+from tui.fib.anycast6 import anycast_on_lo
 from tui.fib.context import Context
 from tui.fib.defaults import select_default
 from tui.fib.flow import Flow, Hit
 from tui.fib.lookup import gateway_text, lookup4, type_name
 from tui.fib.multipath import candidate_json, flow_hash, pick_multipath
 from tui.fib.rules import ACTION_NAMES, fib_lookup
+from tui.fib.siblings6 import select_sibling6
 from tui.fib.srcaddr import inet_select_addr, ipv6_dev_get_saddr
 from tui.fib.trace import CHECK, NEXTHOP, PATH, SOURCE, Tracer, Verdict
 from tui.model import (
@@ -40,6 +42,7 @@ from tui.model import (
     RT_SCOPE_LINK,
     RT_SCOPE_UNIVERSE,
     RT_TABLE_LOCAL,
+    RTN_ANYCAST,
     RTN_BROADCAST,
     RTN_LOCAL,
     RTN_MULTICAST,
@@ -285,16 +288,30 @@ def output6(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
 
 
 def finish6(ctx: Context, flow: Flow, tr: Tracer, hit: Hit, output: bool) -> Verdict:
-    """The IPv6 route as rt6_fill_node reports it: dev (lo for local), gateway, prefsrc."""
+    """The IPv6 route as rt6_fill_node reports it: dev (lo for local and the kernel's own
+    anycast routes), gateway, prefsrc."""
+    select_sibling6(ctx, hit, flow, tr)
     route, nh = hit.route, hit.nh
     assert route is not None and nh is not None
-    if len([n for n in route.multipath if not n.flags & 1]) > 1:
-        tr.unpredictable(
-            f"multipath route {prefix_text(route.family, hit.net, hit.plen)}: the "
-            "kernel picks a next hop by flow hash (rt6_multipath_hash)"
-        )
-    is_local = route.type in (RTN_LOCAL, 4)
-    dev = ctx.lo_index if is_local else (nh.oif or 0)
+    on_lo = route.type == RTN_LOCAL
+    if route.type == RTN_ANYCAST:
+        lo = anycast_on_lo(ctx, route)
+        if lo is None:
+            tr.unpredictable(
+                f"anycast route {route_prefix(hit)} is proto kernel but /proc/net/ipv6_route "
+                "does not say whether the kernel made it (RTF_ANYCAST: answered on lo) or a "
+                "user did (answered on its device)"
+            )
+        on_lo = lo is not False
+        if tr.on:
+            tr.add(
+                PATH,
+                "anycast address of this host (RTF_ANYCAST): the answer names lo"
+                if on_lo
+                else "anycast route added by a user (no RTF_ANYCAST): the answer names its "
+                "device and gateway",
+            )
+    dev = ctx.lo_index if on_lo else (nh.oif or 0)
     prefsrc: str | None = None
     if output:
         if route.prefsrc:
@@ -305,7 +322,7 @@ def finish6(ctx: Context, flow: Flow, tr: Tracer, hit: Hit, output: bool) -> Ver
             prefsrc = to_text(route.family, value) if value is not None else None
         if tr.on and prefsrc:
             tr.add(SOURCE, f"source {prefsrc}: {why}")
-    if is_local and tr.on:
+    if route.type == RTN_LOCAL and tr.on:
         tr.add(PATH, "local destination: delivered through lo")
     return Verdict(
         type_name(route.type),
@@ -313,7 +330,7 @@ def finish6(ctx: Context, flow: Flow, tr: Tracer, hit: Hit, output: bool) -> Ver
         hit.table,
         hit.rule,
         prefix_text(route.family, hit.net, hit.plen),
-        None if is_local else gateway_text(nh),
+        None if on_lo else gateway_text(nh),
         ctx.dev_name(dev),
         prefsrc,
     )

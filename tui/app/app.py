@@ -39,7 +39,6 @@ from tui.fib.query import Query, QueryError
 from tui.formats.iprule import ip_rule_show
 from tui.formats.links import links_lines
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
-from tui.names import table_name
 from tui.source import Source
 
 # (query, namespace, state, engine key, routes to index or None)
@@ -161,10 +160,12 @@ class FibscopeApp(ShownRows):
         view = self.query_one(RouteView)
         shown = view.rows.row_count if view.rows is not None else 0
         total = len(view.rows.routes) if view.rows is not None else 0
-        tname = table_name(self.table, self.names)
+        tname = self.shown_table_label()
         mode = "paused" if self.paused else self.live_text
         view_name = "route -n" if self.mode == "route-n" else "ip route"
-        title = f"fibscope  {label} · {tname} ({self.table}) · {fam} · {view_name}"
+        shows_one = self.mode == "ip" or self.family == AF_INET
+        number = f" ({self.table if self.mode == 'ip' else RT_TABLE_MAIN})" if shows_one else ""
+        title = f"fibscope  {label} · {tname}{number} · {fam} · {view_name}"
         if self.source.live is False:
             title += f" · {self.source.description}"
         self.query_one("#title", Static).update(Text(title, no_wrap=True, overflow="ellipsis"))
@@ -216,6 +217,12 @@ class FibscopeApp(ShownRows):
         self.mode = "ip" if self.mode == "route-n" else "route-n"
         self._show("routes-pane")
         self._rebuild(keep_cursor=True)
+
+    def _fit_mode(self) -> None:
+        """A table picked that ``route -n`` does not list alone (IPv4 other than main; any
+        single IPv6 table, since route -n -A inet6 lists them all) is shown as ip route."""
+        if self.mode == "route-n" and (self.family == AF_INET6 or self.table != RT_TABLE_MAIN):
+            self.mode = "ip"
 
     def action_toggle_family(self) -> None:
         """IPv4 ⇄ IPv6."""
@@ -322,6 +329,7 @@ class FibscopeApp(ShownRows):
             if choice is not None:
                 fam, _, tab = choice.partition(":")
                 self.family, self.table = int(fam), int(tab)
+                self._fit_mode()
                 self._show("routes-pane")
                 self._rebuild(keep_cursor=False)
 
@@ -369,6 +377,7 @@ class FibscopeApp(ShownRows):
         winner = winning_route(trace, self.store.routes(family))
         if winner is not None and (winner.table != self.table or family != self.family):
             self.table, self.family = winner.table, family
+            self._fit_mode()
             self._rebuild(keep_cursor=False)
         self.query_one(RouteView).show_winner(winner)
 

@@ -16,7 +16,9 @@ from tui.app.lines import make_line_of
 from tui.app.pacing import MARK_LIMIT
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
 from tui.app.widgets.route_view import RouteView
-from tui.model import AF_INET, RT_TABLE_MAIN, Route
+from tui.formats.route_n import route_n_routes
+from tui.model import AF_INET, AF_INET6, IFF_LOOPBACK, RT_TABLE_MAIN, Route
+from tui.names import table_name
 from tui.source import Source
 
 # (rows, filter, sort, reverse, keep the cursor, when asked)
@@ -49,8 +51,24 @@ class ShownRows(NamespaceFollower):
         self._order_jobs: dict[int, OrderJob] = {}
 
     def current_routes(self) -> list[Route]:
-        """The routes of the selected family and table."""
+        """The routes of the selected family and table; in the route -n form exactly what
+        ``route -n`` lists (the CLI's selection: IPv4 table main without broadcast and
+        multicast, IPv6 every table with each multipath next hop on its own)."""
+        if self.mode == "route-n":
+            if self.family == AF_INET6:
+                routes = self.store.routes(AF_INET6)
+            else:
+                routes = self.store.table_routes(AF_INET, RT_TABLE_MAIN)
+            links = self.state.links if self.state is not None else ()
+            lo = next((link.index for link in links if link.flags & IFF_LOOPBACK), 1)
+            return route_n_routes(routes, self.family, lo)
         return self.store.table_routes(self.family, self.table)
+
+    def shown_table_label(self) -> str:
+        """What the title says of the tables shown: route -n -A inet6 shows every table."""
+        if self.mode == "route-n":
+            return "all tables" if self.family == AF_INET6 else "main"
+        return table_name(self.table, self.names)
 
     def _redraw_rows(self) -> None:
         """A new filter or sort: only the rows and the status line change."""

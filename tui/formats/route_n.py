@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from tui.model import (
     AF_INET,
+    AF_INET6,
     RT_TABLE_MAIN,
     RTM_F_CLONED,
     RTN_BROADCAST,
@@ -94,16 +96,20 @@ def route_n_line(route: Route, links: Mapping[int, str]) -> str:
     return f"{route.dst:<15} {gw_text:<15} {mask:<15} {flags:<5} {metric:<6} {0:<2} {0:7} {iface}"
 
 
+def route_n_listed(route: Route) -> bool:
+    """Whether ``route -n`` lists an IPv4 route (/proc/net/route: table main, no broadcast or
+    multicast, no cached clone).  The one test, for the CLI and the app alike."""
+    return (
+        route.family == AF_INET
+        and route.table == RT_TABLE_MAIN
+        and route.type not in _SKIPPED_TYPES
+        and not route.flags & RTM_F_CLONED
+    )
+
+
 def route_n(routes: Iterable[Route], links: Mapping[int, str]) -> str:
     """The complete stdout of ``route -n``: IPv4 main-table routes in dump order."""
-    lines = [
-        route_n_line(r, links)
-        for r in routes
-        if r.family == AF_INET
-        and r.table == RT_TABLE_MAIN
-        and r.type not in _SKIPPED_TYPES
-        and not r.flags & RTM_F_CLONED
-    ]
+    lines = [route_n_line(r, links) for r in routes if route_n_listed(r)]
     return ROUTE_N_HEADER + "".join(line + "\n" for line in lines)
 
 
@@ -124,3 +130,50 @@ def route6_n(rows: Iterable[Ipv6ProcRoute]) -> str:
     """The complete stdout of ``route -n -A inet6`` (cache entries are left out)."""
     lines = [route6_n_line(row) for row in rows if not row.flags & RTF_CACHE]
     return ROUTE6_N_HEADER + "".join(line + "\n" for line in lines)
+
+
+def route6_n_routes(routes: Iterable[Route], lo_index: int = 1) -> list[Route]:
+    """The entries /proc/net/ipv6_route has (what ``route -n -A inet6`` lists), rebuilt from
+    netlink routes, for views that follow netlink events: every table (local too), each
+    next hop of a multipath route on its own (the kernel's siblings are separate entries),
+    and, after the routes of each table whose root holds no route without ``from`` (no
+    ``::/0``), the table's null entry (``::/0 ... !n -1 ... lo``: fib6_walk visits the root
+    last and its leaf is then ``fib6_null_entry``).  Cached clones are left out."""
+    out: list[Route] = []
+    tables: dict[int, bool] = {}  # table -> it has a ::/0 of its own (in first-seen order)
+    for route in routes:
+        if route.family != AF_INET6 or route.flags & RTM_F_CLONED:
+            continue
+        has_root = tables.setdefault(route.table, False)
+        if route.dst_len == 0 and not route.src_len and not has_root:
+            tables[route.table] = True
+        if route.multipath:
+            out.extend(
+                replace(route, multipath=(), gateway=nh.gateway, oif=nh.oif)
+                for nh in route.multipath
+            )
+        else:
+            out.append(route)
+    if not tables:
+        return out
+    ordered: list[Route] = []
+    by_table: dict[int, list[Route]] = {table: [] for table in tables}
+    for route in out:
+        by_table[route.table].append(route)
+    for table, has_root in tables.items():
+        ordered.extend(by_table[table])
+        if not has_root:
+            ordered.append(null_entry6(table, lo_index))
+    return ordered
+
+
+def null_entry6(table: int, lo_index: int) -> Route:
+    """``fib6_null_entry`` as /proc/net/ipv6_route shows it at a table's empty root."""
+    return Route(AF_INET6, table, RTN_UNREACHABLE, "::", 0, priority=0xFFFFFFFF, oif=lo_index)
+
+
+def route_n_routes(routes: Iterable[Route], family: int, lo_index: int = 1) -> list[Route]:
+    """What ``route -n`` (IPv4) or ``route -n -A inet6`` (IPv6) lists, in the kernel's order."""
+    if family == AF_INET6:
+        return route6_n_routes(routes, lo_index)
+    return [route for route in routes if route_n_listed(route)]

@@ -238,10 +238,15 @@ def _broadcast(ctx: Context, flow: Flow, tr: Tracer, hit: Hit | None) -> Verdict
 
 def input6(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
     """``ip6_route_input_lookup``: the route; forwarding decides the fate afterwards."""
-    from tui.fib.addr import v6_need_strict
+    from tui.fib.addr import v6_multicast, v6_need_strict
 
     flow.strict_iface = v6_need_strict(flow.dst)
     flow.score_oif = flow.iif
+    if v6_multicast(flow.dst):
+        tr.unpredictable(
+            "a multicast destination on input is answered by IPv6 multicast routing "
+            "(ip6mr_get_route), which the state does not hold"
+        )
     hit = fib_lookup(ctx, flow, tr)
     if hit.err:
         return _drop(error_verdict(hit))

@@ -57,7 +57,7 @@ def select_sibling6(ctx: Context, hit: Hit, flow: Flow, tr: Tracer) -> None:
     tr.unpredictable(
         f"multipath route {where}: the kernel picks a next hop by flow hash (rt6_multipath_hash)"
         + (
-            f"; the oif {ctx.dev_name(oif)} binds only without a source address"
+            f" (the oif {ctx.dev_name(oif)} binds only without a source address)"
             if flow.oif and flow.has_saddr
             else ""
         )

@@ -125,7 +125,9 @@ _RULE_WORDS = (
 
 def ipv6_dev_get_saddr(ctx: Context, dst_dev: int, dst: int) -> tuple[int | None, str]:
     """The source for ``dst`` leaving through ``dst_dev`` (None when no address fits)."""
-    dst_scope = v6_scope(dst)
+    # __ipv6_addr_src_scope: the unspecified address has no scope (-1), so every candidate's
+    # scope is "wide enough" and the narrowest wins (seen: `ip route get ::` takes a link-local).
+    dst_scope = v6_scope(dst) if dst else -1
     dst_label = addr_label(dst)
     # Multicast and link-local destinations take their source from the outgoing device only.
     only_oif = dst_dev and (v6_multicast(dst) or dst_scope <= 0x02)

@@ -1,0 +1,115 @@
+"""The app's route -n form lists exactly what the CLI's route -n view (and net-tools) lists.
+
+One namespace holds what ``route -n`` leaves out or shows in its own way: multicast and
+broadcast routes in table main, local routes, other tables, reject routes, multipath routes,
+IPv6 source routes and anycast.  It is captured; the CLI prints ``routes --format route-n``
+(and ``-6``) from the capture, net-tools prints from the live namespace, and the app, opened
+on the same capture, shows its route -n rows.  IPv4 rows must be the same lines; IPv6 rows
+the same entries (the app cannot know the Ref count, which only /proc/net/ipv6_route has).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.app.conftest import loaded
+from tests.netns_helpers import Netns, requires_netns, run_fibscope, temp_netns
+from tui.app.app import FibscopeApp
+from tui.app.run import make_app
+from tui.app.widgets.route_view import RouteView
+from tui.source import CaptureSource
+
+pytestmark = requires_netns
+
+SETUP = (
+    "addr add 10.1.0.1/24 dev e1",
+    "addr add 10.2.0.1/24 dev e2",
+    "route add multicast 224.1.0.0/16 dev e1",
+    "route add broadcast 10.1.0.128 dev e1 table main",
+    "route add local 10.9.9.9 dev lo table main",
+    "route add 10.50.0.0/16 via 10.1.0.254 table 100",
+    "route add blackhole 10.60.0.0/16",
+    "route add unreachable 10.61.0.0/16",
+    "route add prohibit 10.62.0.1",
+    "route add 10.70.0.0/16 nexthop via 10.1.0.7 dev e1 nexthop via 10.2.0.7 dev e2",
+    "route add default via 10.1.0.254 metric 10",
+    "-6 addr add 2001:db8:1::1/64 dev e1 nodad",
+    "-6 addr add 2001:db8:2::1/64 dev e2 nodad",
+    "-6 route add 2001:db8:600::/48 from 2001:db8:1::/64 dev e1",
+    "-6 route add 2001:db8:600::/48 dev e2",
+    "-6 route add 2001:db8:900::/48 nexthop via 2001:db8:1::5 dev e1 "
+    "nexthop via 2001:db8:2::5 dev e2",
+    "-6 route add unreachable 2001:db8:aa::/48",
+    "-6 route add anycast 2001:db8:55::/64 dev e1",
+    "-6 route add multicast ff15::/16 dev e1 table 100",
+    "-6 route add 2001:db8:50::/48 via 2001:db8:1::9 table 100",
+    "-6 route add default via 2001:db8:1::fe",
+)
+
+
+@pytest.fixture(scope="module")
+def captured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Netns, Path]]:
+    """The namespace (forwarding on: the kernel's anycast routes too) and its capture."""
+    with temp_netns("fsr") as ns:
+        ns.veth("e1", "p1")
+        ns.veth("e2", "p2")
+        ns.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+        for line in SETUP:
+            ns.ip(*line.split())
+        path = tmp_path_factory.mktemp("route-n") / "state.json"
+        proc = run_fibscope("capture", "--netns", ns.name, "-o", str(path))
+        assert proc.returncode == 0, proc.stderr
+        yield ns, path
+
+
+def cli_lines(ns: Netns, path: Path, *extra: str) -> list[str]:
+    """The CLI's route -n rows from the capture (header dropped)."""
+    proc = run_fibscope(
+        "routes", "--state", str(path), "--netns", ns.name, "--format", "route-n", *extra
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.splitlines()[2:]
+
+
+async def app_lines(ns: Netns, path: Path, keys: tuple[str, ...]) -> list[str]:
+    """The app's rows on the same capture, after pressing ``keys``."""
+    app: FibscopeApp = make_app(CaptureSource.open(str(path)), ns.name, live=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await loaded(pilot)
+        for key in keys:
+            await pilot.press(key)
+        await loaded(pilot)
+        assert app.mode == "route-n"
+        rows = app.query_one(RouteView).rows
+        assert rows is not None
+        return [rows.line(i) for i in range(rows.row_count)]
+
+
+def entry6(line: str) -> tuple[str, ...]:
+    """An IPv6 route -n row without its Ref column (fields: dst hop flags metric ref use if)."""
+    fields = line.split()
+    return (*fields[:4], *fields[5:])
+
+
+async def test_ipv4_rows_are_route_n_rows(captured: tuple[Netns, Path]) -> None:
+    ns, path = captured
+    cli = cli_lines(ns, path)
+    assert cli == ns.exec("route", "-n").splitlines()[2:]
+    shown = await app_lines(ns, path, ())
+    assert sorted(shown) == sorted(cli)
+    assert not any(line.startswith(("224.1.0.0", "10.1.0.128", "10.50.0.0")) for line in shown)
+
+
+async def test_ipv6_rows_are_route_n_inet6_rows(captured: tuple[Netns, Path]) -> None:
+    ns, path = captured
+    cli = cli_lines(ns, path, "-6")
+    assert cli == ns.exec("route", "-n", "-A", "inet6").splitlines()[2:]
+    shown = await app_lines(ns, path, ("6",))
+    assert sorted(map(entry6, shown)) == sorted(map(entry6, cli))
+    # every table (100 and local too), each multipath next hop, each table's null entry
+    assert any(line.startswith("ff15::/16") for line in shown)
+    assert sum(line.startswith("2001:db8:900::/48") for line in shown) == 2
+    assert sum(line.startswith("::/0 ") and " !n " in line for line in shown) == 2

@@ -141,3 +141,16 @@ def test_route_n_inet6_entries_are_siblings_and_null_entries() -> None:
         (100, "::", None, 1),  # table 100's root holds only a source route: its null entry
     ]
     assert rows[-1].priority == 0xFFFFFFFF
+
+
+def test_the_app_highlights_the_source_route_that_won() -> None:
+    from tui.app.lookup_view import winning_route
+
+    host = sourced()
+    routes = host.state().routes
+    for src, dev in (("2001:db8:1::9", "e1"), ("2001:db8:1:7::9", "e3")):
+        winner = winning_route(host.get("2001:db8:600::1", src=src), list(routes))
+        assert winner is not None and winner.src_len and winner.oif == host.index(dev)
+    host.routes[:] = [replace(r, flags=RTNH_F_DEAD) if r.src_len else r for r in host.routes]
+    winner = winning_route(host.get("2001:db8:600::1", src="2001:db8:1::9"), list(routes))
+    assert winner is not None and not winner.src_len and winner.oif == host.index("e2")

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.text import Text
 
+from tui.fib.lookup import src_text
 from tui.fib.trace import Trace
 from tui.formats.candidates import candidate_lines
 from tui.model import Route
@@ -66,6 +67,17 @@ def winning_route(trace: Trace, routes: list[Route]) -> Route | None:
         for r in routes
         if r.table == verdict.table and r.dst == dst and str(r.dst_len) == (plen or str(r.dst_len))
     ]
+    if any(r.src_len for r in candidates):
+        # IPv6 source routes share a destination: the chosen route's words name its `from`.
+        chosen = next(
+            (str(s.data["route"]) for s in reversed(trace.steps) if "route" in s.data), ""
+        )
+        wanted = [
+            r
+            for r in candidates
+            if (f" {src_text(r)} " in f"{chosen} " if r.src_len else " from " not in chosen)
+        ]
+        candidates = wanted or candidates
     for route in candidates:
         gateways = {route.gateway, *(nh.gateway for nh in route.multipath)}
         if verdict.gateway is None or verdict.gateway in gateways:

@@ -154,3 +154,12 @@ def test_the_app_highlights_the_source_route_that_won() -> None:
     host.routes[:] = [replace(r, flags=RTNH_F_DEAD) if r.src_len else r for r in host.routes]
     winner = winning_route(host.get("2001:db8:600::1", src="2001:db8:1::9"), list(routes))
     assert winner is not None and not winner.src_len and winner.oif == host.index("e2")
+
+
+def test_only_source_routes_and_no_source_is_unreachable_with_a_note() -> None:
+    host = v6_host()
+    from_route(host, "::/0", "2001:db8:1::/64", "e1")
+    trace = host.get("2001:db8:9::1")
+    assert trace.verdict.error_name == "ENETUNREACH"
+    assert said(trace, "would pick a source and look up again")
+    assert host.get("2001:db8:9::1", src="2001:db8:1::1").verdict.dev == "e1"

@@ -283,6 +283,13 @@ def output6(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
         tr.add(CHECK, f"only routes through {ctx.dev_name(flow.oif)} qualify")
     hit = fib_lookup(ctx, flow, tr)
     if hit.err:
+        if tr.on and not flow.has_saddr and ctx.subtrees6:
+            tr.add(
+                PATH,
+                "ip route get looks up once with source ::, as answered here; a socket "
+                "sending without a bound source (ip6_dst_lookup_tail) would pick a source and "
+                "look up again, which source-specific routes may then match",
+            )
         return error_verdict(hit)
     return finish6(ctx, flow, tr, hit, output=True)
 

@@ -175,12 +175,15 @@ class FibscopeApp(ShownRows):
             view.say_when_empty(self.notice or "Nothing to show.")
         elif self.filter:
             view.say_when_empty(f"No route passes the filter: {self.filter.describe()}.")
+        elif tname == "all tables":
+            view.say_when_empty(f"No table has {fam} routes.")
         else:
             view.say_when_empty(f"Table {tname} has no {fam} routes.")
         found = f"{shown:,}+" if view.rows is not None and view.rows.partial else f"{shown:,}"
         noun = "route" if total == 1 else "routes"
         count = f"{found} of {total:,} {noun}" if self.filter else f"{total:,} {noun}"
-        parts = [f"netns {label}", f"table {tname}", count]
+        tables = tname if tname == "all tables" else f"table {tname}"
+        parts = [f"netns {label}", tables, count]
         if self.notice:  # early: it matters more than what follows when the line is cut
             parts.append(self.notice)
         if self.filter:

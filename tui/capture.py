@@ -77,6 +77,7 @@ def _netns_json(state: NetnsState) -> dict[str, Any]:
         "sysctls": _obj(state.sysctls),
         "ipv6_proc_routes": [_obj(x) for x in state.ipv6_proc_routes],
         "neighbours": (None if state.neighbours is None else [_obj(x) for x in state.neighbours]),
+        "nsids": None if state.nsids is None else [list(pair) for pair in state.nsids],
     }
 
 
@@ -147,6 +148,7 @@ def _netns(data: Any) -> NetnsState:
         sysctls=_sysctls(data["sysctls"]),
         ipv6_proc_routes=tuple(_make(Ipv6ProcRoute, x, {}) for x in data["ipv6_proc_routes"]),
         neighbours=_neighbours(data.get("neighbours")),
+        nsids=_nsids(data.get("nsids")),
     )
 
 
@@ -164,6 +166,19 @@ def _neighbours(data: Any) -> tuple[Neighbour, ...] | None:
         if not isinstance(entry.lladdr, str | None) or not isinstance(entry.proxy, bool):
             raise TypeError("a neighbour entry has a field of the wrong type")
     return out
+
+
+def _nsids(data: Any) -> tuple[tuple[int, int], ...] | None:
+    """The namespace-id map; absent in captures older than ``fibscope path``."""
+    if data is None:
+        return None
+    out: list[tuple[int, int]] = []
+    for pair in data:
+        nsid, inode = pair
+        if type(nsid) is not int or type(inode) is not int:
+            raise TypeError("a namespace id pair must hold two integers")
+        out.append((nsid, inode))
+    return tuple(out)
 
 
 def _info(data: Any) -> NamespaceInfo:

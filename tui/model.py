@@ -166,6 +166,11 @@ class DevConf:
     route_localnet: int = 0
     ignore_routes_with_linkdown: int = 0
     src_valid_mark: int = 0
+    # Who answers ARP (``fibscope path``): arp_process, arp_fwd_proxy, arp_fwd_pvlan.
+    proxy_arp: int = 0
+    proxy_arp_pvlan: int = 0
+    medium_id: int = 0
+    arp_ignore: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +188,11 @@ class Link:
     address: str | None = None
     inet: DevConf | None = None
     inet6_forwarding: int | None = None
+    # IFLA_LINK (a veth's peer ifindex, a tunnel's lower device) and IFLA_LINK_NETNSID (the
+    # namespace of that device, as this namespace numbers it: see ``NetnsState.nsids``).
+    link: int | None = None
+    link_netnsid: int | None = None
+    inet6_proxy_ndp: int | None = None
 
     @property
     def up(self) -> bool:
@@ -226,6 +236,8 @@ class Sysctls:
     fib_multipath_hash_seed: int | None = None  # 0: a random per-boot key (6.11+)
     ipv6_multipath_hash_policy: int | None = None
     ipv6_multipath_hash_fields: int | None = None
+
+    ipv6_proxy_ndp_all: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +317,9 @@ class NetnsState:
     # None: the neighbour table was not read (an older capture): choices that depend on it
     # cannot be predicted.  () is a read table that is empty.
     neighbours: tuple[Neighbour, ...] | None = None
+    # This namespace's ids of other namespaces (RTM_GETNSID) as (nsid, namespace inode); None
+    # when they were not read (a capture by an older fibscope): ``fibscope path`` needs them.
+    nsids: tuple[tuple[int, int], ...] | None = None
 
     def link_by_index(self) -> dict[int, Link]:
         """Links keyed by ifindex."""

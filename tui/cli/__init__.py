@@ -14,6 +14,7 @@ EPILOG = """commands:
   routes      print a routing table like `route -n` or `ip route show`
   rules       print the policy rules like `ip rule show`
   lookup      trace where a packet to DEST would go, and why
+  path        follow a packet to DEST across namespaces, hop by hop
   capture     save the routing state of the host to a file
 
 Every reading command takes --state FILE to work from a capture instead of the kernel."""
@@ -93,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--steps", action="store_true", help="include the steps in --batch/--json output"
     )
+    from tui.cli.path import add_parser as add_path_parser
+
+    add_path_parser(sub)
     return parser
 
 

@@ -235,4 +235,8 @@ def run(args: argparse.Namespace) -> int:
         from tui.cli.lookup import cmd_lookup
 
         return cmd_lookup(args, out)
+    if args.command == "path":
+        from tui.cli.path import cmd_path
+
+        return cmd_path(args, out)
     return cmd_app(args)

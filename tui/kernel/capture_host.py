@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 from tui.kernel.netlink.dump import hostname_and_kernel
-from tui.model import HostState
+from tui.kernel.netlink.nsid import nsid_map
+from tui.kernel.netns import NetnsError
+from tui.model import HostState, Namespace
 from tui.source import Source, find_namespace
 
 
@@ -15,10 +18,48 @@ def capture_host(source: Source, only: list[str] | None) -> HostState:
     if only:
         infos = [find_namespace(infos, name) for name in only]
     hostname, kernel = hostname_and_kernel()
+    namespaces = [source.read(info) for info in infos]
+    if source.live:
+        namespaces = with_nsids(source, namespaces)
     return HostState(
-        namespaces=tuple(source.read(info) for info in infos),
+        namespaces=tuple(namespaces),
         table_names=source.table_names(),
         hostname=hostname,
         kernel=kernel,
         captured_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )
+
+
+def with_nsids(source: Source, namespaces: list[Namespace]) -> list[Namespace]:
+    """Each read namespace with its map of namespace ids (what IFLA_LINK_NETNSID values
+    mean), so that ``path --state`` can cross veths.  A namespace whose peer's ifindex
+    matches is asked about first; an id naming no captured namespace is left out."""
+    from tui.kernel.path_host import open_path
+
+    out: list[Namespace] = []
+    paths = {ns.info.inode: open_path(ns.info) for ns in namespaces}
+    for ns in namespaces:
+        state = ns.state
+        if state is None:
+            out.append(ns)
+            continue
+        wanted = {link.link_netnsid for link in state.links if link.link_netnsid is not None}
+        peers = {link.link for link in state.links if link.link_netnsid is not None}
+        likely = {
+            other.info.inode
+            for other in namespaces
+            if other.state is not None and any(link.index in peers for link in other.state.links)
+        }
+        order = sorted(paths, key=lambda inode: inode not in likely)
+        candidates = [
+            (inode, path)
+            for inode in order
+            if inode != ns.info.inode and (path := paths[inode]) is not None
+        ]
+        try:
+            found = nsid_map(source.path_of(ns.info), wanted, candidates)  # type: ignore[attr-defined]
+        except NetnsError:
+            found = {}
+        nsids = tuple(sorted(found.items()))
+        out.append(dataclasses.replace(ns, state=dataclasses.replace(state, nsids=nsids)))
+    return out

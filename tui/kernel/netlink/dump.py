@@ -32,6 +32,10 @@ DEVCONF_KEYS = (
     "route_localnet",
     "ignore_routes_with_linkdown",
     "src_valid_mark",
+    "proxy_arp",
+    "proxy_arp_pvlan",
+    "medium_id",
+    "arp_ignore",
 )
 
 
@@ -58,6 +62,7 @@ def read_sysctls() -> Sysctls:
         ipv6_forwarding_default=_read_int("/proc/sys/net/ipv6/conf/default/forwarding"),
         fib_multipath_hash_policy=_read_int("/proc/sys/net/ipv4/fib_multipath_hash_policy"),
         **_multipath_sysctls(),
+        ipv6_proxy_ndp_all=_read_int("/proc/sys/net/ipv6/conf/all/proxy_ndp"),
     )
 
 
@@ -86,13 +91,14 @@ def link_from_msg(msg: Any, with_conf: bool = True) -> Link:
     linkinfo = msg.get("IFLA_LINKINFO")
     if linkinfo is not None:
         kind = linkinfo.get("IFLA_INFO_KIND")
-    inet6_fwd = None
+    inet6_fwd = proxy_ndp = None
     af_spec = msg.get("IFLA_AF_SPEC")
     if af_spec is not None:
         inet6 = af_spec.get("AF_INET6")
         conf6 = inet6.get("IFLA_INET6_CONF") if inet6 is not None else None
         if conf6:
             inet6_fwd = conf6.get("forwarding")
+            proxy_ndp = conf6.get("proxy_ndp")
     return Link(
         index=msg["index"],
         name=name,
@@ -105,6 +111,9 @@ def link_from_msg(msg: Any, with_conf: bool = True) -> Link:
         address=msg.get("IFLA_ADDRESS"),
         inet=_devconf(name) if with_conf else None,
         inet6_forwarding=inet6_fwd,
+        link=msg.get("IFLA_LINK"),
+        link_netnsid=msg.get("IFLA_LINK_NETNSID"),
+        inet6_proxy_ndp=proxy_ndp,
     )
 
 

@@ -1,0 +1,100 @@
+"""``fibscope path``: follow a packet across namespaces, optionally asking the kernel at each
+hop (the same question ``lookup --verify`` asks)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, TextIO
+
+from tui.cli.commands import CommandError, open_source
+from tui.fib.query import Query, QueryError
+from tui.fib.trace import Trace
+from tui.model import NamespaceInfo, NetnsState
+from tui.path import CaptureHost, PathHost, follow
+from tui.path.text import path_lines
+from tui.source import CaptureSource, SourceError, find_namespace
+from tui.source.verify import Verifier, differences
+
+
+def add_parser(sub: Any) -> None:
+    """The ``path`` subcommand's arguments."""
+    p = sub.add_parser("path", help="follow a packet to DEST across namespaces, hop by hop")
+    p.add_argument(
+        "--netns", metavar="NAME", help="namespace name, inode, or 'host' (default: host)"
+    )
+    p.add_argument("--state", metavar="FILE", help="read a capture file instead of the kernel")
+    p.add_argument("dest", metavar="DEST", help="destination address")
+    p.add_argument("--from", dest="src", metavar="ADDR", help="source address")
+    p.add_argument("--iif", metavar="DEV", help="start as a packet arriving on DEV")
+    p.add_argument("--mark", metavar="N", help="firewall mark of the sending socket")
+    p.add_argument("--tos", metavar="N", help="type of service")
+    p.add_argument("--uid", metavar="N", help="user id of the sending socket")
+    p.add_argument("--ipproto", metavar="tcp|udp|icmp|N", help="IP protocol")
+    p.add_argument("--sport", metavar="N", help="source port")
+    p.add_argument("--dport", metavar="N", help="destination port")
+    p.add_argument("--json", action="store_true", help="the path as one JSON object")
+    p.add_argument("--verify", action="store_true", help="ask the kernel at each hop (live only)")
+    p.add_argument("--steps", action="store_true", help="each hop's full lookup trace")
+
+
+def _query(args: argparse.Namespace) -> Query:
+    try:
+        return Query(
+            dst=args.dest,
+            src=args.src,
+            iif=args.iif,
+            mark=args.mark or 0,
+            tos=args.tos or 0,
+            uid=args.uid,
+            ipproto=args.ipproto,
+            sport=args.sport,
+            dport=args.dport,
+        )
+    except QueryError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
+    """Exit 0 delivered or left the host, 1 dropped/loop/unresolved, 2 bad input, 3 a hop
+    disagrees with the kernel."""
+    query = _query(args)
+    source = open_source(args.state)
+    if args.verify and not source.live:
+        raise CommandError("--verify asks the live kernel: it cannot be used with --state")
+    try:
+        start = find_namespace(source.namespaces(), args.netns)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
+    host: PathHost
+    if isinstance(source, CaptureSource):
+        host = CaptureHost(source.host)
+    else:
+        from tui.kernel.live_source import LiveSource
+        from tui.kernel.path_host import LiveHost
+
+        assert isinstance(source, LiveSource)
+        host = LiveHost(source)
+    state, error = host.read_state(start)
+    if state is None:
+        raise CommandError(f"namespace {start.label}: {error}")
+    if query.iif is not None and state.link_named(query.iif) is None:
+        raise CommandError(f"iif: no device named {query.iif!r} in {start.label}")
+    verifiers: dict[int, Verifier] = {}
+
+    def ask(
+        info: NamespaceInfo, ns_state: NetnsState, hop_query: Query, trace: Trace
+    ) -> tuple[dict[str, Any], list[str]]:
+        verifier = verifiers.get(info.inode)
+        if verifier is None:
+            verifier = verifiers[info.inode] = Verifier(source, info, ns_state)
+        kernel = verifier.ask(hop_query)
+        return kernel, differences(trace.verdict.to_json(), kernel, hop_query)
+
+    result = follow(host, start, query, ask if args.verify else None)
+    if args.json:
+        json.dump(result.to_json(steps=args.steps), out)
+        out.write("\n")
+    else:
+        out.write("\n".join(path_lines(result, host.table_names(), args.steps)) + "\n")
+    return result.exit_status()

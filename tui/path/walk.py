@@ -1,0 +1,204 @@
+"""The walk: a lookup in each namespace, then the crossing to the next one, until the packet
+is delivered, leaves the host, is dropped, enters a tunnel, loops, or cannot be decided.
+
+The packet keeps its destination and source (NAT is not modelled), its protocol and ports;
+its mark survives only a crossing within one namespace (``skb_scrub_packet`` clears it when a
+veth hands it to another namespace); the uid belongs to the sending socket, the first hop.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from tui.fib.query import Query
+from tui.fib.trace import Trace
+from tui.model import NamespaceInfo, NetnsState
+from tui.path.host import PathHost
+from tui.path.result import (
+    DELIVERED,
+    DROPPED,
+    LOOP,
+    UNPREDICTED,
+    UNRESOLVED,
+    Crossing,
+    End,
+    Hop,
+    PathResult,
+)
+from tui.path.segment import Answer, Segment, segment_of, who_answers
+from tui.path.world import PathStop, Place, World
+
+MAX_HOPS = 64
+
+# Asks the kernel one hop's question: (namespace, its state, query, our trace) -> (the kernel's
+# answer in the verdict's terms, the differences from ours).
+Ask = Callable[[NamespaceInfo, NetnsState, Query, Trace], tuple[dict[str, Any], list[str]]]
+
+
+def follow(
+    host: PathHost, start: NamespaceInfo, query: Query, ask: Ask | None = None
+) -> PathResult:
+    """The path of ``query`` sent from ``start`` (or arriving on ``query.iif`` there)."""
+    world = World(host)
+    hops: list[Hop] = []
+    seen: set[tuple[int, str | None, str]] = set()
+    info, iif, src, mark, uid = start, query.iif, query.src, query.mark, query.uid
+    end: End | None = None
+    while end is None:
+        if len(hops) >= MAX_HOPS:
+            end = End(LOOP, info.label, iif, f"still going after {MAX_HOPS} hops")
+            break
+        key = (info.inode, iif, query.dst)
+        if key in seen:
+            end = End(LOOP, info.label, iif, f"back in {info.label} on {iif} (a routing loop)")
+            break
+        seen.add(key)
+        hop_query = dataclasses.replace(query, src=src, iif=iif, oif=None, mark=mark, uid=uid)
+        try:
+            hop, end, nxt = _hop(world, info, hop_query, ask)
+        except PathStop as stop:
+            end = End(stop.kind, stop.netns or info.label, stop.dev, stop.reason)
+            break
+        hops.append(hop)
+        if nxt is None:
+            break
+        next_info, iif, src = nxt
+        if next_info.inode != info.inode:
+            mark = 0
+        info, uid = next_info, None
+    assert end is not None
+    return PathResult(query, start.label, tuple(hops), end)
+
+
+def _hop(
+    world: World, info: NamespaceInfo, query: Query, ask: Ask | None
+) -> tuple[Hop, End | None, tuple[NamespaceInfo, str, str | None] | None]:
+    """One namespace: its lookup, then where the packet goes (or how it ends)."""
+    engine = world.engine(info)
+    trace = engine.lookup(query)
+    verdict = trace.verdict
+    hop = Hop(info.label, info.inode, query.iif, query.src, trace)
+    if ask is not None:
+        kernel, diff = ask(info, world.state(info), query, trace)
+        hop = dataclasses.replace(hop, kernel=kernel, agree=not diff, differences=tuple(diff))
+        if not trace.predicted and not kernel.get("error"):
+            verdict = dataclasses.replace(
+                verdict, dev=kernel.get("dev"), gateway=kernel.get("gateway")
+            )
+            hop = dataclasses.replace(hop, followed_kernel=True, agree=True, differences=())
+    elif not trace.predicted:
+        return hop, End(UNPREDICTED, info.label, verdict.dev, str(trace.reason)), None
+    if verdict.error:
+        why = _drop_reason(trace)
+        return hop, End(DROPPED, info.label, query.iif, why), None
+    if verdict.action == "deliver" or verdict.type in ("local", "broadcast"):
+        return hop, End(DELIVERED, info.label, _holder(world, info, query.dst), ""), None
+    if verdict.type != "unicast" or verdict.dev is None:
+        reason = f"a {verdict.type} route: the path follows unicast packets only"
+        return hop, End(UNRESOLVED, info.label, verdict.dev, reason), None
+    state = world.state(info)
+    link = state.link_named(verdict.dev)
+    if link is None:
+        reason = f"device {verdict.dev} is not in {info.label}"
+        return hop, End(UNRESOLVED, info.label, verdict.dev, reason), None
+    src = query.src or verdict.prefsrc
+    nh = verdict.gateway or query.dst
+    out = Place(info, state, link)
+    try:
+        seg = segment_of(world, out)
+        answer = who_answers(world, seg, nh, src, query.family)
+    except PathStop as stop:
+        crossing = Crossing(link.name, link.kind, _stop_words(stop, link.name, nh))
+        hop = dataclasses.replace(hop, crossing=crossing)
+        end = End(stop.kind, stop.netns or info.label, stop.dev or link.name, stop.reason)
+        return hop, end, None
+    crossing = _crossing(seg, answer, nh)
+    return (
+        dataclasses.replace(hop, crossing=crossing),
+        None,
+        (
+            answer.place.info,
+            answer.place.link.name,
+            src,
+        ),
+    )
+
+
+def _drop_reason(trace: Trace) -> str:
+    verdict = trace.verdict
+    checks = [s.text for s in trace.steps if s.kind == "check"]
+    words = f"{verdict.error_name}"
+    if verdict.type in ("blackhole", "unreachable", "prohibit"):
+        words = f"{verdict.type} route {verdict.prefix or ''}".rstrip() + f" ({words})"
+    elif checks:
+        words = f"{checks[-1]}"
+        if verdict.error_name and verdict.error_name not in words:
+            words += f" ({verdict.error_name})"
+    elif verdict.prefix is None and verdict.type is None:
+        words = f"no route to {trace.query.dst} ({verdict.error_name})"
+    return words
+
+
+def _holder(world: World, info: NamespaceInfo, dst: str) -> str | None:
+    """The device holding ``dst`` in ``info`` (None: a local route without an address)."""
+    state = world.state(info)
+    names = {link.index: link.name for link in state.links}
+    for addr in state.addresses:
+        if (addr.local or addr.address) == dst:
+            return names.get(addr.index)
+    return None
+
+
+def _stop_words(stop: PathStop, dev: str, nh: str) -> str:
+    if stop.kind == "left_host" and stop.reason.startswith("leaves via"):
+        stop.reason = f"leaves via {dev} towards {nh}"
+        return f"{dev} has no peer on this host: the packet leaves via {dev} towards {nh}"
+    return stop.reason
+
+
+def _crossing(seg: Segment, answer: Answer, nh: str) -> Crossing:
+    out, peer, bridge = seg.out, seg.peer, seg.bridge
+    place = answer.place
+    if peer is not None and bridge is None:
+        base = f"{out.link.name} is a veth; its peer {peer.link.name} is in {peer.info.label}"
+        how = f"{base}, which holds {nh}" if answer.kind == "owner" else f"{base}; {answer.words}"
+    else:
+        assert bridge is not None
+        if peer is not None:
+            base = (
+                f"{out.link.name} is a veth; its peer {peer.link.name} is a port of bridge "
+                f"{bridge.link.name} in {bridge.info.label}"
+            )
+        else:
+            base = f"{out.link.name} is a bridge in {out.info.label}"
+        if place.link.index == bridge.link.index and place.info.inode == bridge.info.inode:
+            who = f"{bridge.link.name} itself" if answer.kind == "owner" else answer.words
+            tail = f"{who}: the packet enters {bridge.info.label} on {bridge.link.name}"
+            if answer.kind == "owner":
+                tail = f"{bridge.info.label} holds {nh} and answers on {bridge.link.name}" + (
+                    f": the packet enters {bridge.info.label} on {bridge.link.name}"
+                )
+            how = f"{base}; {tail}"
+        else:
+            behind = f" (behind port {answer.port})" if answer.port else ""
+            who = (
+                f"{place.link.name} in {place.info.label}{behind}, which holds {nh}"
+                if answer.kind == "owner"
+                else f"{place.where}{behind} answers {nh} by proxy ARP"
+            )
+            how = f"{base}; {who}"
+    return Crossing(
+        dev=out.link.name,
+        kind=out.link.kind,
+        how=how,
+        peer_netns=peer.info.label if peer is not None else None,
+        peer_dev=peer.link.name if peer is not None else None,
+        to_netns=place.info.label,
+        to_dev=place.link.name,
+        answer=answer.kind,
+    )
+
+
+__all__ = ["DELIVERED", "DROPPED", "MAX_HOPS", "follow"]

@@ -32,7 +32,8 @@ class Crossing:
     peer_dev: str | None = None
     to_netns: str | None = None
     to_dev: str | None = None
-    answer: str | None = None  # owner, proxy_arp, proxy_arp_pvlan, ndp
+    answer: str | None = None  # owner, proxy_arp, proxy_arp_pvlan
+    port: str | None = None  # the bridge port behind which ``to_dev`` sits
 
     def to_json(self) -> dict[str, Any]:
         """The ``crossing`` member of a hop."""
@@ -45,6 +46,7 @@ class Crossing:
             "to_netns": self.to_netns,
             "to_dev": self.to_dev,
             "answer": self.answer,
+            "port": self.port,
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tui.path.result import DELIVERED, LEFT_HOST, NETFILTER_NOTE, Hop, PathResult
+from tui.path.walk import drop_reason
 
 
 def _route_words(hop: Hop, names: Mapping[int, str], with_main: bool) -> str:
@@ -30,7 +31,7 @@ def hop_text(hop: Hop, names: Mapping[int, str], first_arrival: bool, holder: st
     else:
         head = f"arrives on {hop.iif}" + (f" from {hop.src}" if first_arrival and hop.src else "")
     if verdict.error:
-        return f"{head}: dropped: {verdict.words(hop.trace.query, dict(names))}"
+        return f"{head}: dropped: {drop_reason(hop.trace)}"
     if verdict.action == "deliver" or verdict.type in ("local", "broadcast"):
         on = f"{hop.trace.query.dst} is on {holder}" if holder else f"a {verdict.type} route"
         return f"{head}: delivered ({on})"

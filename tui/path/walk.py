@@ -91,7 +91,7 @@ def _hop(
     elif not trace.predicted:
         return hop, End(UNPREDICTED, info.label, verdict.dev, str(trace.reason)), None
     if verdict.error:
-        why = _drop_reason(trace)
+        why = drop_reason(trace)
         return hop, End(DROPPED, info.label, query.iif, why), None
     if verdict.action == "deliver" or verdict.type in ("local", "broadcast"):
         return hop, End(DELIVERED, info.label, _holder(world, info, query.dst), ""), None
@@ -106,11 +106,22 @@ def _hop(
     src = query.src or verdict.prefsrc
     nh = verdict.gateway or query.dst
     out = Place(info, state, link)
+    seg: Segment | None = None
     try:
         seg = segment_of(world, out)
         answer = who_answers(world, seg, nh, src, query.family)
     except PathStop as stop:
-        crossing = Crossing(link.name, link.kind, _stop_words(stop, link.name, nh))
+        how = _stop_words(stop, link.name, nh)
+        if seg is not None:
+            how = f"{_base(seg)}; {how}"
+        peer = seg.peer if seg is not None else None
+        crossing = Crossing(
+            link.name,
+            link.kind,
+            how,
+            peer_netns=peer.info.label if peer is not None else None,
+            peer_dev=peer.link.name if peer is not None else None,
+        )
         hop = dataclasses.replace(hop, crossing=crossing)
         end = End(stop.kind, stop.netns or info.label, stop.dev or link.name, stop.reason)
         return hop, end, None
@@ -126,7 +137,8 @@ def _hop(
     )
 
 
-def _drop_reason(trace: Trace) -> str:
+def drop_reason(trace: Trace) -> str:
+    """Why a hop drops the packet, in words: the refusing route, or the failed check."""
     verdict = trace.verdict
     checks = [s.text for s in trace.steps if s.kind == "check"]
     words = f"{verdict.error_name}"
@@ -158,46 +170,47 @@ def _stop_words(stop: PathStop, dev: str, nh: str) -> str:
     return stop.reason
 
 
-def _crossing(seg: Segment, answer: Answer, nh: str) -> Crossing:
+def _base(seg: Segment) -> str:
+    """What the output device is: ``eth0 is a veth; its peer cali7 is in node``."""
     out, peer, bridge = seg.out, seg.peer, seg.bridge
-    place = answer.place
     if peer is not None and bridge is None:
-        base = f"{out.link.name} is a veth; its peer {peer.link.name} is in {peer.info.label}"
-        how = f"{base}, which holds {nh}" if answer.kind == "owner" else f"{base}; {answer.words}"
-    else:
-        assert bridge is not None
-        if peer is not None:
-            base = (
-                f"{out.link.name} is a veth; its peer {peer.link.name} is a port of bridge "
-                f"{bridge.link.name} in {bridge.info.label}"
-            )
-        else:
-            base = f"{out.link.name} is a bridge in {out.info.label}"
-        if place.link.index == bridge.link.index and place.info.inode == bridge.info.inode:
-            who = f"{bridge.link.name} itself" if answer.kind == "owner" else answer.words
-            tail = f"{who}: the packet enters {bridge.info.label} on {bridge.link.name}"
-            if answer.kind == "owner":
-                tail = f"{bridge.info.label} holds {nh} and answers on {bridge.link.name}" + (
-                    f": the packet enters {bridge.info.label} on {bridge.link.name}"
-                )
-            how = f"{base}; {tail}"
-        else:
-            behind = f" (behind port {answer.port})" if answer.port else ""
-            who = (
-                f"{place.link.name} in {place.info.label}{behind}, which holds {nh}"
-                if answer.kind == "owner"
-                else f"{place.where}{behind} answers {nh} by proxy ARP"
-            )
-            how = f"{base}; {who}"
+        return f"{out.link.name} is a veth; its peer {peer.link.name} is in {peer.info.label}"
+    if peer is not None and bridge is not None:
+        return (
+            f"{out.link.name} is a veth; its peer {peer.link.name} is a port of bridge "
+            f"{bridge.link.name} in {bridge.info.label}"
+        )
+    return f"{out.link.name} is a bridge in {out.info.label}"
+
+
+def _who(seg: Segment, answer: Answer, nh: str) -> str:
+    """Who takes the frame, in words that follow ``_base``."""
+    place, bridge = answer.place, seg.bridge
+    owner = answer.kind == "owner"
+    if bridge is None:
+        return f", which holds {nh}" if owner else f"; {answer.words}"
+    if place.link.index == bridge.link.index and place.info.inode == bridge.info.inode:
+        label, name = bridge.info.label, bridge.link.name
+        who = f"{label} holds {nh} and answers on {name}" if owner else answer.words
+        return f"; {who}: the packet enters {label} on {name}"
+    behind = f" (behind port {answer.port})" if answer.port else ""
+    if owner:
+        return f"; {place.link.name} in {place.info.label}{behind}, which holds {nh}"
+    return f"; {place.where}{behind} answers {nh} by proxy ARP"
+
+
+def _crossing(seg: Segment, answer: Answer, nh: str) -> Crossing:
+    peer, place = seg.peer, answer.place
     return Crossing(
-        dev=out.link.name,
-        kind=out.link.kind,
-        how=how,
+        dev=seg.out.link.name,
+        kind=seg.out.link.kind,
+        how=_base(seg) + _who(seg, answer, nh),
         peer_netns=peer.info.label if peer is not None else None,
         peer_dev=peer.link.name if peer is not None else None,
         to_netns=place.info.label,
         to_dev=place.link.name,
         answer=answer.kind,
+        port=answer.port,
     )
 
 

@@ -1,0 +1,174 @@
+"""Kernel-built topologies for ``fibscope path`` and the real traffic that proves a path.
+
+A ``Lab`` makes uniquely named namespaces (IPv6 off, so that no router solicitation moves a
+counter), veth pairs between them, and sends one UDP datagram along a path from a socket
+opened inside the source namespace to a listener inside the destination namespace: only
+between addresses of namespaces the test made.  Device packet counters (``ip -s -j link``)
+before and after tell which devices the datagram crossed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.netns_helpers import Netns, delete_netns, ip, run_fibscope
+from tui.kernel.netns import entered
+
+SO_MARK = 36
+PORT = 40999
+
+
+@dataclass
+class Lab:
+    """Namespaces of one topology, named ``<prefix><role>``."""
+
+    prefix: str
+    spaces: dict[str, Netns] = field(default_factory=dict)
+
+    def add(self, role: str, *, forward: bool = False) -> Netns:
+        """A namespace with lo up, IPv6 off, and IPv4 forwarding when asked."""
+        ns = Netns(self.prefix + role)
+        ip("netns", "add", ns.name)
+        self.spaces[role] = ns
+        ns.exec(
+            "sysctl",
+            "-q",
+            "-w",
+            "net.ipv6.conf.all.disable_ipv6=1",
+            "net.ipv6.conf.default.disable_ipv6=1",
+            f"net.ipv4.ip_forward={int(forward)}",
+        )
+        ns.ip("link", "set", "lo", "up")
+        return ns
+
+    def __getitem__(self, role: str) -> Netns:
+        return self.spaces[role]
+
+    def name(self, role: str) -> str:
+        """The namespace's name (what fibscope calls it)."""
+        return self.spaces[role].name
+
+    def role_of(self, name: str) -> str:
+        """The role of a namespace name."""
+        return name.removeprefix(self.prefix)
+
+    def link(self, a: str, dev_a: str, b: str, dev_b: str) -> None:
+        """A veth pair ``a:dev_a`` <-> ``b:dev_b``, both ends up."""
+        self[a].ip(
+            "link", "add", dev_a, "type", "veth", "peer", "name", dev_b, "netns", self.name(b)
+        )
+        self[a].ip("link", "set", dev_a, "up")
+        self[b].ip("link", "set", dev_b, "up")
+
+    def chain(self, roles: list[str]) -> None:
+        """Veths between consecutive roles: link n is 10.0.n.0/24 (.1 left, .2 right), the
+        devices named ``to<other role>``."""
+        for n, (left, right) in enumerate(itertools.pairwise(roles), 1):
+            self.link(left, f"to{right}", right, f"to{left}")
+            self[left].ip("addr", "add", f"10.0.{n}.1/24", "dev", f"to{right}")
+            self[right].ip("addr", "add", f"10.0.{n}.2/24", "dev", f"to{left}")
+
+    def sysctl(self, role: str, *settings: str) -> None:
+        """``sysctl -w`` inside a namespace."""
+        self[role].exec("sysctl", "-q", "-w", *settings)
+
+    def counters(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """(role, device) -> (rx packets, tx packets) for every device but lo."""
+        out: dict[tuple[str, str], tuple[int, int]] = {}
+        for role, ns in self.spaces.items():
+            for link in json.loads(ip("-n", ns.name, "-s", "-j", "link", "show") or "[]"):
+                if link["ifname"] == "lo":
+                    continue
+                stats = link["stats64"]
+                out[(role, link["ifname"])] = (stats["rx"]["packets"], stats["tx"]["packets"])
+        return out
+
+    def path(self, dest: str, start: str, *args: str) -> tuple[int, dict[str, Any]]:
+        """``fibscope path --json`` from ``start``: (exit status, document)."""
+        proc = run_fibscope("path", dest, "--netns", self.name(start), "--json", *args)
+        assert proc.returncode in (0, 1, 3), proc.stderr
+        return proc.returncode, json.loads(proc.stdout)
+
+    def send(
+        self,
+        start: str,
+        dest: str,
+        listener: str | None,
+        *,
+        src: str | None = None,
+        mark: int = 0,
+        warm_up: bool = True,
+    ) -> tuple[str | None, set[tuple[str, str]]]:
+        """One UDP datagram from ``start`` to ``dest`` (after one to warm ARP and the bridges'
+        forwarding tables): (source address the listener in ``listener`` saw or None, the
+        devices whose counters moved for the measured datagram)."""
+        with ExitStack() as stack:
+            rx = None
+            if listener is not None:
+                with entered(self[listener].path):
+                    rx = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+                rx.bind((dest, PORT))
+                rx.settimeout(1.5)
+            with entered(self[start].path):
+                tx = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+            if mark:
+                tx.setsockopt(socket.SOL_SOCKET, SO_MARK, mark)
+            if src is not None:
+                tx.bind((src, 0))
+            if warm_up:
+                tx.sendto(b"warm-up", (dest, PORT))
+                if rx is not None:
+                    _receive(rx)
+            before = self.counters()
+            tx.sendto(b"measured", (dest, PORT))
+            seen = _receive(rx) if rx is not None else None
+            after = self.counters()
+        moved = {key for key, value in after.items() if before.get(key) != value}
+        return seen, moved
+
+
+def _receive(rx: socket.socket) -> str | None:
+    try:
+        _, addr = rx.recvfrom(64)
+    except TimeoutError:
+        return None
+    return str(addr[0])
+
+
+@contextmanager
+def lab() -> Iterator[Lab]:
+    """A Lab whose namespaces are all deleted afterwards, whatever happens."""
+    made = Lab(f"fsp{uuid.uuid4().hex[:6]}")
+    try:
+        yield made
+    finally:
+        for ns in made.spaces.values():
+            delete_netns(ns.name)
+
+
+def crossed(doc: dict[str, Any], lab: Lab) -> set[tuple[str, str]]:
+    """The devices the path says the packet crosses: each hop's output device, its veth
+    peer, the bridge port on the way and the device that receives the frame."""
+    out: set[tuple[str, str]] = set()
+    for hop in doc["hops"]:
+        crossing = hop["crossing"]
+        if crossing is None:
+            continue
+        here = lab.role_of(hop["netns"])
+        out.add((here, crossing["dev"]))
+        if crossing["peer_dev"]:
+            out.add((lab.role_of(crossing["peer_netns"]), crossing["peer_dev"]))
+        if crossing["to_dev"]:
+            to = lab.role_of(crossing["to_netns"])
+            out.add((to, crossing["to_dev"]))
+            if crossing["port"]:
+                bridge_ns = lab.role_of(crossing["peer_netns"] or hop["netns"])
+                out.add((bridge_ns, crossing["port"]))
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tui.names import table_name
 from tui.path.result import DELIVERED, LEFT_HOST, NETFILTER_NOTE, Hop, PathResult
 from tui.path.walk import drop_reason
 
@@ -19,7 +20,7 @@ def _route_words(hop: Hop, names: Mapping[int, str], with_main: bool) -> str:
         parts += ["src", verdict.prefsrc]
     where = [verdict.prefix or "?"]
     if verdict.table is not None and (with_main or verdict.table != 254):
-        where.append(f"table {names.get(verdict.table, str(verdict.table))}")
+        where.append(f"table {table_name(verdict.table, names)}")
     return " ".join(parts) + f" ({', '.join(where)})"
 
 

@@ -1,0 +1,125 @@
+"""``fibscope path`` from capture files: the new capture fields round-trip, older captures
+load, and bad input is one line on stderr with exit status 2."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.path.made import calico, small_node
+from tests.unit.test_cli_errors import assert_one_line_error
+from tui import capture
+
+
+def fibscope(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def write(path: Path, doc: object) -> str:
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+@pytest.fixture
+def node_file(tmp_path: Path) -> str:
+    buf = io.StringIO()
+    capture.write(calico().build(), buf)
+    return write(tmp_path / "node.json", json.loads(buf.getvalue()))
+
+
+def test_path_facts_round_trip() -> None:
+    host = small_node().build()
+    doc = capture.to_json(host)
+    assert capture.from_json(json.loads(json.dumps(doc))) == host
+    node = doc["namespaces"][0]["state"]
+    veth = next(link for link in node["links"] if link["name"] == "veth1")
+    assert veth["kind"] == "veth" and veth["link"] == 2 and veth["link_netnsid"] == 0
+    assert node["nsids"] == [[0, 4026532001], [1, 4026532002], [2, 4026532003]]
+
+
+def test_an_older_capture_loads_without_path_facts() -> None:
+    doc = capture.to_json(calico().build(nsids=False))
+    for ns in doc["namespaces"]:
+        del ns["state"]["nsids"]
+        for link in ns["state"]["links"]:
+            for key in ("link", "link_netnsid"):
+                link.pop(key, None)
+    host = capture.from_json(doc)
+    assert all(ns.state is not None and ns.state.nsids is None for ns in host.namespaces)
+
+
+def test_a_bad_nsid_map_is_a_corrupt_capture(tmp_path: Path) -> None:
+    doc = capture.to_json(calico().build())
+    doc["namespaces"][0]["state"]["nsids"] = [["x", 1]]
+    path = write(tmp_path / "bad.json", doc)
+    assert_one_line_error(fibscope("path", "10.0.0.1", "--state", path), "corrupt capture")
+
+
+def test_path_from_a_capture(node_file: str) -> None:
+    proc = fibscope("path", "10.244.0.9", "--netns", "fbkpod7", "--state", node_file)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-2] == "delivered in fbkpod9 after 3 hops"
+    proc = fibscope(
+        "path", "10.244.0.9", "--netns", "fbkpod7", "--state", node_file, "--json", "--steps"
+    )
+    doc = json.loads(proc.stdout)
+    assert set(doc) == {"query", "hops", "end", "note"}
+    assert doc["query"] == {"netns": "fbkpod7", "dst": "10.244.0.9"}
+    assert set(doc["hops"][0]) == {
+        "netns",
+        "inode",
+        "iif",
+        "from",
+        "predicted",
+        "reason",
+        "result",
+        "crossing",
+        "steps",
+    }
+    assert doc["hops"][0]["steps"][-1]["kind"] == "verdict"
+    steps = fibscope("path", "10.244.0.9", "--netns", "fbkpod7", "--state", node_file, "--steps")
+    assert "      Verdict: 10.244.0.9 via 169.254.1.1 dev eth0" in steps.stdout
+
+
+def test_exit_status_one_when_not_delivered(node_file: str) -> None:
+    proc = fibscope(
+        "path", "127.0.0.9", "--iif", "eth0", "--from", "198.51.100.4", "--state", node_file
+    )
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines()[-2].startswith("dropped in host after 1 hop: martian")
+
+
+def test_starting_on_an_input_device(node_file: str) -> None:
+    proc = fibscope(
+        "path", "10.244.0.9", "--state", node_file, "--iif", "eth0", "--from", "198.51.100.4"
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "path 10.244.0.9 from host (src 198.51.100.4 iif eth0)"
+    assert "arrives on eth0 from 198.51.100.4: forwarded dev cali9" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("not-an-ip",), ("not an IP address",)),
+        (("10.0.0.1", "--netns", "nope"), ("unknown namespace",)),
+        (("10.0.0.1", "--iif", "nope0"), ("no device named 'nope0'",)),
+        (("10.0.0.1", "--mark", "x"), ("mark",)),
+        (("10.0.0.1", "--from", "fd00::1"), ("different families",)),
+        (("10.0.0.1", "--verify"), ("--verify",)),
+    ],
+)
+def test_bad_input(node_file: str, args: tuple[str, ...], words: tuple[str, ...]) -> None:
+    assert_one_line_error(fibscope("path", *args, "--state", node_file), *words)
+
+
+def test_missing_destination() -> None:
+    assert_one_line_error(fibscope("path"), "DEST")

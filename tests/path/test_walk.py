@@ -1,0 +1,279 @@
+"""The path engine on made-up hosts: every way a path can end, and the crossings' words."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from tests.path.made import Made, calico, small_node
+from tui.fib.query import Query
+from tui.fib.trace import Trace
+from tui.model import HostState, NamespaceInfo, NetnsState
+from tui.path import CaptureHost, PathResult, follow
+from tui.path.text import path_lines
+from tui.path.walk import MAX_HOPS
+
+
+def run(host: HostState, start: str, dst: str, **query: Any) -> PathResult:
+    info = next(ns.info for ns in host.namespaces if ns.info.known_as(start))
+    return follow(CaptureHost(host), info, Query.parse(dst, **query))
+
+
+def text(result: PathResult) -> list[str]:
+    return path_lines(result, {})
+
+
+def test_calico_pod_to_pod_text() -> None:
+    result = run(calico().build(), "fbkpod7", "10.244.0.9")
+    assert text(result) == [
+        "path 10.244.0.9 from fbkpod7",
+        " 1 fbkpod7   sent: via 169.254.1.1 dev eth0 src 10.244.0.7 (default, table main)",
+        "   eth0 is a veth; its peer cali7 is in host; cali7 answers 169.254.1.1 by proxy ARP",
+        " 2 host      arrives on cali7 from 10.244.0.7: forwarded dev cali9 (10.244.0.9/32)",
+        "   cali9 is a veth; its peer eth0 is in fbkpod9, which holds 10.244.0.9",
+        " 3 fbkpod9   arrives on eth0: delivered (10.244.0.9 is on eth0)",
+        "delivered in fbkpod9 after 3 hops",
+        "NAT and filtering rules are not read: a Service address or a firewall can change "
+        "this path",
+    ]
+    assert result.exit_status() == 0
+    doc = result.to_json()
+    assert doc["end"] == {"kind": "delivered", "netns": "fbkpod9", "dev": "eth0", "reason": ""}
+    assert doc["hops"][0]["crossing"]["peer_netns"] == "host"
+
+
+def test_pod_to_outside_leaves_the_host() -> None:
+    result = run(calico().build(), "fbkpod7", "198.51.100.1")
+    assert result.end.kind == "left_host"
+    assert result.end.reason == "leaves via eth0 towards 203.0.113.1"
+    assert result.exit_status() == 0
+    assert text(result)[4] == (
+        "   eth0 has no peer on this host: the packet leaves via eth0 towards 203.0.113.1"
+    )
+
+
+def test_capture_without_namespace_ids_says_so() -> None:
+    result = run(calico().build(nsids=False), "fbkpod7", "10.244.0.9")
+    assert result.end.kind == "unresolved"
+    assert "older fibscope" in result.end.reason
+    assert result.exit_status() == 1
+
+
+def test_without_proxy_arp_nobody_answers() -> None:
+    made = calico()
+    made.change("fbknode", "cali7", conf_proxy_arp=0)
+    result = run(made.build(), "fbkpod7", "10.244.0.9")
+    assert result.end.kind == "unresolved"
+    assert "nobody on the segment owns 169.254.1.1" in result.end.reason
+
+
+def test_proxy_arp_from_conf_all_counts() -> None:
+    made = calico()
+    made.change("fbknode", "cali7", conf_proxy_arp=0)
+    made.hosts["fbknode"].conf_all = dataclasses.replace(
+        made.hosts["fbknode"].conf_all, proxy_arp=1
+    )
+    assert run(made.build(), "fbkpod7", "10.244.0.9").end.kind == "delivered"
+
+
+def test_medium_id_is_not_guessed() -> None:
+    made = calico()
+    made.change("fbknode", "cali7", conf_medium_id=2)
+    result = run(made.build(), "fbkpod7", "10.244.0.9")
+    assert result.end.kind == "unpredicted"
+    assert "medium_id=2" in result.end.reason
+
+
+def test_peer_down_drops() -> None:
+    made = calico()
+    made.hosts["fbknode"].links = [
+        dataclasses.replace(link, flags=0) if link.name == "cali7" else link
+        for link in made.hosts["fbknode"].links
+    ]
+    result = run(made.build(), "fbkpod7", "10.244.0.9")
+    assert result.end.kind == "dropped"
+    assert "is down" in result.end.reason
+
+
+def test_bridge_pod_to_pod_and_to_outside() -> None:
+    host = small_node().build()
+    result = run(host, "pod1", "10.88.0.4")
+    assert [h.netns for h in result.hops] == ["pod1", "pod3"]
+    assert result.hops[0].crossing is not None
+    assert result.hops[0].crossing.how == (
+        "eth0 is a veth; its peer veth1 is a port of bridge cni0 in host; eth0 in pod3 "
+        "(behind port veth3), which holds 10.88.0.4"
+    )
+    out = run(host, "pod2", "192.0.2.77")
+    assert [h.iif for h in out.hops] == [None, "cni0"]
+    assert out.end.kind == "left_host"
+    back = run(host, "host", "10.88.0.2")
+    assert back.hops[0].crossing is not None and back.hops[0].crossing.kind == "bridge"
+    assert back.end.netns == "pod1"
+
+
+def test_two_owners_on_a_bridge_are_not_guessed() -> None:
+    made = small_node()
+    made.hosts["pod3"].addr("eth0", "10.88.0.3/32", secondary=True)
+    result = run(made.build(), "pod1", "10.88.0.3")
+    assert result.end.kind == "unpredicted"
+    assert "several devices answer ARP for 10.88.0.3" in result.end.reason
+
+
+def test_arp_ignore() -> None:
+    made = calico()
+    made.hosts["fbkpod9"].link("lo2").addr("lo2", "10.244.9.9/32")
+    made.hosts["fbknode"].route("10.244.9.9/32", dev="cali9", scope=253)
+    assert run(made.build(), "fbkpod7", "10.244.9.9").end.kind == "delivered"
+    made.change("fbkpod9", "eth0", conf_arp_ignore=1)
+    result = run(made.build(), "fbkpod7", "10.244.9.9")
+    assert result.end.kind == "unresolved"
+    made.change("fbkpod9", "eth0", conf_arp_ignore=2)
+    result = run(made.build(), "fbkpod7", "10.244.9.9")
+    assert result.end.kind == "unpredicted" and "arp_ignore=2" in result.end.reason
+
+
+def test_tunnel_and_dummy_devices_end_the_path() -> None:
+    made = calico()
+    node = made.hosts["fbknode"]
+    node.link("vx0").addr("vx0", "10.200.0.1/24").link("dm0").addr("dm0", "10.201.0.1/24")
+    made.change("fbknode", "vx0", kind="vxlan")
+    made.change("fbknode", "dm0", kind="dummy")
+    host = made.build()
+    tunnel = run(host, "fbkpod7", "10.200.0.9")
+    assert tunnel.end.kind == "tunnel" and "vxlan" in tunnel.end.reason
+    assert tunnel.exit_status() == 1
+    assert run(host, "fbkpod7", "10.201.0.9").end.kind == "dropped"
+
+
+def test_route_errors_end_dropped() -> None:
+    made = calico()
+    made.hosts["fbknode"].route("10.9.0.0/16", type=6)  # blackhole
+    result = run(made.build(), "fbkpod7", "10.9.1.1")
+    assert result.end.kind == "dropped"
+    assert result.end.reason == "blackhole route 10.9.0.0/16 (EINVAL)"
+    assert text(result)[3].endswith("dropped: blackhole route 10.9.0.0/16 (EINVAL)")
+
+
+def test_local_send_to_own_address_is_delivered_at_once() -> None:
+    result = run(calico().build(), "fbkpod7", "10.244.0.7")
+    assert len(result.hops) == 1 and result.end.kind == "delivered"
+
+
+def chain(length: int) -> Made:
+    made = Made()
+    names = [f"r{n}" for n in range(length)]
+    for name in names:
+        made.ns(name, forward=True)
+    for n in range(length - 1):
+        made.veth(names[n], "right", names[n + 1], "left")
+        made.hosts[names[n]].addr("right", f"10.{n // 200}.{n % 200}.1/24")
+        made.hosts[names[n + 1]].addr("left", f"10.{n // 200}.{n % 200}.2/24")
+    for n in range(length - 1):
+        made.hosts[names[n]].route("default", via=f"10.{n // 200}.{n % 200}.2")
+    return made
+
+
+def test_sixty_four_hops_at_most() -> None:
+    result = run(chain(MAX_HOPS + 6).build(), "r0", "192.0.2.1")
+    assert len(result.hops) == MAX_HOPS
+    assert result.end.kind == "loop"
+    assert "after 64 hops" in result.end.reason
+    short = run(chain(10).build(), "r0", "10.0.8.2")
+    assert short.end.kind == "delivered" and len(short.hops) == 10
+
+
+def ecmp() -> Made:
+    made = calico()
+    node = made.hosts["fbknode"]
+    node.link("eth1").addr("eth1", "203.0.114.10/24")
+    node.route("10.50.0.0/16", nexthops=(("203.0.113.1", "eth0"), ("203.0.114.1", "eth1")))
+    return made
+
+
+def test_multipath_hop_is_unpredicted() -> None:
+    result = run(ecmp().build(), "fbkpod7", "10.50.0.1")
+    assert result.end.kind == "unpredicted"
+    assert "multipath" in result.end.reason
+    assert result.exit_status() == 1
+
+
+def test_verify_follows_the_kernels_choice_of_next_hop() -> None:
+    host = ecmp().build()
+    asked: list[tuple[str, str | None]] = []
+
+    def kernel(
+        info: NamespaceInfo, state: NetnsState, query: Query, trace: Trace
+    ) -> tuple[dict[str, Any], list[str]]:
+        # A made-up host has no kernel: this stands in for its answer (eth1 chosen).
+        asked.append((info.label, query.iif))
+        answer = dict(trace.verdict.to_json())
+        if not trace.predicted:
+            answer.update(dev="eth1", gateway="203.0.114.1")
+        return answer, []
+
+    info = next(ns.info for ns in host.namespaces if ns.info.known_as("fbkpod7"))
+    result = follow(CaptureHost(host), info, Query("10.50.0.1"), kernel)
+    assert asked == [("fbkpod7", None), ("host", "cali7")]
+    assert result.hops[1].followed_kernel
+    assert result.end.kind == "left_host"
+    assert result.end.reason == "leaves via eth1 towards 203.0.114.1"
+
+
+def test_disagreeing_hop_exits_three() -> None:
+    host = calico().build()
+
+    def kernel(
+        info: NamespaceInfo, state: NetnsState, query: Query, trace: Trace
+    ) -> tuple[dict[str, Any], list[str]]:
+        return {"dev": "other"}, ["dev: ours 'cali9', kernel 'other'"]
+
+    info = next(ns.info for ns in host.namespaces if ns.info.known_as("fbkpod7"))
+    result = follow(CaptureHost(host), info, Query("10.244.0.9"), kernel)
+    assert result.exit_status() == 3
+    assert "KERNEL DISAGREES: dev: ours 'cali9', kernel 'other'" in text(result)[1]
+
+
+def test_mark_is_cleared_when_crossing_to_another_namespace() -> None:
+    made = calico()
+    node = made.hosts["fbknode"]
+    node.route("default", via="203.0.113.99", table=100)
+    node.rule(100, table=100, fwmark=7, fwmask=0xFFFFFFFF)
+    result = run(made.build(), "fbkpod7", "198.51.100.1", mark=7)
+    assert result.hops[1].trace.query.mark == 0
+    assert result.end.reason == "leaves via eth0 towards 203.0.113.1"
+    from_node = run(made.build(), "host", "198.51.100.1", mark=7)
+    assert from_node.end.reason == "leaves via eth0 towards 203.0.113.99"
+
+
+def test_ipv6_through_link_local_gateways() -> None:
+    made = Made()
+    made.ns("node", forward=True, host=True)
+    made.ns("pod")
+    made.ns("peer")
+    made.veth("pod", "eth0", "node", "vpod")
+    made.veth("node", "vpeer", "peer", "eth0")
+    made.hosts["node"].ipv6_forwarding = 1
+    made.hosts["pod"].addr("eth0", "fd00:1::2/64").route("::/0", via="fe80::1", dev="eth0")
+    made.hosts["node"].addr("vpod", "fe80::1/64").addr("vpod", "fd00:1::1/64")
+    made.hosts["node"].addr("vpeer", "fd00:2::1/64")
+    made.hosts["peer"].addr("eth0", "fd00:2::2/64")
+    host = made.build()
+    result = run(host, "pod", "fd00:2::2")
+    assert [h.netns for h in result.hops] == ["pod", "host", "peer"]
+    assert result.end.kind == "delivered"
+    made.change("node", "vpod", inet6_proxy_ndp=1)
+    made.hosts["pod"].route("fd00:9::/64", via="fe80::9", dev="eth0")
+    unknown = run(made.build(), "pod", "fd00:9::1")
+    assert unknown.end.kind == "unpredicted" and "proxy_ndp" in unknown.end.reason
+
+
+def test_terminal_escapes_in_names() -> None:
+    made = calico()
+    host = made.build()
+    pod = host.namespaces[1]
+    evil = dataclasses.replace(pod, info=dataclasses.replace(pod.info, names=("pod\x1b[31m",)))
+    host = dataclasses.replace(host, namespaces=(host.namespaces[0], evil, *host.namespaces[2:]))
+    lines = text(run(host, "pod\x1b[31m", "10.244.0.9"))
+    assert all("\x1b" not in line for line in lines)
+    assert "pod\\x1b[31m" in lines[0]

@@ -32,19 +32,22 @@ class Lab:
     prefix: str
     spaces: dict[str, Netns] = field(default_factory=dict)
 
-    def add(self, role: str, *, forward: bool = False) -> Netns:
-        """A namespace with lo up, IPv6 off, and IPv4 forwarding when asked."""
+    def add(self, role: str, *, forward: bool = False, ipv6: bool = False) -> Netns:
+        """A namespace with lo up, IPv4 forwarding when asked, and IPv6 off unless asked (then
+        without duplicate address detection, forwarding as asked)."""
         ns = Netns(self.prefix + role)
         ip("netns", "add", ns.name)
         self.spaces[role] = ns
-        ns.exec(
-            "sysctl",
-            "-q",
-            "-w",
-            "net.ipv6.conf.all.disable_ipv6=1",
-            "net.ipv6.conf.default.disable_ipv6=1",
-            f"net.ipv4.ip_forward={int(forward)}",
+        v6 = (
+            [
+                "net.ipv6.conf.all.accept_dad=0",
+                "net.ipv6.conf.default.accept_dad=0",
+                f"net.ipv6.conf.all.forwarding={int(forward)}",
+            ]
+            if ipv6
+            else ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]
         )
+        ns.exec("sysctl", "-q", "-w", *v6, f"net.ipv4.ip_forward={int(forward)}")
         ns.ip("link", "set", "lo", "up")
         return ns
 
@@ -109,15 +112,16 @@ class Lab:
         """One UDP datagram from ``start`` to ``dest`` (after one to warm ARP and the bridges'
         forwarding tables): (source address the listener in ``listener`` saw or None, the
         devices whose counters moved for the measured datagram)."""
+        family = socket.AF_INET6 if ":" in dest else socket.AF_INET
         with ExitStack() as stack:
             rx = None
             if listener is not None:
                 with entered(self[listener].path):
-                    rx = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+                    rx = stack.enter_context(socket.socket(family, socket.SOCK_DGRAM))
                 rx.bind((dest, PORT))
                 rx.settimeout(1.5)
             with entered(self[start].path):
-                tx = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+                tx = stack.enter_context(socket.socket(family, socket.SOCK_DGRAM))
             if mark:
                 tx.setsockopt(socket.SOL_SOCKET, SO_MARK, mark)
             if src is not None:

@@ -321,3 +321,73 @@ def test_ip_forward_off_in_the_middle() -> None:
         assert "forwarding is off" in doc["end"]["reason"]
         topo.sysctl("r1", "net.ipv4.ip_forward=1")
         check(topo, "h1", "10.0.2.2", "h2", end="delivered")
+
+
+def test_multipath_is_unpredicted_unless_the_kernel_chooses() -> None:
+    """ECMP on the node: the engine cannot pick by hash; with --verify it follows the kernel's
+    choice, and the datagram goes where the kernel said."""
+    with lab() as topo:
+        topo.add("node", forward=True)
+        topo.add("pod")
+        topo.link("pod", "eth0", "node", "vpod")
+        topo["pod"].ip("addr", "add", "10.1.0.2/24", "dev", "eth0")
+        topo["node"].ip("addr", "add", "10.1.0.1/24", "dev", "vpod")
+        topo["pod"].ip("route", "add", "default", "via", "10.1.0.1")
+        for n, side in ((1, "A"), (2, "B")):
+            role = f"out{side}"
+            topo.add(role)
+            topo.link("node", f"up{side}", role, "up0")
+            topo["node"].ip("addr", "add", f"192.0.{n}.1/24", "dev", f"up{side}")
+            topo[role].ip("addr", "add", f"192.0.{n}.254/24", "dev", "up0")
+            topo[role].ip("addr", "add", "198.51.100.7/32", "dev", "lo")
+            topo[role].ip("route", "add", "default", "via", f"192.0.{n}.1")
+        topo["node"].ip(
+            *[
+                "route",
+                "add",
+                "198.51.100.0/24",
+                "nexthop",
+                "via",
+                "192.0.1.254",
+                "nexthop",
+                "via",
+                "192.0.2.254",
+            ]
+        )
+        status, doc = topo.path("198.51.100.7", "pod")
+        assert status == 1 and doc["end"]["kind"] == "unpredicted"
+        assert "multipath" in doc["end"]["reason"]
+        status, doc = topo.path("198.51.100.7", "pod", "--verify")
+        assert status == 0, doc
+        assert doc["hops"][1]["followed_kernel"] is True
+        listener = topo.role_of(doc["end"]["netns"])
+        assert listener in ("outA", "outB")
+        seen, moved = topo.send("pod", "198.51.100.7", listener)
+        assert seen == "10.1.0.2"
+        assert moved == crossed(doc, topo)
+
+
+def test_ipv6_through_a_router_with_link_local_gateways() -> None:
+    """IPv6: neighbour discovery by ownership (the gateway is the router's link-local
+    address); delivery proven by a listener, each hop by the kernel (device counters are
+    not compared: IPv6 sends its own multicast reports around link changes)."""
+    with lab() as topo:
+        topo.add("h1", ipv6=True)
+        topo.add("r1", ipv6=True, forward=True)
+        topo.add("h2", ipv6=True)
+        topo.link("h1", "eth0", "r1", "toh1")
+        topo.link("r1", "toh2", "h2", "eth0")
+        topo["h1"].ip("addr", "add", "fd00:1::2/64", "dev", "eth0")
+        topo["r1"].ip("addr", "add", "fd00:1::1/64", "dev", "toh1")
+        topo["r1"].ip("addr", "add", "fe80::1/64", "dev", "toh1")
+        topo["r1"].ip("addr", "add", "fd00:2::1/64", "dev", "toh2")
+        topo["h2"].ip("addr", "add", "fd00:2::2/64", "dev", "eth0")
+        topo["h1"].ip("-6", "route", "add", "default", "via", "fe80::1", "dev", "eth0")
+        topo["h2"].ip("-6", "route", "add", "default", "via", "fd00:2::1")
+        status, doc = topo.path("fd00:2::2", "h1", "--verify")
+        assert status == 0, doc
+        assert [topo.role_of(hop["netns"]) for hop in doc["hops"]] == ["h1", "r1", "h2"]
+        assert all(hop["agree"] for hop in doc["hops"])
+        assert doc["hops"][0]["crossing"]["how"].endswith(f"{topo.name('r1')}, which holds fe80::1")
+        seen, _ = topo.send("h1", "fd00:2::2", "h2")
+        assert seen == "fd00:1::2"

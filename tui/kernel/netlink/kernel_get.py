@@ -27,7 +27,7 @@ from tui.kernel.netlink.route_codec import (
     iter_messages,
 )
 from tui.kernel.netlink.route_dump import RECV_BUFFER, next_seq, open_route_socket
-from tui.model import AF_INET6, Route
+from tui.model import AF_INET, AF_INET6, Route
 
 RTA_MARK = 16
 RTA_UID = 25
@@ -127,7 +127,7 @@ def build_request(
         0,
         0,
         0,
-        RTM_F_LOOKUP_TABLE,
+        RTM_F_LOOKUP_TABLE if family == AF_INET else 0,
     )
     return head + attrs
 

@@ -30,9 +30,9 @@ from tui.app.lookup_view import trace_text, winning_route
 from tui.app.overview import namespace_label, overview_lines, table_label, table_order
 from tui.app.pacing import REFRESH_SECONDS
 from tui.app.palette import palette_commands
+from tui.app.path_follow import PathFollower
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter
-from tui.app.shown_rows import ShownRows
 from tui.app.widgets.route_header import RouteHeader
 from tui.app.widgets.route_view import RouteView
 from tui.fib.query import Query, QueryError
@@ -45,7 +45,7 @@ from tui.source import Source
 LookupJob = tuple[Query, NamespaceInfo, NetnsState, tuple[int, int], tuple[Route, ...] | None]
 
 
-class FibscopeApp(ShownRows):
+class FibscopeApp(PathFollower):
     """fibscope: how Linux really routes a packet."""
 
     TITLE = "fibscope"
@@ -121,6 +121,8 @@ class FibscopeApp(ShownRows):
         self._fill("#links", links_lines(self.state))
         self._update_side(force=not keep_cursor)
         self._update_status()
+        if self.pending_hop is not None:
+            self.show_pending_hop()
 
     def _fill(self, selector: str, lines: list[str]) -> None:
         log = self.query_one(selector, Log)
@@ -342,6 +344,7 @@ class FibscopeApp(ShownRows):
     def on_lookup_pane_requested(self, message: LookupPane.Requested) -> None:
         """Enter in the lookup pane: validate, then trace (and ask the kernel when live)."""
         pane = self.query_one("#lookup", LookupPane)
+        self.path = None
         fields = dict(message.fields)
         if "dst" not in fields:
             pane.show(Text("A destination is needed.", style="bold red"))

@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 KEYS = [
     ("l", "lookup: trace where a packet goes (Enter runs, Escape closes)"),
+    ("ctrl+f", "in the lookup: follow the packet across namespaces; up/down go through the hops"),
     ("/", "filter routes: a prefix (within), an address (contains or via), a device, or text"),
     ("n", "namespaces: pick another one"),
     ("t", "tables: pick another routing table"),

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
 FIELDS = (
     ("dst", "destination (Enter runs)", 28),
@@ -31,6 +31,7 @@ class LookupPane(Vertical):
     # What the keys do here, for the footer (a field takes Enter itself: it submits).
     BINDINGS = [
         Binding("enter", "trace", "Trace"),
+        Binding("ctrl+f", "path", "Follow path"),
         Binding("tab", "app.focus_next", "Next field"),
         Binding("escape", "app.close_pane", "Close"),
     ]
@@ -40,6 +41,20 @@ class LookupPane(Vertical):
 
         def __init__(self, fields: dict[str, str]) -> None:
             self.fields = fields
+            super().__init__()
+
+    class PathRequested(Message):
+        """ctrl+f: follow the packet of the fields across namespaces."""
+
+        def __init__(self, fields: dict[str, str]) -> None:
+            self.fields = fields
+            super().__init__()
+
+    class HopChosen(Message):
+        """A hop of the shown path was highlighted."""
+
+        def __init__(self, index: int) -> None:
+            self.index = index
             super().__init__()
 
     def compose(self) -> ComposeResult:
@@ -58,6 +73,7 @@ class LookupPane(Vertical):
                 )
                 field.styles.width = width
                 yield field
+        yield OptionList(id="hops", compact=True)
         with VerticalScroll(id="trace-scroll"):
             yield Static("Type a destination and press Enter.", id="trace")
 
@@ -83,7 +99,30 @@ class LookupPane(Vertical):
         """Run the lookup with the fields as they are."""
         self.post_message(self.Requested(self.fields()))
 
-    def show(self, content: Text) -> None:
-        """Replace the trace text."""
+    def action_path(self) -> None:
+        """Follow the packet of the fields across namespaces."""
+        self.post_message(self.PathRequested(self.fields()))
+
+    def show_hops(self, prompts: list[Text]) -> None:
+        """List a path's hops (moving through them shows each); none: hide the list."""
+        hops = self.query_one("#hops", OptionList)
+        hops.clear_options()
+        hops.add_options(prompts)
+        hops.display = bool(prompts)
+        self.set_class(bool(prompts), "with-path")
+        if prompts:
+            hops.highlighted = 0
+            hops.focus()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        """Moving through the hops."""
+        event.stop()
+        self.post_message(self.HopChosen(event.option_index))
+
+    def show(self, content: Text, *, keep_hops: bool = False) -> None:
+        """Replace the trace text (and hide the hops unless asked to keep them)."""
+        if not keep_hops:
+            self.query_one("#hops", OptionList).display = False
+            self.remove_class("with-path")
         self.query_one("#trace", Static).update(content)
         self.query_one("#trace-scroll", VerticalScroll).scroll_home(animate=False)

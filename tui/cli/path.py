@@ -9,12 +9,10 @@ from typing import Any, TextIO
 
 from tui.cli.commands import CommandError, open_source
 from tui.fib.query import Query, QueryError
-from tui.fib.trace import Trace
-from tui.model import NamespaceInfo, NetnsState
-from tui.path import CaptureHost, PathHost, follow
+from tui.path import follow
 from tui.path.text import path_lines
-from tui.source import CaptureSource, SourceError, find_namespace
-from tui.source.verify import Verifier, differences
+from tui.source import SourceError, find_namespace
+from tui.source.path_verify import path_asker
 
 
 def add_parser(sub: Any) -> None:
@@ -66,32 +64,13 @@ def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
         start = find_namespace(source.namespaces(), args.netns)
     except SourceError as exc:
         raise CommandError(str(exc)) from None
-    host: PathHost
-    if isinstance(source, CaptureSource):
-        host = CaptureHost(source.host)
-    else:
-        from tui.kernel.live_source import LiveSource
-        from tui.kernel.path_host import LiveHost
-
-        assert isinstance(source, LiveSource)
-        host = LiveHost(source)
+    host = source.path_host()
     state, error = host.read_state(start)
     if state is None:
         raise CommandError(f"namespace {start.label}: {error}")
     if query.iif is not None and state.link_named(query.iif) is None:
         raise CommandError(f"iif: no device named {query.iif!r} in {start.label}")
-    verifiers: dict[int, Verifier] = {}
-
-    def ask(
-        info: NamespaceInfo, ns_state: NetnsState, hop_query: Query, trace: Trace
-    ) -> tuple[dict[str, Any], list[str]]:
-        verifier = verifiers.get(info.inode)
-        if verifier is None:
-            verifier = verifiers[info.inode] = Verifier(source, info, ns_state)
-        kernel = verifier.ask(hop_query)
-        return kernel, differences(trace.verdict.to_json(), kernel, hop_query)
-
-    result = follow(host, start, query, ask if args.verify else None)
+    result = follow(host, start, query, path_asker(source) if args.verify else None)
     if args.json:
         json.dump(result.to_json(steps=args.steps), out)
         out.write("\n")

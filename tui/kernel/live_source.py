@@ -6,6 +6,7 @@ import glob
 import os
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tui.kernel.monitor import Monitor
 from tui.kernel.namespaces import discover, is_own
@@ -26,6 +27,9 @@ RT_TABLES_DIRS = (
     "/usr/lib/iproute2/rt_tables.d",
     "/etc/iproute2/rt_tables.d",
 )
+
+if TYPE_CHECKING:
+    from tui.kernel.path_host import LiveHost
 
 NEEDS_ROOT = "root is needed to read another namespace"
 
@@ -111,6 +115,12 @@ class LiveSource:
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> LiveWatch | None:
         """Follow ``info``: ``emit`` is called from a thread with each Event."""
         return watch(info, emit, rcvbuf=self.rcvbuf)
+
+    def path_host(self) -> LiveHost:
+        """Namespaces read as the path reaches them; namespace ids asked of the kernel."""
+        from tui.kernel.path_host import LiveHost
+
+        return LiveHost(self)
 
 
 class LiveWatch:

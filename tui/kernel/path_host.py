@@ -26,6 +26,7 @@ class LiveHost:
         self.source = source
         self._infos: list[NamespaceInfo] | None = None
         self._nsids: dict[tuple[int, int], NamespaceInfo] = {}
+        self._states: dict[int, tuple[NetnsState | None, str | None]] = {}
 
     def table_names(self) -> dict[int, str]:
         """The host's table names."""
@@ -38,9 +39,11 @@ class LiveHost:
         return self._infos
 
     def read_state(self, info: NamespaceInfo) -> tuple[NetnsState | None, str | None]:
-        """Read the whole namespace now."""
-        ns = self.source.read(info)
-        return ns.state, ns.error
+        """Read the whole namespace (once: a path may come back to it)."""
+        if info.inode not in self._states:
+            ns = self.source.read(info)
+            self._states[info.inode] = (ns.state, ns.error)
+        return self._states[info.inode]
 
     def peer_namespace(self, info: NamespaceInfo, nsid: int) -> tuple[NamespaceInfo | None, str]:
         """Ask ``info`` which namespace it calls ``nsid``, trying each known one in turn."""

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from tui import capture
 from tui.model import HostState, Namespace, NamespaceInfo
+from tui.path.host import CaptureHost, PathHost
 from tui.source.events import Event
 
 
@@ -52,6 +53,10 @@ class Source(Protocol):
 
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> Watch | None:
         """Follow ``info`` live (``emit`` runs in another thread); None when not possible."""
+        ...
+
+    def path_host(self) -> PathHost:
+        """The host as ``fibscope path`` walks it (namespaces read as the path reaches them)."""
         ...
 
 
@@ -95,6 +100,10 @@ class CaptureSource:
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> Watch | None:
         """A capture does not change."""
         return None
+
+    def path_host(self) -> PathHost:
+        """Everything is in the capture, the namespace-id maps included."""
+        return CaptureHost(self.host)
 
 
 def find_namespace(infos: list[NamespaceInfo], name: str | None) -> NamespaceInfo:

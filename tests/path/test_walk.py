@@ -195,6 +195,11 @@ def test_multipath_hop_is_unpredicted() -> None:
     result = run(ecmp().build(), "fbkpod7", "10.50.0.1")
     assert result.end.kind == "unpredicted"
     assert "multipath" in result.end.reason
+    assert result.end.candidates == ("via 203.0.113.1 dev eth0", "via 203.0.114.1 dev eth1")
+    assert result.to_json()["end"]["candidates"] == list(result.end.candidates)
+    assert text(result)[-2].endswith(
+        "(candidates: via 203.0.113.1 dev eth0, via 203.0.114.1 dev eth1)"
+    )
     assert result.exit_status() == 1
 
 

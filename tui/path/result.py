@@ -97,10 +97,19 @@ class End:
     netns: str | None
     dev: str | None
     reason: str
+    candidates: tuple[str, ...] = ()  # unpredicted: the next hops the kernel chooses among
 
     def to_json(self) -> dict[str, Any]:
-        """The ``end`` member."""
-        return {"kind": self.kind, "netns": self.netns, "dev": self.dev, "reason": self.reason}
+        """The ``end`` member (``candidates`` only when the path ends unpredicted)."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "netns": self.netns,
+            "dev": self.dev,
+            "reason": self.reason,
+        }
+        if self.kind == UNPREDICTED:
+            out["candidates"] = list(self.candidates)
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,8 @@ def end_text(result: PathResult) -> str:
         return f"delivered in {end.netns} after {n}"
     if end.kind == LEFT_HOST:
         return f"left the host from {end.netns} after {n}: {end.reason}"
-    return f"{end.kind} in {end.netns} after {n}: {end.reason}"
+    tail = f" (candidates: {', '.join(end.candidates)})" if end.candidates else ""
+    return f"{end.kind} in {end.netns} after {n}: {end.reason}{tail}"
 
 
 def header(result: PathResult) -> str:

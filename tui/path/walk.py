@@ -89,7 +89,12 @@ def _hop(
             )
             hop = dataclasses.replace(hop, followed_kernel=True, agree=True, differences=())
     elif not trace.predicted:
-        return hop, End(UNPREDICTED, info.label, verdict.dev, str(trace.reason)), None
+        why = str(trace.reason)
+        return (
+            hop,
+            End(UNPREDICTED, info.label, verdict.dev, why, _candidates(world, info, trace)),
+            None,
+        )
     if verdict.error:
         why = drop_reason(trace)
         return hop, End(DROPPED, info.label, query.iif, why), None
@@ -135,6 +140,29 @@ def _hop(
             src,
         ),
     )
+
+
+def _candidates(world: World, info: NamespaceInfo, trace: Trace) -> tuple[str, ...]:
+    """The next hops of the route the unpredicted lookup matched (``via G dev D``)."""
+    verdict = trace.verdict
+    if verdict.prefix is None or verdict.table is None:
+        return ()
+    state = world.state(info)
+    names = {link.index: link.name for link in state.links}
+    dst, _, plen = verdict.prefix.partition("/")
+    zero = "::" if trace.query.family != 2 else "0.0.0.0"
+    dst, length = (zero, 0) if dst == "default" else (dst, int(plen or 0))
+    for route in state.routes:
+        same = route.table == verdict.table and route.dst == dst and route.dst_len == length
+        if same and route.multipath:
+            return tuple(
+                " ".join(
+                    (["via", nh.gateway] if nh.gateway else [])
+                    + ["dev", names.get(nh.oif or 0, f"if{nh.oif}")]
+                )
+                for nh in route.multipath
+            )
+    return ()
 
 
 def drop_reason(trace: Trace) -> str:

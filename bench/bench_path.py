@@ -84,7 +84,10 @@ def pod_ip(n: int) -> str:
 
 def fibscope(*args: str) -> tuple[float, float, str]:
     """(seconds, peak RSS MB, stdout) of ``fibscope ARGS`` as a whole child process."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with (
+        tempfile.TemporaryFile("w+", errors="replace") as out,
+        tempfile.TemporaryFile("w+", errors="replace") as err,
+    ):
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "tui", *args], stdout=out, stderr=err, cwd=ROOT

@@ -391,3 +391,24 @@ def test_ipv6_through_a_router_with_link_local_gateways() -> None:
         assert doc["hops"][0]["crossing"]["how"].endswith(f"{topo.name('r1')}, which holds fe80::1")
         seen, _ = topo.send("h1", "fd00:2::2", "h2")
         assert seen == "fd00:1::2"
+
+
+def test_namespaces_lists_each_veths_other_end(calico_lab: Lab, tmp_path: Path) -> None:
+    """Through a capture of the lab's namespaces only (the live listing would read every
+    namespace of this machine)."""
+    capture = tmp_path / "lab.json"
+    names = [calico_lab.name(role) for role in ("node", "p7", "p9", "out")]
+    proc = run_fibscope("capture", *[a for n in names for a in ("--netns", n)], "-o", str(capture))
+    assert proc.returncode == 0, proc.stderr
+    proc = run_fibscope("namespaces", "--state", str(capture), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    listed = {ns["label"]: ns["crossings"] for ns in json.loads(proc.stdout)}
+    node = calico_lab.name("node")
+    assert listed[calico_lab.name("p7")] == [f"eth0 <-> {node}:cali7"]
+    assert sorted(listed[node]) == [
+        f"cali7 <-> {calico_lab.name('p7')}:eth0",
+        f"cali9 <-> {calico_lab.name('p9')}:eth0",
+        f"up0 <-> {calico_lab.name('out')}:up0",
+    ]
+    text = run_fibscope("namespaces", "--state", str(capture)).stdout
+    assert f"    eth0 <-> {node}:cali7" in text

@@ -282,3 +282,19 @@ def test_terminal_escapes_in_names() -> None:
     lines = text(run(host, "pod\x1b[31m", "10.244.0.9"))
     assert all("\x1b" not in line for line in lines)
     assert "pod\\x1b[31m" in lines[0]
+
+
+def test_crossings_of_each_namespace() -> None:
+    from tui.path.crossings import crossings
+
+    host = small_node().build()
+    by_label = {ns.info.label: ns.info.inode for ns in host.namespaces}
+    found = crossings(host.namespaces)
+    assert found[by_label["host"]] == [
+        "veth1 <-> pod1:eth0",
+        "veth2 <-> pod2:eth0",
+        "veth3 <-> pod3:eth0",
+    ]
+    assert found[by_label["pod2"]] == ["eth0 <-> host:veth2"]
+    older = crossings(small_node().build(nsids=False).namespaces)
+    assert older[by_label["pod2"]] == ["eth0 <-> ?(nsid 0)"]

@@ -179,13 +179,20 @@ def cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_namespaces(args: argparse.Namespace, out: TextIO) -> int:
     """``fibscope namespaces``."""
+    from tui.path.crossings import crossings
+
     source = open_source(args.state)
     namespaces = [source.read(info) for info in source.namespaces()]
+    if source.live:
+        from tui.kernel.capture_host import with_nsids
+
+        namespaces = with_nsids(source, namespaces)
+    veths = crossings(namespaces)
     if args.format == "json":
-        json.dump(namespaces_json(namespaces), out, indent=1)
+        json.dump(namespaces_json(namespaces, veths), out, indent=1)
         out.write("\n")
     else:
-        _write_lines(namespaces_text(namespaces), out)
+        _write_lines(namespaces_text(namespaces, veths), out)
     return 0
 
 

@@ -20,8 +20,12 @@ def _counts(ns: Namespace) -> dict[str, int] | None:
     }
 
 
-def namespaces_json(namespaces: list[Namespace]) -> list[dict[str, Any]]:
-    """One object per namespace: names, inode, processes, counts or the error."""
+def namespaces_json(
+    namespaces: list[Namespace], crossings: dict[int, list[str]] | None = None
+) -> list[dict[str, Any]]:
+    """One object per namespace: names, inode, processes, counts or the error, and its veths'
+    crossings (``eth0 <-> node:cali7``; null when the namespace was not read)."""
+    crossings = crossings or {}
     out = []
     for ns in namespaces:
         info = ns.info
@@ -36,6 +40,7 @@ def namespaces_json(namespaces: list[Namespace]) -> list[dict[str, Any]]:
                     {"pid": p.pid, "name": p.name, "cmdline": p.cmdline} for p in info.processes
                 ],
                 "counts": _counts(ns),
+                "crossings": crossings.get(info.inode),
                 "error": ns.error,
             }
         )
@@ -53,8 +58,11 @@ def _process_summary(ns: Namespace, limit: int = 4) -> str:
     return shown or "-"
 
 
-def namespaces_text(namespaces: list[Namespace]) -> list[str]:
-    """A table a person reads: one line per namespace."""
+def namespaces_text(
+    namespaces: list[Namespace], crossings: dict[int, list[str]] | None = None, limit: int = 6
+) -> list[str]:
+    """A table a person reads: one line per namespace, its veths' crossings under it."""
+    crossings = crossings or {}
     header = (
         f"{'NAMESPACE':<20} {'INODE':>11} {'PROCS':>5} {'ROUTES4':>7} {'ROUTES6':>7} "
         f"{'RULES':>5}  PROCESSES"
@@ -77,4 +85,8 @@ def namespaces_text(namespaces: list[Namespace]) -> list[str]:
         if ns.error:
             line += f"  [{ns.error}]"
         lines.append(line)
+        shown = crossings.get(ns.info.inode) or []
+        if shown:
+            more = f", +{len(shown) - limit} more" if len(shown) > limit else ""
+            lines.append(f"    {', '.join(shown[:limit])}{more}")
     return lines

@@ -236,7 +236,6 @@ class Sysctls:
     fib_multipath_hash_seed: int | None = None  # 0: a random per-boot key (6.11+)
     ipv6_multipath_hash_policy: int | None = None
     ipv6_multipath_hash_fields: int | None = None
-
     ipv6_proxy_ndp_all: int = 0
 
 

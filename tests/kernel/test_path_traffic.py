@@ -412,3 +412,24 @@ def test_namespaces_lists_each_veths_other_end(calico_lab: Lab, tmp_path: Path) 
     ]
     text = run_fibscope("namespaces", "--state", str(capture)).stdout
     assert f"    eth0 <-> {node}:cali7" in text
+
+
+def test_proxy_and_static_neighbour_entries() -> None:
+    """Without proxy_arp the node answers the pods' gateway for a proxy entry; then a pod's
+    permanent entry sends the frame to the node's MAC without asking at all."""
+    with lab() as topo:
+        calico(topo)
+        topo.sysctl("node", "net.ipv4.conf.cali7.proxy_arp=0")
+        topo["node"].ip("neigh", "add", "proxy", "169.254.1.1", "dev", "cali7")
+        doc = check(topo, "p7", "10.244.0.9", "p9", end="delivered")
+        assert doc["hops"][0]["crossing"]["answer"] == "proxy_entry"
+        topo["node"].ip("neigh", "del", "proxy", "169.254.1.1", "dev", "cali7")
+        mac = topo["node"].ip_json("link", "show", "dev", "cali7")[0]["address"]
+        topo["p7"].ip(
+            "neigh", "replace", "169.254.1.1", "lladdr", mac, "dev", "eth0", "nud", "permanent"
+        )
+        doc = check(topo, "p7", "10.244.0.9", "p9", end="delivered")
+        assert doc["hops"][0]["crossing"]["answer"] == "static_entry"
+        topo["p7"].ip("neigh", "del", "169.254.1.1", "dev", "eth0")
+        status, doc = topo.path("10.244.0.9", "p7")
+        assert status == 1 and doc["end"]["kind"] == "unresolved"

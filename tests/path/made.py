@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from tests.engine.states import Host
-from tui.model import HostState, Link, Namespace, NamespaceInfo
+from tui.model import HostState, Link, Namespace, NamespaceInfo, Neighbour
 
 INODE_BASE = 4026532000
 
@@ -21,6 +21,7 @@ class Made:
     forward: set[str] = field(default_factory=set)
     pairs: list[tuple[str, str, str, str]] = field(default_factory=list)
     changes: dict[tuple[str, str], dict[str, object]] = field(default_factory=dict)
+    neighbours: dict[str, list[Neighbour]] = field(default_factory=dict)
     host_name: str | None = None
 
     def ns(self, name: str, *, forward: bool = False, host: bool = False) -> Host:
@@ -51,12 +52,20 @@ class Made:
         for port in ports:
             self.change(ns, port, master=index)
 
+    def neighbour(self, ns: str, dev: str, dst: str, **fields: object) -> None:
+        """A neighbour entry (``proxy=True``: a proxy entry; ``state``, ``lladdr``...)."""
+        family = 10 if ":" in dst else 2
+        index = self.hosts[ns].index(dev) if dev else 0
+        entry = Neighbour(family, index, dst, **fields)  # type: ignore[arg-type]
+        self.neighbours.setdefault(ns, []).append(entry)
+
     def inode(self, name: str) -> int:
         """The made-up inode of a namespace."""
         return INODE_BASE + list(self.hosts).index(name)
 
     def build(self, *, nsids: bool = True) -> HostState:
-        """The HostState (``nsids=False``: as an older fibscope captured it)."""
+        """The HostState (``nsids=False``: as an older fibscope captured it, without the
+        namespace ids and the neighbour tables)."""
         ids: dict[str, dict[str, int]] = {name: {} for name in self.hosts}
         links: dict[str, dict[str, Link]] = {}
         for name, made in self.hosts.items():
@@ -93,6 +102,7 @@ class Made:
                 links=tuple(links[name][link.name] for link in made.links),
                 sysctls=dataclasses.replace(state.sysctls, ip_forward=int(name in self.forward)),
                 nsids=nsid_map if nsids else None,
+                neighbours=tuple(self.neighbours.get(name, ())) if nsids else None,
             )
             is_host = name == self.host_name
             info = NamespaceInfo(

@@ -269,8 +269,14 @@ def test_ipv6_through_link_local_gateways() -> None:
     assert result.end.kind == "delivered"
     made.change("node", "vpod", inet6_proxy_ndp=1)
     made.hosts["pod"].route("fd00:9::/64", via="fe80::9", dev="eth0")
-    unknown = run(made.build(), "pod", "fd00:9::1")
-    assert unknown.end.kind == "unpredicted" and "proxy_ndp" in unknown.end.reason
+    assert run(made.build(), "pod", "fd00:9::1").end.kind == "unresolved"  # no proxy entry
+    unknown = run(made.build(nsids=False), "pod", "fd00:9::1")
+    assert unknown.end.kind == "unresolved"  # an older capture: no namespace ids either
+    made.neighbour("node", "vpod", "fe80::9", proxy=True)
+    proxied = run(made.build(), "pod", "fd00:9::1")
+    assert proxied.hops[0].crossing is not None
+    assert proxied.hops[0].crossing.answer == "proxy_ndp"
+    assert proxied.end.kind == "dropped" and proxied.end.netns == "host"
 
 
 def test_terminal_escapes_in_names() -> None:
@@ -298,3 +304,47 @@ def test_crossings_of_each_namespace() -> None:
     assert found[by_label["pod2"]] == ["eth0 <-> host:veth2"]
     older = crossings(small_node().build(nsids=False).namespaces)
     assert older[by_label["pod2"]] == ["eth0 <-> ?(nsid 0)"]
+
+
+def test_proxy_neighbour_entry_answers_arp() -> None:
+    made = calico()
+    made.change("fbknode", "cali7", conf_proxy_arp=0)
+    made.neighbour("fbknode", "cali7", "169.254.1.1", proxy=True)
+    result = run(made.build(), "fbkpod7", "10.244.0.9")
+    assert result.end.kind == "delivered"
+    assert result.hops[0].crossing is not None
+    assert result.hops[0].crossing.how.endswith(
+        "cali7 answers 169.254.1.1 for its proxy neighbour entry"
+    )
+
+
+def test_static_neighbour_entry_sends_to_its_address() -> None:
+    made = calico()
+    made.change("fbknode", "cali7", conf_proxy_arp=0, address="ee:ee:ee:ee:ee:07")
+    made.neighbour("fbkpod7", "eth0", "169.254.1.1", state=0x80, lladdr="ee:ee:ee:ee:ee:07")
+    result = run(made.build(), "fbkpod7", "10.244.0.9")
+    assert result.end.kind == "delivered"
+    crossing = result.hops[0].crossing
+    assert crossing is not None and crossing.answer == "static_entry"
+    assert crossing.how.endswith(
+        "cali7 in host has ee:ee:ee:ee:ee:07, the static neighbour entry for 169.254.1.1"
+    )
+    made.neighbours.clear()
+    made.neighbour("fbkpod7", "eth0", "169.254.1.1", state=0x80, lladdr="ee:ee:ee:ee:ee:99")
+    lost = run(made.build(), "fbkpod7", "10.244.0.9")
+    assert lost.end.kind == "unresolved" and "ee:ee:ee:ee:ee:99" in lost.end.reason
+
+
+def test_older_capture_without_neighbour_table_says_a_static_entry_may_exist() -> None:
+    made = calico()
+    made.change("fbknode", "cali7", conf_proxy_arp=0)
+    host = made.build()
+    pod = next(ns for ns in host.namespaces if ns.info.label == "fbkpod7")
+    assert pod.state is not None
+    older = dataclasses.replace(pod, state=dataclasses.replace(pod.state, neighbours=None))
+    host = dataclasses.replace(
+        host, namespaces=tuple(older if ns is pod else ns for ns in host.namespaces)
+    )
+    result = run(host, "fbkpod7", "10.244.0.9")
+    assert result.end.kind == "unresolved"
+    assert "a static entry may exist" in result.end.reason

@@ -6,8 +6,10 @@ it follows net/ipv4/arp.c ``arp_process``: the request is routed as an input pac
 as destination, sender address as source, on the receiving device); a local answer is given
 subject to ``arp_ignore``; a forwarded one by proxy when ``proxy_arp`` is on and the route
 leaves through another device (``arp_fwd_proxy``), or through the same one with
-``proxy_arp_pvlan``.  For IPv6 (net/ipv6/ndisc.c ``ndisc_recv_ns``) the target must be an
-address of the receiving device itself; proxy NDP answers only for proxy entries, not read.
+``proxy_arp_pvlan``, or for a proxy neighbour entry (``ip neigh add proxy``).  For IPv6
+(net/ipv6/ndisc.c ``ndisc_recv_ns``) the target must be an address of the receiving device
+itself, or have a proxy entry there with proxy_ndp and forwarding on.  A permanent (or noarp)
+neighbour entry of the sender skips the question: the frame goes to that link-layer address.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from tui.fib.addr import int4, text4
 from tui.fib.input import DELIVER, FORWARD
 from tui.fib.query import Query, QueryError
 from tui.fib.srcaddr import inet_select_addr
-from tui.model import AF_INET, RT_SCOPE_LINK
+from tui.model import AF_INET, AF_INET6, NUD_NOARP, NUD_PERMANENT, RT_SCOPE_LINK, Neighbour
 from tui.path.world import PathStop, Place, World
 
 TUNNEL_KINDS = frozenset(
@@ -158,6 +160,33 @@ class Answer:
     words: str
 
 
+def _proxy_entry(place: Place, nh: str, family: int) -> bool | None:
+    """A proxy neighbour entry for ``nh`` on the device (or on every device): None when the
+    neighbour table was not read."""
+    entries = place.state.neighbours
+    if entries is None:
+        return None
+    return any(
+        e.proxy and e.family == family and e.dst == nh and e.ifindex in (0, place.link.index)
+        for e in entries
+    )
+
+
+def static_entry(out: Place, nh: str, family: int) -> Neighbour | None:
+    """The sender's permanent (or noarp) neighbour entry for ``nh`` on the device."""
+    for entry in out.state.neighbours or ():
+        if (
+            not entry.proxy
+            and entry.family == family
+            and entry.ifindex == out.link.index
+            and entry.dst == nh
+            and entry.state & (NUD_PERMANENT | NUD_NOARP)
+            and entry.lladdr
+        ):
+            return entry
+    return None
+
+
 def _answers4(world: World, place: Place, nh: str, sip: str | None) -> tuple[str | None, str]:
     """(kind of answer or None, why not / 'unknown: ...') for one receiving device."""
     engine = world.engine(place.info)
@@ -190,6 +219,12 @@ def _answers4(world: World, place: Place, nh: str, sip: str | None) -> tuple[str
             return "proxy_arp", ""
         if verdict.dev == place.link.name and conf.proxy_arp_pvlan:
             return "proxy_arp_pvlan", ""
+        if verdict.dev != place.link.name:
+            entry = _proxy_entry(place, nh, AF_INET)
+            if entry:
+                return "proxy_entry", ""
+            if entry is None:
+                return None, f"unknown: the neighbour table of {place.info.label} was not read"
     return None, ""
 
 
@@ -202,15 +237,22 @@ def _answers6(world: World, place: Place, nh: str) -> tuple[str | None, str]:
     ctx = world.engine(place.info).ctx
     proxy = place.state.sysctls.ipv6_proxy_ndp_all or place.link.inet6_proxy_ndp
     if proxy and ctx.forwarding6(place.link.index):
-        return None, (
-            f"unknown: proxy_ndp is on at {place.where}; it answers only for proxy neighbour "
-            "entries, which are not read"
-        )
+        entry = _proxy_entry(place, nh, AF_INET6)
+        if entry:
+            return "proxy_ndp", ""
+        if entry is None:
+            return None, (
+                f"unknown: proxy_ndp is on at {place.where} and its neighbour table (the proxy "
+                "entries) was not read"
+            )
     return None, ""
 
 
 def who_answers(world: World, seg: Segment, nh: str, src: str | None, family: int) -> Answer:
     """The one device that takes the frame for ``nh``; PathStop when none or several do."""
+    static = static_entry(seg.out, nh, family)
+    if static is not None:
+        return _by_lladdr(seg, nh, static)
     sip = arp_source(world, seg.out, src, nh) if family == AF_INET else None
     owners: list[Answer] = []
     proxies: list[Answer] = []
@@ -257,13 +299,37 @@ def who_answers(world: World, seg: Segment, nh: str, src: str | None, family: in
             here,
             dev,
         )
-    reason = (
-        f"nobody on the segment owns {nh} or answers by proxy: {proto} would fail "
-        "(static neighbour entries are not read)"
-    )
+    reason = f"nobody on the segment owns {nh} or answers by proxy: {proto} would fail"
+    if seg.out.state.neighbours is None:
+        reason += " (the sender's neighbour table was not read: a static entry may exist)"
     if seg.skipped:
         reason += " [" + "; ".join(seg.skipped) + "]"
     raise PathStop("unresolved", reason, here, dev)
+
+
+def _by_lladdr(seg: Segment, nh: str, entry: Neighbour) -> Answer:
+    """The frame goes to the entry's link-layer address: the device that has it takes it."""
+    lladdr = (entry.lladdr or "").lower()
+    here, dev = seg.out.info.label, seg.out.link.name
+    found = [
+        (place, port)
+        for place, port in seg.receivers
+        if (place.link.address or "").lower() == lladdr
+    ]
+    if len(found) == 1:
+        place, port = found[0]
+        words = f"{place.where} has {lladdr}, the static neighbour entry for {nh}"
+        return Answer(place, port, "static_entry", words)
+    if len(found) > 1:
+        names = ", ".join(p.where for p, _ in found)
+        raise PathStop("unpredicted", f"several devices have {lladdr} ({names})", here, dev)
+    what = (
+        f"the static neighbour entry for {nh} points to {lladdr}, which no device on the "
+        "segment has"
+    )
+    if seg.outside:
+        raise PathStop("left_host", f"{what}: the frame leaves through {seg.outside[0]}", here, dev)
+    raise PathStop("unresolved", f"{what}: the frame is lost", here, dev)
 
 
 def _words(place: Place, kind: str, nh: str) -> str:
@@ -271,4 +337,8 @@ def _words(place: Place, kind: str, nh: str) -> str:
         return f"{place.info.label}, which holds {nh}"
     if kind == "proxy_arp_pvlan":
         return f"{place.link.name} answers {nh} by proxy ARP (private VLAN)"
+    if kind == "proxy_entry":
+        return f"{place.link.name} answers {nh} for its proxy neighbour entry"
+    if kind == "proxy_ndp":
+        return f"{place.link.name} answers {nh} by proxy NDP (its proxy entry)"
     return f"{place.link.name} answers {nh} by proxy ARP"

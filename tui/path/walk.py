@@ -224,7 +224,7 @@ def _who(seg: Segment, answer: Answer, nh: str) -> str:
     behind = f" (behind port {answer.port})" if answer.port else ""
     if owner:
         return f"; {place.link.name} in {place.info.label}{behind}, which holds {nh}"
-    return f"; {place.where}{behind} answers {nh} by proxy ARP"
+    return f"; {answer.words} (in {place.info.label}{behind})"
 
 
 def _crossing(seg: Segment, answer: Answer, nh: str) -> Crossing:

@@ -118,8 +118,22 @@ def _make(cls: Callable[..., T], data: Any, nested: dict[str, Callable[[Any], An
     return cls(**kwargs)
 
 
+_PATH_CONF = ("proxy_arp", "proxy_arp_pvlan", "medium_id", "arp_ignore")
+_PATH_LINK = ("link", "link_netnsid", "inet6_proxy_ndp")
+
+
+def _path_conf(data: Any) -> DevConf:
+    conf = _make(DevConf, data, {})
+    if not all(type(getattr(conf, name)) is int for name in _PATH_CONF):
+        raise TypeError("a device's proxy ARP settings must be integers")
+    return conf
+
+
 def _link(data: Any) -> Link:
-    return _make(Link, data, {"inet": lambda d: _make(DevConf, d, {})})
+    link = _make(Link, data, {"inet": _path_conf})
+    if not all(type(getattr(link, name)) in (int, type(None)) for name in _PATH_LINK):
+        raise TypeError(f"link {link.name!r}: its peer and namespace id must be integers")
+    return link
 
 
 def _route(row: Any) -> Route:
@@ -132,9 +146,9 @@ def _route(row: Any) -> Route:
 
 
 def _sysctls(data: Any) -> Sysctls:
-    conf = {
-        "conf_all": lambda d: _make(DevConf, d, {}),
-        "conf_default": lambda d: _make(DevConf, d, {}),
+    conf: dict[str, Callable[[Any], Any]] = {
+        "conf_all": _path_conf,
+        "conf_default": _path_conf,
     }
     return _make(Sysctls, data, conf)
 

@@ -123,3 +123,23 @@ def test_bad_input(node_file: str, args: tuple[str, ...], words: tuple[str, ...]
 
 def test_missing_destination() -> None:
     assert_one_line_error(fibscope("path"), "DEST")
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("link", "x"), ("link_netnsid", 1.5), ("inet6_proxy_ndp", [1])],
+)
+def test_bad_path_fields_of_a_link_are_a_corrupt_capture(
+    tmp_path: Path, where: str, value: object
+) -> None:
+    doc = capture.to_json(calico().build())
+    doc["namespaces"][0]["state"]["links"][1][where] = value
+    path = write(tmp_path / "bad.json", doc)
+    assert_one_line_error(fibscope("path", "10.0.0.1", "--state", path), "corrupt capture")
+
+
+def test_bad_proxy_arp_setting_is_a_corrupt_capture(tmp_path: Path) -> None:
+    doc = capture.to_json(calico().build())
+    doc["namespaces"][0]["state"]["sysctls"]["conf_all"]["arp_ignore"] = "2"
+    path = write(tmp_path / "bad.json", doc)
+    assert_one_line_error(fibscope("path", "10.0.0.1", "--state", path), "corrupt capture")

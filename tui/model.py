@@ -287,6 +287,11 @@ class NamespaceInfo:
     paths: tuple[str, ...] = ()
     processes: tuple[Process, ...] = ()
     is_host: bool = False
+    # What the namespace is, when its processes tell: the UTS hostname they see (a pod's
+    # name), the container (``runtime:id``) and Kubernetes pod UID from their cgroup path.
+    hostname: str | None = None
+    container: str | None = None
+    pod_uid: str | None = None
 
     def known_as(self, name: str) -> bool:
         """True when a user naming ``name`` means this namespace (a name, its label such as

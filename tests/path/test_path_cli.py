@@ -143,3 +143,22 @@ def test_bad_proxy_arp_setting_is_a_corrupt_capture(tmp_path: Path) -> None:
     doc["namespaces"][0]["state"]["sysctls"]["conf_all"]["arp_ignore"] = "2"
     path = write(tmp_path / "bad.json", doc)
     assert_one_line_error(fibscope("path", "10.0.0.1", "--state", path), "corrupt capture")
+
+
+def test_namespaces_say_what_they_are() -> None:
+    import dataclasses
+
+    from tui.formats.namespaces import namespaces_json, namespaces_text
+
+    host = small_node().build()
+    pod = host.namespaces[1]
+    info = dataclasses.replace(
+        pod.info, hostname="web-7", container="containerd:" + "ab" * 32, pod_uid="3f1c"
+    )
+    shown = [dataclasses.replace(pod, info=info)]
+    assert namespaces_text(shown)[2] == (
+        f"    hostname web-7, container containerd:{'ab' * 32}, pod 3f1c"
+    )
+    doc = namespaces_json(shown)[0]
+    assert (doc["hostname"], doc["pod_uid"]) == ("web-7", "3f1c")
+    assert capture.from_json(capture.to_json(dataclasses.replace(host, namespaces=tuple(shown))))

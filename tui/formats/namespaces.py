@@ -39,6 +39,9 @@ def namespaces_json(
                 "processes": [
                     {"pid": p.pid, "name": p.name, "cmdline": p.cmdline} for p in info.processes
                 ],
+                "hostname": info.hostname,
+                "container": info.container,
+                "pod_uid": info.pod_uid,
                 "counts": _counts(ns),
                 "crossings": crossings.get(info.inode),
                 "error": ns.error,
@@ -85,6 +88,17 @@ def namespaces_text(
         if ns.error:
             line += f"  [{ns.error}]"
         lines.append(line)
+        what = [
+            f"{word} {value}"
+            for word, value in (
+                ("hostname", ns.info.hostname),
+                ("container", ns.info.container),
+                ("pod", ns.info.pod_uid),
+            )
+            if value
+        ]
+        if what:
+            lines.append(f"    {', '.join(what)}")
         shown = crossings.get(ns.info.inode) or []
         if shown:
             more = f", +{len(shown) - limit} more" if len(shown) > limit else ""

@@ -2,9 +2,11 @@
 
 Sources: our own namespace (the host's reference: PID 1's link is often unreadable), the named
 ones in ``/run/netns`` and ``/var/run/netns``, nsfs bind mounts anywhere (``/proc/self/mountinfo``,
-e.g. Docker's ``/var/run/docker/netns``), and those only processes hold (``/proc/PID/ns/net``).
-Namespaces are de-duplicated by ``(st_dev, st_ino)``.  Processes that vanish or that we may not
-inspect are normal and skipped.
+e.g. Docker's ``/var/run/docker/netns``), those only processes hold (``/proc/PID/ns/net``),
+those only an open file descriptor holds (``/proc/PID/fd/N``), and those bind-mounted in another
+mount namespace (each distinct one's mountinfo, entered as ``/proc/PID/root/...``).  Each says
+what it is when its processes tell (``tui.kernel.identity``).  Namespaces are de-duplicated by
+``(st_dev, st_ino)``.  Processes that vanish or that we may not inspect are normal and skipped.
 """
 
 from __future__ import annotations
@@ -14,6 +16,14 @@ from dataclasses import dataclass, field
 
 import psutil
 
+from tui.kernel.identity import (
+    held_by_fd,
+    mount_namespace,
+    own_uts,
+    read_cgroup,
+    read_mountinfo,
+    uts_hostname,
+)
 from tui.model import NamespaceInfo, Process
 
 NAMED_DIRS = ("/run/netns", "/var/run/netns")
@@ -29,6 +39,9 @@ class _Found:
     names: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
+    hostname: str | None = None
+    container: str | None = None
+    pod_uid: str | None = None
 
 
 def _key(path: str) -> tuple[int, int] | None:
@@ -69,6 +82,18 @@ def _process(proc: psutil.Process) -> Process | None:
     return Process(pid=int(info["pid"]), name=str(info.get("name") or ""), cmdline=cmdline)
 
 
+def _identify(entry: _Found, pid: int, uts: tuple[int, int] | None) -> None:
+    """The container, pod and hostname of a namespace, from the first process that tells."""
+    if entry.container is None or entry.pod_uid is None:
+        runtime, container, pod = read_cgroup(pid)
+        if entry.container is None and container is not None:
+            entry.container = f"{runtime}:{container}"
+        if entry.pod_uid is None:
+            entry.pod_uid = pod
+    if entry.hostname is None:
+        entry.hostname = uts_hostname(pid, uts)
+
+
 def discover() -> list[NamespaceInfo]:
     """Every namespace we can see, the host's first, then named ones, then the unnamed ones."""
     own = _key(SELF_NS)
@@ -104,8 +129,22 @@ def discover() -> list[NamespaceInfo]:
         parent = os.path.dirname(point)
         name = os.path.basename(point) if parent in NAMED_DIRS else point
         add(_key(point), name, point)
+    mount_namespaces = {mount_namespace(os.getpid())}
+    uts = own_uts()
     for proc in psutil.process_iter():
-        path = f"/proc/{proc.pid}/ns/net"
+        pid = proc.pid
+        for held in held_by_fd(
+            pid, nsfs_dev
+        ):  # held open by a descriptor only (a runtime's socket...)
+            add(_key(held), None, held)
+        mnt = mount_namespace(pid)
+        if mnt is not None and mnt not in mount_namespaces:  # bind mounts only it can see
+            mount_namespaces.add(mnt)
+            for point in nsfs_mounts(read_mountinfo(pid)):
+                where = f"/proc/{pid}/root{point}"
+                parent = os.path.dirname(point)
+                add(_key(where), os.path.basename(point) if parent in NAMED_DIRS else None, where)
+        path = f"/proc/{pid}/ns/net"
         key = _key(path)
         if key is None:
             continue
@@ -117,6 +156,8 @@ def discover() -> list[NamespaceInfo]:
         process = _process(proc)
         if process is not None:
             entry.processes.append(process)
+            if key != own:
+                _identify(entry, pid, uts)
     host = found.pop(own)
     ordered = [host, *sorted(found.values(), key=lambda f: (not f.names, f.names, f.inode))]
     return [
@@ -127,6 +168,9 @@ def discover() -> list[NamespaceInfo]:
             paths=tuple(f.paths),
             processes=tuple(sorted(f.processes, key=lambda p: p.pid)),
             is_host=f is host,
+            hostname=f.hostname,
+            container=f.container,
+            pod_uid=f.pod_uid,
         )
         for f in ordered
     ]

@@ -1,0 +1,95 @@
+"""Discovery of namespaces a Kubernetes node holds in other ways than /run/netns: by an open
+file descriptor only, by a bind mount visible only in another mount namespace; and a
+namespace's UTS hostname (a pod's name) from its processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tests.netns_helpers import Netns, delete_netns, ip, requires_netns, temp_netns
+from tui.kernel.live_source import LiveSource
+from tui.kernel.namespaces import discover
+from tui.model import NamespaceInfo
+
+pytestmark = requires_netns
+
+HOLD = "import os, sys; print(os.open(sys.argv[1], os.O_RDONLY), flush=True); sys.stdin.read()"
+# In its own mount namespace: a tmpfs over /mnt (ours is untouched), the namespace bound there.
+MOUNT = """
+import subprocess, sys
+subprocess.run(["mount", "-t", "tmpfs", "fsd", "/mnt"], check=True)
+open("/mnt/net", "w").close()
+subprocess.run(["mount", "--bind", sys.argv[1], "/mnt/net"], check=True)
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+@contextmanager
+def child(argv: list[str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A process we start (and end, by its pid) that prints one line when ready."""
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        yield proc, line
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def inode_of(ns: Netns) -> int:
+    return os.stat(ns.path).st_ino
+
+
+def found(inode: int) -> NamespaceInfo:
+    return next(info for info in discover() if info.inode == inode)
+
+
+def test_namespace_held_only_by_a_file_descriptor() -> None:
+    with temp_netns("fsd") as ns:
+        ns.ip("addr", "add", "10.77.0.1/32", "dev", "lo")
+        inode = inode_of(ns)
+        with child([sys.executable, "-c", HOLD, ns.path]) as (proc, fd):
+            delete_netns(ns.name)
+            info = found(inode)
+            assert f"/proc/{proc.pid}/fd/{fd}" in info.paths
+            assert not info.names
+            state = LiveSource().read(info).state
+            assert state is not None
+            assert any(a.address == "10.77.0.1" for a in state.addresses)
+
+
+def test_namespace_mounted_only_in_another_mount_namespace() -> None:
+    with temp_netns("fsd") as ns:
+        inode = inode_of(ns)
+        argv = ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", MOUNT]
+        with child([*argv, ns.path]) as (proc, ready):
+            assert ready == "ready"
+            ip("netns", "delete", ns.name)
+            info = found(inode)
+            assert f"/proc/{proc.pid}/root/mnt/net" in info.paths
+            assert LiveSource().read(info).state is not None
+
+
+def test_hostname_of_the_processes_of_a_namespace() -> None:
+    with temp_netns("fsd") as ns:
+        script = (
+            "import socket, sys; socket.sethostname('fsd-pod-7'); print('ready', flush=True); "
+            "sys.stdin.read()"
+        )
+        argv = ["ip", "netns", "exec", ns.name, "unshare", "--uts", sys.executable, "-c", script]
+        with child(argv) as (_, ready):
+            assert ready == "ready"
+            info = found(inode_of(ns))
+            assert info.hostname == "fsd-pod-7"
+            assert info.container is None

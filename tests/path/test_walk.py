@@ -348,3 +348,31 @@ def test_older_capture_without_neighbour_table_says_a_static_entry_may_exist() -
     result = run(host, "fbkpod7", "10.244.0.9")
     assert result.end.kind == "unresolved"
     assert "a static entry may exist" in result.end.reason
+
+
+def test_hostile_names_and_addresses_never_crash() -> None:
+    """Names and addresses come from capture files: whatever they hold, the walk answers."""
+    base = calico().build()
+    node = base.namespaces[0]
+    assert node.state is not None
+    cases = []
+    for link_name in ("a b", "x" * 40, "", "e\\x1b[2J"):
+        links = tuple(
+            dataclasses.replace(link, name=link_name) if link.name == "cali7" else link
+            for link in node.state.links
+        )
+        cases.append(dataclasses.replace(node.state, links=links))
+    for bad in ("not-an-address", "999.1.1.1", "::zz"):
+        routes = tuple(
+            dataclasses.replace(r, prefsrc=bad, gateway=bad if r.gateway else None)
+            for r in node.state.routes
+        )
+        cases.append(dataclasses.replace(node.state, routes=routes))
+    for state in cases:
+        host = dataclasses.replace(
+            base, namespaces=(dataclasses.replace(node, state=state), *base.namespaces[1:])
+        )
+        for start, dst in (("fbkpod7", "10.244.0.9"), ("host", "10.244.0.7")):
+            result = run(host, start, dst)
+            assert result.end.kind in ("delivered", "left_host", "dropped", "unresolved")
+            assert text(result)

@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from tui.fib.query import Query
+from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
 from tui.model import NamespaceInfo, NetnsState
 from tui.path.host import PathHost
@@ -55,11 +55,14 @@ def follow(
             end = End(LOOP, info.label, iif, f"back in {info.label} on {iif} (a routing loop)")
             break
         seen.add(key)
-        hop_query = dataclasses.replace(query, src=src, iif=iif, oif=None, mark=mark, uid=uid)
         try:
+            hop_query = dataclasses.replace(query, src=src, iif=iif, oif=None, mark=mark, uid=uid)
             hop, end, nxt = _hop(world, info, hop_query, ask)
         except PathStop as stop:
             end = End(stop.kind, stop.netns or info.label, stop.dev, stop.reason)
+            break
+        except (QueryError, ValueError) as exc:  # a name or address of the state is unusable
+            end = End(UNRESOLVED, info.label, iif, f"the state of {info.label} is unusable: {exc}")
             break
         hops.append(hop)
         if nxt is None:

@@ -149,6 +149,14 @@ class Rule:
     l3mdev: int = 0
     protocol: int = 0
     realms: int | None = None
+    tun_id: int | None = None
+    dscp: int | None = None  # FRA_DSCP: the 6-bit DSCP (kernel 6.13+)
+    dscp_mask: int | None = None  # FRA_DSCP_MASK (6.15+; the kernel sends 0x3f with FRA_DSCP)
+    flowlabel: int | None = None  # FRA_FLOWLABEL, IPv6 (6.16+)
+    flowlabel_mask: int | None = None
+    sport_mask: int | None = None  # FRA_SPORT_MASK (6.15+): sport_range.start under this mask
+    dport_mask: int | None = None
+    unknown: tuple[tuple[int, str], ...] = ()  # attributes not understood: (type, hex bytes)
 
     @property
     def inverted(self) -> bool:

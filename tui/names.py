@@ -156,6 +156,19 @@ def dsfield_name(tos: int) -> str:
     return DSFIELD_NAMES.get(tos) or f"0x{tos:02x}"
 
 
+def dscp_name(dscp: int) -> str:
+    """A 6-bit DSCP as a current iproute2 prints it (rtnl_dscp_n2a): the rt_dsfield name of
+    ``dscp << 2`` (``AF41``) or the decimal number."""
+    if 0 <= dscp < 64 and (name := DSFIELD_NAMES.get(dscp << 2)) is not None:
+        return name
+    return str(dscp)
+
+
+def unknown_attr_words(kind: int, data_hex: str) -> str:
+    """An attribute fibscope does not understand, kept raw: ``unknown-attr 42 0x0a0b``."""
+    return f"unknown-attr {kind} 0x{data_hex}" if data_hex else f"unknown-attr {kind}"
+
+
 def ipproto_name(proto: int) -> str:
     """An IP protocol number as ``ip rule`` prints it: ``tcp``, ``ipv6-icmp``, ``ipproto-253``."""
     return IPPROTO_NAMES.get(proto) or f"ipproto-{proto}"

@@ -80,7 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iif", metavar="DEV", help="input device: simulate a packet arriving on it")
     p.add_argument("--oif", metavar="DEV", help="output device")
     p.add_argument("--mark", metavar="N", help="firewall mark")
-    p.add_argument("--tos", metavar="N", help="type of service")
+    p.add_argument(
+        "--tos", metavar="N", help="type of service byte (number, or a class name: AF41, CS1, EF)"
+    )
+    p.add_argument("--dscp", metavar="N", help="DSCP, 0..63 or a class name (sets tos)")
+    p.add_argument("--flowlabel", metavar="N", help="IPv6 flow label (0..0xfffff)")
     p.add_argument("--uid", metavar="N", help="user id of the sending socket")
     p.add_argument("--ipproto", metavar="tcp|udp|icmp|N", help="IP protocol")
     p.add_argument("--sport", metavar="N", help="source port")

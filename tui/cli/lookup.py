@@ -31,6 +31,8 @@ def query_of(args: argparse.Namespace) -> Query:
         ipproto=args.ipproto,
         sport=args.sport,
         dport=args.dport,
+        dscp=args.dscp,
+        flowlabel=args.flowlabel,
     )
 
 

@@ -110,7 +110,7 @@ class Verdict:
             parts.append(self.type)
         parts.append(query.dst)
         if self.gateway:
-            parts += ["via", self.gateway]
+            parts.append(via_words(query_family(query.dst), self.gateway))
         if self.dev:
             parts += ["dev", self.dev]
         if self.prefsrc:

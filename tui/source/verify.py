@@ -62,5 +62,6 @@ class Verifier:
             ipproto=query.ipproto,
             sport=query.sport,
             dport=query.dport,
+            flowlabel=query.flowlabel,
         )
         return answer.to_json(self.devs, TYPE_NAMES)

@@ -34,6 +34,7 @@ RTA_UID = 25
 RTA_IP_PROTO = 27
 RTA_SPORT = 28
 RTA_DPORT = 29
+RTA_FLOWLABEL = 31  # be32, IPv6 only (kernel 6.12+)
 RTM_F_LOOKUP_TABLE = 0x1000
 _HEAD = struct.Struct("=IHHIIBBBBBBBBI")
 
@@ -91,6 +92,7 @@ def build_request(
     ipproto: int | None = None,
     sport: int | None = None,
     dport: int | None = None,
+    flowlabel: int | None = None,
 ) -> bytes:
     """The RTM_GETROUTE request bytes for these selectors."""
     bits = 128 if family == AF_INET6 else 32
@@ -111,6 +113,8 @@ def build_request(
         attrs += _attr(RTA_SPORT, struct.pack("!H", sport))
     if dport is not None:
         attrs += _attr(RTA_DPORT, struct.pack("!H", dport))
+    if flowlabel is not None:
+        attrs += _attr(RTA_FLOWLABEL, struct.pack("!I", flowlabel))
     src_len = bits if src is not None else 0
     length = _HEAD.size + len(attrs)
     head = _HEAD.pack(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.fib.query import Query
+from tui.fib.via import via_words
 
 # Step kinds, one per kind of decision (the UI can colour or filter on them).
 RULE = "rule"
@@ -110,7 +111,7 @@ class Verdict:
             parts.append(self.type)
         parts.append(query.dst)
         if self.gateway:
-            parts.append(via_words(query_family(query.dst), self.gateway))
+            parts.append(via_words(query.family, self.gateway))
         if self.dev:
             parts += ["dev", self.dev]
         if self.prefsrc:

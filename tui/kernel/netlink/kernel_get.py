@@ -131,7 +131,9 @@ def build_request(
         0,
         0,
         0,
-        RTM_F_LOOKUP_TABLE,
+        # A strict-checking socket makes IPv6 refuse any flag but RTM_F_FIB_MATCH (EINVAL);
+        # its answer carries the table anyway.
+        RTM_F_LOOKUP_TABLE if family != AF_INET6 else 0,
     )
     return head + attrs
 

@@ -64,7 +64,9 @@ def add_rule(
 ) -> None:
     """RTM_NEWRULE: ``lookup table`` at ``priority`` with extra raw attributes."""
     body = struct.pack("=BBBBBBBBI", family, 0, 0, tos, 0, 0, 0, action, 0)
-    body += nla(FRA_PRIORITY, struct.pack("=I", priority)) + nla(FRA_TABLE, struct.pack("=I", table))
+    body += nla(FRA_PRIORITY, struct.pack("=I", priority)) + nla(
+        FRA_TABLE, struct.pack("=I", table)
+    )
     body += b"".join(nla(kind, payload) for kind, payload in attrs)
     _talk(path, RTM_NEWRULE, body)
 
@@ -79,7 +81,10 @@ def dscp_attrs(dscp: int, mask: int | None = None) -> list[tuple[int, bytes]]:
 
 def flowlabel_attrs(label: int, mask: int = 0xFFFFF) -> list[tuple[int, bytes]]:
     """FRA_FLOWLABEL and FRA_FLOWLABEL_MASK (both big-endian, as iproute2 sends them)."""
-    return [(FRA_FLOWLABEL, struct.pack("!I", label)), (FRA_FLOWLABEL_MASK, struct.pack("!I", mask))]
+    return [
+        (FRA_FLOWLABEL, struct.pack("!I", label)),
+        (FRA_FLOWLABEL_MASK, struct.pack("!I", mask)),
+    ]
 
 
 def port_mask_attrs(

@@ -35,6 +35,10 @@ VERSION = 1
 ROUTE_FIELDS = [f.name for f in dataclasses.fields(Route)]
 _MULTIPATH = ROUTE_FIELDS.index("multipath")
 _METRICS = ROUTE_FIELDS.index("metrics")
+_ENCAP = ROUTE_FIELDS.index("encap")
+_UNKNOWN = ROUTE_FIELDS.index("unknown")
+# The route fields of captures written before realms/encap/unknown existed: still loadable.
+_OLDEST_ROUTE_FIELDS = ROUTE_FIELDS[: ROUTE_FIELDS.index("realms")]
 
 T = TypeVar("T")
 
@@ -63,9 +67,38 @@ def _obj(value: Any) -> dict[str, Any]:
 
 def _route_row(route: Route) -> list[Any]:
     row: list[Any] = [getattr(route, name) for name in ROUTE_FIELDS]
-    row[_MULTIPATH] = [[n.gateway, n.oif, n.weight, n.flags] for n in route.multipath]
+    row[_MULTIPATH] = [_hop_row(n) for n in route.multipath]
     row[_METRICS] = [list(m) for m in route.metrics]
+    row[_ENCAP] = list(route.encap) if route.encap is not None else None
+    row[_UNKNOWN] = [list(u) for u in route.unknown]
     return row
+
+
+def _hop_row(hop: Nexthop) -> list[Any]:
+    """gateway, oif, weight, flags; then realms, encap, unknown only when a hop has them."""
+    row: list[Any] = [hop.gateway, hop.oif, hop.weight, hop.flags]
+    if hop.realms is not None or hop.encap is not None or hop.unknown:
+        row += [
+            hop.realms,
+            list(hop.encap) if hop.encap is not None else None,
+            [list(u) for u in hop.unknown],
+        ]
+    return row
+
+
+def _pairs(value: Any) -> tuple[tuple[int, str], ...]:
+    """Attributes kept raw: [[type, hex], ...] as a tuple of (int, str)."""
+    return tuple((int(kind), str(data)) for kind, data in value)
+
+
+def _encap(value: Any) -> tuple[int, str] | None:
+    return None if value is None else (int(value[0]), str(value[1]))
+
+
+def _hop(row: Any) -> Nexthop:
+    if len(row) == 7:
+        return Nexthop(row[0], row[1], row[2], row[3], row[4], _encap(row[5]), _pairs(row[6]))
+    return Nexthop(*row)
 
 
 def _netns_json(state: NetnsState) -> dict[str, Any]:
@@ -121,12 +154,15 @@ def _link(data: Any) -> Link:
     return _make(Link, data, {"inet": lambda d: _make(DevConf, d, {})})
 
 
-def _route(row: Any) -> Route:
-    if not isinstance(row, list) or len(row) != len(ROUTE_FIELDS):
+def _route(row: Any, width: int) -> Route:
+    if not isinstance(row, list) or len(row) != width:
         raise TypeError("a route row has the wrong shape")
     row = list(row)
-    row[_MULTIPATH] = tuple(Nexthop(*n) for n in row[_MULTIPATH])
-    row[_METRICS] = tuple((int(a), int(b)) for a, b in row[_METRICS])
+    row[_MULTIPATH] = tuple(_hop(n) for n in row[_MULTIPATH])
+    row[_METRICS] = tuple((int(a), b if isinstance(b, str) else int(b)) for a, b in row[_METRICS])
+    if width > _ENCAP:
+        row[_ENCAP] = _encap(row[_ENCAP])
+        row[_UNKNOWN] = _pairs(row[_UNKNOWN])
     return Route(*row)
 
 
@@ -138,12 +174,12 @@ def _sysctls(data: Any) -> Sysctls:
     return _make(Sysctls, data, conf)
 
 
-def _netns(data: Any) -> NetnsState:
+def _netns(data: Any, width: int = len(ROUTE_FIELDS)) -> NetnsState:
     return NetnsState(
         links=tuple(_link(x) for x in data["links"]),
         addresses=tuple(_make(Address, x, {}) for x in data["addresses"]),
-        rules=tuple(_make(Rule, x, {}) for x in data["rules"]),
-        routes=tuple(_route(r) for r in data["routes"]),
+        rules=tuple(_make(Rule, x, {"unknown": _pairs}) for x in data["rules"]),
+        routes=tuple(_route(r, width) for r in data["routes"]),
         sysctls=_sysctls(data["sysctls"]),
         ipv6_proc_routes=tuple(_make(Ipv6ProcRoute, x, {}) for x in data["ipv6_proc_routes"]),
         neighbours=_neighbours(data.get("neighbours")),
@@ -179,13 +215,15 @@ def from_json(doc: Any) -> HostState:
         raise CaptureError(
             f"capture version {doc.get('version')!r} is not supported (want {VERSION})"
         )
-    if doc.get("route_fields") != ROUTE_FIELDS:
+    fields = doc.get("route_fields")
+    if fields not in (ROUTE_FIELDS, _OLDEST_ROUTE_FIELDS):
         raise CaptureError("capture route fields do not match this fibscope version")
+    width = len(fields)
     try:
         namespaces = tuple(
             Namespace(
                 info=_info(ns["info"]),
-                state=_netns(ns["state"]) if ns.get("state") is not None else None,
+                state=_netns(ns["state"], width) if ns.get("state") is not None else None,
                 error=ns.get("error"),
             )
             for ns in doc["namespaces"]

@@ -87,6 +87,9 @@ class Nexthop:
     oif: int | None
     weight: int = 1
     flags: int = 0
+    realms: int | None = None  # RTA_FLOW of this hop: (from << 16) | to
+    encap: tuple[int, str] | None = None  # (RTA_ENCAP_TYPE, RTA_ENCAP payload as hex)
+    unknown: tuple[tuple[int, str], ...] = ()  # attributes not understood: (type, hex bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,15 +113,18 @@ class Route:
     src_len: int = 0
     multipath: tuple[Nexthop, ...] = ()
     nhid: int | None = None
-    metrics: tuple[tuple[int, int], ...] = ()
+    metrics: tuple[tuple[int, int | str], ...] = ()  # RTAX_CC_ALGO (congctl) is a name
     pref: int | None = None
     expires: int | None = None
+    realms: int | None = None  # RTA_FLOW: (from realm << 16) | to realm
+    encap: tuple[int, str] | None = None  # (RTA_ENCAP_TYPE, RTA_ENCAP payload as hex)
+    unknown: tuple[tuple[int, str], ...] = ()  # attributes not understood: (type, hex bytes)
 
     def nexthops(self) -> tuple[Nexthop, ...]:
         """The route's next hops: the multipath list, or the single one it carries."""
         if self.multipath:
             return self.multipath
-        return (Nexthop(self.gateway, self.oif, 1, self.flags & 0xFF),)
+        return (Nexthop(self.gateway, self.oif, 1, self.flags & 0xFF, self.realms, self.encap),)
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,8 +165,10 @@ def dscp_name(dscp: int) -> str:
 
 
 def unknown_attr_words(kind: int, data_hex: str) -> str:
-    """An attribute fibscope does not understand, kept raw: ``unknown-attr 42 0x0a0b``."""
-    return f"unknown-attr {kind} 0x{data_hex}" if data_hex else f"unknown-attr {kind}"
+    """An attribute fibscope does not understand, kept raw: ``unknown-attr 42 0x0a0b``; one
+    nested in another (a metric) is numbered ``PARENT.TYPE``: ``unknown-attr 8.18 0x01000000``."""
+    number = f"{kind >> 16}.{kind & 0xFFFF}" if kind >= 1 << 16 else str(kind)
+    return f"unknown-attr {number} 0x{data_hex}" if data_hex else f"unknown-attr {number}"
 
 
 def ipproto_name(proto: int) -> str:

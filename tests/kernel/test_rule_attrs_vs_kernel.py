@@ -20,8 +20,6 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tests.rule_netlink import add_rule, dscp_attrs, flowlabel_attrs, port_mask_attrs
 from tui import capture
@@ -101,19 +99,36 @@ def _setup(ns: Netns, peer: Netns) -> None:
 def _queries(rng: random.Random) -> Iterator[Query]:
     for tos in range(256):  # every ECN bit too: the kernel ignores them
         for dst in DESTS4:
-            yield Query(dst, tos=tos)
-        yield Query(rng.choice(DESTS4), tos=tos, ipproto="tcp", sport=rng.choice((0x123, 0x1123, 0x124, 80)), dport=22)  # noqa: E501
-        yield Query("8.8.8.8", tos=tos, ipproto="udp", sport=rng.choice((5000, 5001)), dport=rng.choice((4, 0x104, 5, 53)))  # noqa: E501
+            yield Query.parse(dst, tos=tos)
+        yield Query.parse(
+            rng.choice(DESTS4),
+            tos=tos,
+            ipproto="tcp",
+            sport=rng.choice((0x123, 0x1123, 0x124, 80)),
+            dport=22,
+        )
+        yield Query.parse(
+            "8.8.8.8",
+            tos=tos,
+            ipproto="udp",
+            sport=rng.choice((5000, 5001)),
+            dport=rng.choice((4, 0x104, 5, 53)),
+        )
         for dst in DESTS6:
-            yield Query(dst, tos=tos)
-            yield Query(dst, tos=tos, flowlabel=rng.choice(LABELS))
-        yield Query("2001:db8::1", ipproto="tcp", sport=1000, dport=rng.choice((0x50, 0x150, 0x55, 0x5F, 0x60)))  # noqa: E501
+            yield Query.parse(dst, tos=tos)
+            yield Query.parse(dst, tos=tos, flowlabel=rng.choice(LABELS))
+        yield Query.parse(
+            "2001:db8::1",
+            ipproto="tcp",
+            sport=1000,
+            dport=rng.choice((0x50, 0x150, 0x55, 0x5F, 0x60)),
+        )
     for label in LABELS:
-        yield Query("2001:db8::1", flowlabel=label)
+        yield Query.parse("2001:db8::1", flowlabel=label)
     for dst in DESTS4:
-        yield Query(dst, dscp="AF41")
-        yield Query(dst, tos="CS1")
-        yield Query(dst, oif="e1")
+        yield Query.parse(dst, dscp="AF41")
+        yield Query.parse(dst, tos="CS1")
+        yield Query.parse(dst, oif="e1")
 
 
 def _ip_words(q: Query) -> str:
@@ -144,7 +159,7 @@ def _ip_answers(ns: Netns, queries: list[Query]) -> list[dict[str, Any]]:
         else:
             pending.append(line)
     outputs = iter(line for line in proc.stdout.splitlines() if line.strip())
-    answers = []
+    answers: list[dict[str, Any]] = []
     for number in range(1, len(queries) + 1):
         if number in failed:
             text = failed[number]
@@ -180,7 +195,7 @@ def _own_answer(ns: Netns, q: Query, devs: dict[str, int]) -> dict[str, Any]:
         dport=q.dport,
         flowlabel=q.flowlabel,
     )
-    got = answer.to_json({v: k for k, v in devs.items()}, {1: "unicast", 2: "local"})
+    got: dict[str, Any] = answer.to_json({v: k for k, v in devs.items()}, {1: "unicast"})
     if got["error"]:
         return {"error": got["error"]}
     return {k: got[k] for k in ("error", "type", "dev", "gateway", "table", "prefsrc")}
@@ -255,7 +270,10 @@ def test_rule_view_new_words_and_ip61_bytes() -> None:
     with temp_netns("fsa") as ns, temp_netns("fsa") as peer:
         _setup(ns, peer)
         state = read_netns(ns.path)
-        ip_text = {fam: ns.ip(*(["-6"] if fam == AF_INET6 else []), "rule", "show") for fam in (AF_INET, AF_INET6)}
+        ip_text = {
+            fam: ns.ip(*(["-6"] if fam == AF_INET6 else []), "rule", "show")
+            for fam in (AF_INET, AF_INET6)
+        }
     for family in (AF_INET, AF_INET6):
         ours = ip_rule_show(state.rules, family=family).splitlines()
         rules = [r for r in state.rules if r.family == family]

@@ -20,6 +20,8 @@ PURE = [
     "tui.formats.iprule",
     "tui.formats.route_n",
     "tui.formats.json_view",
+    "tui.formats.encap",
+    "tui.fib.via",
     "tui.fib",
 ]
 

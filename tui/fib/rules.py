@@ -20,8 +20,8 @@ from tui.fib.context import Context
 from tui.fib.flow import EAGAIN, Flow, Hit
 from tui.fib.lookup import lookup4, lookup6
 from tui.fib.table import TableIndex
-from tui.fib.trace import RULE, TABLE, Tracer
-from tui.names import unknown_attr_words
+from tui.fib.trace import PATH, RULE, TABLE, Tracer
+from tui.formats.encap import encap_summary
 from tui.model import (
     AF_INET,
     FR_ACT_BLACKHOLE,
@@ -34,8 +34,10 @@ from tui.model import (
     RT_TABLE_LOCAL,
     RT_TABLE_MAIN,
     RTN_LOCAL,
+    Route,
     Rule,
 )
+from tui.names import unknown_attr_words
 
 ACTION_ERROR = {
     FR_ACT_BLACKHOLE: errno.EINVAL,
@@ -168,29 +170,31 @@ def mismatch(ctx: Context, rule: Rule, flow: Flow) -> str | None:
     if rule.dscp is not None:
         # fib4_rule_match / fib6_rule_match with dscp_full: the whole DSCP under the mask
         # (the kernel keeps FRA_DSCP_MASK, 0x3f when none was given).
-        mask = (rule.dscp_mask if rule.dscp_mask is not None else 0x3F) << 2
-        if ((rule.dscp << 2) ^ flow.dscp) & mask:
+        dscp_mask = (rule.dscp_mask if rule.dscp_mask is not None else 0x3F) << 2
+        if ((rule.dscp << 2) ^ flow.dscp) & dscp_mask:
             return (
-                f"dscp {flow.dscp >> 2} does not match {rule.dscp:#x}/{mask >> 2:#x}"
+                f"dscp {flow.dscp >> 2} does not match {rule.dscp:#x}/{dscp_mask >> 2:#x}"
                 f" (dsfield {flow.dscp:#x})"
             )
     elif rule.tos:
         flow_tos = flow.dscp & 0x1C if family == AF_INET else flow.dscp
         if rule.tos != flow_tos:
             return f"tos {flow_tos:#x} is not {rule.tos:#x}"
-    if rule.flowlabel is not None and rule.flowlabel_mask is not None and family != AF_INET:
-        if (rule.flowlabel ^ flow.flowlabel) & rule.flowlabel_mask:
-            return (
-                f"flow label {flow.flowlabel:#x} does not match "
-                f"{rule.flowlabel:#x}/{rule.flowlabel_mask:#x}"
-            )
+    label, label_mask = rule.flowlabel, rule.flowlabel_mask
+    if (
+        label is not None
+        and label_mask is not None
+        and family != AF_INET
+        and (label ^ flow.flowlabel) & label_mask
+    ):
+        return f"flow label {flow.flowlabel:#x} does not match {label:#x}/{label_mask:#x}"
     if rule.ip_proto and rule.ip_proto != flow.proto:
         return f"ipproto {flow.proto} is not {rule.ip_proto}"
-    for word, rng, mask, port in (
+    for word, rng, port_mask, port in (
         ("sport", rule.sport_range, rule.sport_mask, flow.sport),
         ("dport", rule.dport_range, rule.dport_mask, flow.dport),
     ):
-        why = _port_mismatch(word, rng, mask, port)
+        why = _port_mismatch(word, rng, port_mask, port)
         if why is not None:
             return why
     return None
@@ -248,10 +252,37 @@ def _table_lookup(family: int) -> TableLookup:
 def fib_lookup(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
     """``fib_lookup``: the rules (or the kernel's fast path without custom rules)."""
     if ctx.custom_rules[flow.family]:
-        return walk_rules(ctx, flow, tr)
-    if flow.family == AF_INET:
-        return _fast4(ctx, flow, tr)
-    return _fast6(ctx, flow, tr)
+        hit = walk_rules(ctx, flow, tr)
+    elif flow.family == AF_INET:
+        hit = _fast4(ctx, flow, tr)
+    else:
+        hit = _fast6(ctx, flow, tr)
+    if hit.route is not None:
+        route_attributes(hit.route, tr)
+    return hit
+
+
+def route_attributes(route: Route, tr: Tracer) -> None:
+    """What the matched route carries beyond the FIB's answer: an encapsulation (the
+    lookup's answer stands; the packet is then wrapped), and attributes fibscope does not
+    understand (the answer cannot be trusted: not predicted, naming them)."""
+    where = "the route" if not route.dst_len else f"route {route.dst}/{route.dst_len}"
+    kinds = [kind for kind, _ in route.unknown]
+    for hop in route.multipath:
+        kinds += [kind for kind, _ in hop.unknown]
+    if kinds:
+        tr.unpredictable(
+            f"{where} carries attribute(s) fibscope does not understand (RTA type "
+            f"{', '.join(unknown_attr_words(k, '').removeprefix('unknown-attr ') for k in kinds)})"
+        )
+    if tr.on:
+        for encap in [route.encap, *(hop.encap for hop in route.multipath)]:
+            if encap is not None:
+                tr.add(
+                    PATH,
+                    f"{where} has `{encap_summary(encap)}`: the kernel hands the packet to "
+                    "this lightweight tunnel after the lookup (the lookup's answer is as shown)",
+                )
 
 
 def _fast4(ctx: Context, flow: Flow, tr: Tracer) -> Hit:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import socket
 import struct
+from typing import Any
 
 from tui.model import AF_INET, AF_INET6, Rule
 
-FIB_RULE_HDR = struct.Struct("=BBBBBBBBI")  # family dst_len src_len tos table res1 res2 action flags
+FIB_RULE_HDR = struct.Struct(
+    "=BBBBBBBBI"
+)  # family dst_len src_len tos table res1 res2 action flags
 _NLMSGHDR_LEN = 16
 _NLA = struct.Struct("=HH")
 _U32 = struct.Struct("=I")
@@ -93,7 +96,7 @@ def decode_rule(buf: bytes | bytearray | memoryview, offset: int, length: int) -
     family, dst_len, src_len, tos, table, _r1, _r2, action, flags = FIB_RULE_HDR.unpack_from(
         buf, start
     )
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}
     unknown: list[tuple[int, str]] = []
     addr_len = _ADDR_LEN.get(family)
     pos, end = start + FIB_RULE_HDR.size, offset + length
@@ -120,8 +123,8 @@ def decode_rule(buf: bytes | bytearray | memoryview, offset: int, length: int) -
         elif kind == FRA_UID_RANGE and size == 8:
             fields["uid_range"] = _PAIR32.unpack(payload)
         elif kind in (FRA_SPORT_RANGE, FRA_DPORT_RANGE) and size == 4:
-            fields["sport_range" if kind == FRA_SPORT_RANGE else "dport_range"] = (
-                _PAIR16.unpack(payload)
+            fields["sport_range" if kind == FRA_SPORT_RANGE else "dport_range"] = _PAIR16.unpack(
+                payload
             )
         elif kind == FRA_TUN_ID and size == 8:
             fields["tun_id"] = _BE64.unpack(payload)[0]
@@ -134,17 +137,17 @@ def decode_rule(buf: bytes | bytearray | memoryview, offset: int, length: int) -
         del fields["suppress_ifgroup"]
     return Rule(
         family=family,
-        priority=int(fields.pop("priority", 0)),  # type: ignore[call-overload]
+        priority=int(fields.pop("priority", 0)),
         action=action,
-        table=int(fields.pop("table", table) or table),  # type: ignore[call-overload]
+        table=int(fields.pop("table", table) or table),
         src_len=src_len,
         dst_len=dst_len,
         tos=tos,
         flags=flags,
-        l3mdev=int(fields.pop("l3mdev", 0)),  # type: ignore[call-overload]
-        protocol=int(fields.pop("protocol", 0)),  # type: ignore[call-overload]
+        l3mdev=int(fields.pop("l3mdev", 0)),
+        protocol=int(fields.pop("protocol", 0)),
         unknown=tuple(unknown),
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 

@@ -122,6 +122,7 @@ def to_json(host: HostState) -> dict[str, Any]:
         "kernel": host.kernel,
         "captured_at": host.captured_at,
         "table_names": {str(k): v for k, v in sorted(host.table_names.items())},
+        "proto_names": {str(k): v for k, v in sorted(host.proto_names.items())},
         "route_fields": ROUTE_FIELDS,
         "namespaces": [
             {
@@ -229,6 +230,7 @@ def from_json(doc: Any) -> HostState:
             for ns in doc["namespaces"]
         )
         names = {int(k): str(v) for k, v in doc.get("table_names", {}).items()}
+        protos = {int(k): str(v) for k, v in doc.get("proto_names", {}).items()}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CaptureError(f"corrupt capture: {exc}") from None
     return HostState(
@@ -237,6 +239,7 @@ def from_json(doc: Any) -> HostState:
         hostname=str(doc.get("hostname", "")),
         kernel=str(doc.get("kernel", "")),
         captured_at=str(doc.get("captured_at", "")),
+        proto_names=protos,
     )
 
 

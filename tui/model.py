@@ -350,3 +350,4 @@ class HostState:
     hostname: str = ""
     kernel: str = ""
     captured_at: str = ""
+    proto_names: dict[int, str] = field(default_factory=dict)  # rt_protos files (+ .d)

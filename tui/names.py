@@ -32,13 +32,15 @@ RTN_NAMES: tuple[str, ...] = (
     "blackhole", "unreachable", "prohibit", "throw", "nat", "xresolve",
 )  # fmt: skip
 
-# Routing protocols (lib/rt_names.c built-ins + /etc/iproute2/rt_protos).
-PROTO_NAMES: dict[int, str] = {
+# Routing protocols: iproute2 6.1's built-in table (lib/rt_names.c rtnl_rtprot_tab) ...
+PROTO_BUILTIN: dict[int, str] = {
     0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "gated", 9: "ra",
     10: "mrt", 11: "zebra", 12: "bird", 13: "dnrouted", 14: "xorp", 15: "ntk", 16: "dhcp",
-    18: "keepalived", 42: "babel", 99: "openr", 186: "bgp", 187: "isis", 188: "ospf",
-    189: "rip", 192: "eigrp",
+    18: "keepalived", 42: "babel", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip",
+    192: "eigrp",
 }  # fmt: skip
+# ... and what the name files hold until the host's are read: Debian's /etc/iproute2/rt_protos.
+PROTO_NAMES: dict[int, str] = {**PROTO_BUILTIN, 99: "openr"}
 RTPROT_KERNEL = 2
 RTPROT_BOOT = 3
 
@@ -130,9 +132,45 @@ def rtntype_name(rtype: int) -> str:
     return RTN_NAMES[rtype] if 0 <= rtype < len(RTN_NAMES) else str(rtype)
 
 
+class ProtoNames:
+    """rtnl_rtprot_n2a with iproute2's lazy loading: a built-in number prints its built-in
+    name until a number without one made ip read the name files (rt_protos, then
+    rt_protos.d/*.conf), whose names win after that.  One per process, like ip's."""
+
+    __slots__ = ("files", "loaded")
+
+    def __init__(self, files: Mapping[int, str] | None = None) -> None:
+        self.files: dict[int, str] = dict(PROTO_NAMES if files is None else files)
+        self.loaded = False
+
+    def name(self, proto: int) -> str:
+        """The protocol's name (or number), updating the loaded state like ip does."""
+        if not 0 <= proto < 256:
+            return str(proto)
+        if not self.loaded:
+            builtin = PROTO_BUILTIN.get(proto)
+            if builtin is not None:
+                return builtin
+            self.loaded = True
+        return self.files.get(proto) or PROTO_BUILTIN.get(proto) or str(proto)
+
+    def table(self) -> dict[int, str]:
+        """Every name after loading (what rtnl_rtprot_a2n searches)."""
+        return {**PROTO_BUILTIN, **self.files}
+
+
+PROTOCOLS = ProtoNames()
+
+
+def set_proto_files(names: Mapping[int, str]) -> None:
+    """Use the names read from a host's rt_protos files (or recorded in a capture)."""
+    PROTOCOLS.files = {k: v for k, v in names.items() if 0 <= k < 256}
+    PROTOCOLS.loaded = False
+
+
 def proto_name(proto: int) -> str:
-    """``kernel``, ``static``, ``bgp``, ... (the number when unnamed)."""
-    return PROTO_NAMES.get(proto, str(proto))
+    """``kernel``, ``static``, ``bgp``, ``frr`` ... (the number when unnamed)."""
+    return PROTOCOLS.name(proto)
 
 
 def scope_name(scope: int) -> str:
@@ -283,7 +321,7 @@ def _parse_8bit(text: str, table: Mapping[int, str], what: str, base: int = 0) -
 
 def parse_proto(text: str) -> int:
     """A routing protocol name or number (rtnl_rtprot_a2n)."""
-    return _parse_8bit(text, PROTO_NAMES, "protocol")
+    return _parse_8bit(text, PROTOCOLS.table(), "protocol")
 
 
 def parse_scope(text: str) -> int:

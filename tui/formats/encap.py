@@ -88,7 +88,7 @@ def _ip(attrs: list[tuple[int, bytes]], v6: bool) -> tuple[str, list[tuple[int, 
     if len(known.get(5, b"")) == 1:
         words.append(f"{'tc' if v6 else 'tos'} {known[5][0]} ")
     if len(known.get(6, b"")) == 2:
-        flags = struct.unpack("=H", known[6])[0]
+        flags = struct.unpack("!H", known[6])[0]  # __be16 TUNNEL_* flags
         words += [
             w
             for bit, w in ((TUNNEL_KEY, "key "), (TUNNEL_CSUM, "csum "), (TUNNEL_SEQ, "seq "))
@@ -186,4 +186,4 @@ def encap_text(
 def encap_summary(encap: tuple[int, str]) -> str:
     """``encap ip id 1 dst 10.0.0.2 ...`` for steps and JSON (no leading/trailing space)."""
     text, raw = encap_text(encap)
-    return (text + raw).strip()
+    return " ".join((text + raw).split())

@@ -21,4 +21,5 @@ def capture_host(source: Source, only: list[str] | None) -> HostState:
         hostname=hostname,
         kernel=kernel,
         captured_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        proto_names=dict(getattr(source, "proto_names", {})),
     )

@@ -8,11 +8,13 @@ import threading
 from collections.abc import Callable
 
 from tui.kernel.monitor import Monitor
+from tui.kernel.name_files import ENV_DIR, read_proto_names
 from tui.kernel.namespaces import discover, is_own
 from tui.kernel.netlink.dump import read_netns
 from tui.kernel.netlink.kernel_get import KernelAnswer, route_get
 from tui.kernel.netns import NetnsError
 from tui.model import Namespace, NamespaceInfo
+from tui.names import set_proto_files
 from tui.source.events import Event
 from tui.table_files import merged_names, parse_rt_tables
 
@@ -31,10 +33,16 @@ NEEDS_ROOT = "root is needed to read another namespace"
 
 
 def read_table_names() -> dict[int, str]:
-    """Names from the rt_tables files; unreadable files and bad lines are ignored."""
+    """Names from the rt_tables files; unreadable files and bad lines are ignored.
+
+    With FIBSCOPE_IPROUTE2_DIR set, only that directory's rt_tables and rt_tables.d are read.
+    """
     texts: list[dict[int, str]] = []
-    paths = list(RT_TABLES_FILES)
-    for directory in RT_TABLES_DIRS:
+    override = os.environ.get(ENV_DIR)
+    files = (os.path.join(override, "rt_tables"),) if override else RT_TABLES_FILES
+    dirs = (os.path.join(override, "rt_tables.d"),) if override else RT_TABLES_DIRS
+    paths = list(files)
+    for directory in dirs:
         paths.extend(sorted(glob.glob(os.path.join(directory, "*.conf"))))
     for path in paths:
         try:
@@ -58,12 +66,15 @@ class LiveSource:
 
     def __init__(self, *, rcvbuf: int | None = None) -> None:
         self._names: dict[int, str] | None = None
+        self.proto_names: dict[int, str] = {}
         self.rcvbuf = rcvbuf  # the monitor's socket buffer (tests make it tiny: overruns)
 
     def table_names(self) -> dict[int, str]:
         """Names from this host's rt_tables files (read once)."""
         if self._names is None:
             self._names = read_table_names()
+            self.proto_names = read_proto_names()
+            set_proto_files(self.proto_names)  # the views name protocols as this host's ip
         return self._names
 
     def namespaces(self) -> list[NamespaceInfo]:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from tui import capture
 from tui.model import HostState, Namespace, NamespaceInfo
+from tui.names import set_proto_files
 from tui.source.events import Event
 
 
@@ -74,7 +75,9 @@ class CaptureSource:
             raise SourceError(str(exc)) from None
 
     def table_names(self) -> dict[int, str]:
-        """The names recorded in the capture."""
+        """The names recorded in the capture (its protocol names too, when it has them)."""
+        if self.host.proto_names:
+            set_proto_files(self.host.proto_names)
         return dict(self.host.table_names)
 
     def namespaces(self) -> list[NamespaceInfo]:

@@ -20,7 +20,7 @@ PURE = [
     "tui.formats.iprule",
     "tui.formats.route_n",
     "tui.formats.json_view",
-    "tui.formats.encap",
+    "tui.lwtunnel",
     "tui.fib.via",
     "tui.fib",
 ]

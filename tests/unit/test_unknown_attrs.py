@@ -18,13 +18,13 @@ import struct
 from tests.engine.states import Host
 from tui import capture
 from tui.fib import Engine, Query
-from tui.formats.encap import encap_text
 from tui.formats.iproute import RouteFormatter
 from tui.formats.iprule import ip_rule_show
 from tui.formats.json_view import route_json
 from tui.kernel.netlink.route_codec import decode_route
 from tui.kernel.netlink.route_print import RoutePrinter
 from tui.kernel.netlink.rule_codec import decode_rule
+from tui.lwtunnel import encap_text
 from tui.model import AF_INET, HostState, Namespace, NamespaceInfo, Route
 
 RTM_NEWROUTE, RTM_NEWRULE, NLMSG_DONE = 24, 32, 3

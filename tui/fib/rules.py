@@ -21,7 +21,7 @@ from tui.fib.flow import EAGAIN, Flow, Hit
 from tui.fib.lookup import lookup4, lookup6
 from tui.fib.table import TableIndex
 from tui.fib.trace import PATH, RULE, TABLE, Tracer
-from tui.formats.encap import encap_summary
+from tui.lwtunnel import encap_summary
 from tui.model import (
     AF_INET,
     FR_ACT_BLACKHOLE,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from tui.formats.encap import encap_text
+from tui.lwtunnel import encap_text
 from tui.model import (
     AF_INET,
     AF_INET6,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tui.formats.encap import encap_summary
+from tui.lwtunnel import encap_summary
 from tui.model import AF_INET6, Route, Rule
 from tui.names import table_name
 

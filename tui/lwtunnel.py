@@ -1,4 +1,5 @@
-"""Lightweight tunnel encapsulations (RTA_ENCAP) in the words of iproute2 6.1.
+"""Lightweight tunnel encapsulations (RTA_ENCAP) in the words of iproute2 6.1 (pure: the views
+and the engine's steps both use it).
 
 The model keeps an encap as ``(RTA_ENCAP_TYPE, payload hex)``; this module decodes the nested
 payload and prints it as ``lwt_print_encap`` in ip/iproute_lwtunnel.c does: `` encap ip id 1

@@ -26,6 +26,7 @@ from tui.model import (
     Nexthop,
     Process,
     Route,
+    RouteExtras,
     Rule,
     Sysctls,
 )
@@ -35,10 +36,9 @@ VERSION = 1
 ROUTE_FIELDS = [f.name for f in dataclasses.fields(Route)]
 _MULTIPATH = ROUTE_FIELDS.index("multipath")
 _METRICS = ROUTE_FIELDS.index("metrics")
-_ENCAP = ROUTE_FIELDS.index("encap")
-_UNKNOWN = ROUTE_FIELDS.index("unknown")
-# The route fields of captures written before realms/encap/unknown existed: still loadable.
-_OLDEST_ROUTE_FIELDS = ROUTE_FIELDS[: ROUTE_FIELDS.index("realms")]
+_EXTRAS = ROUTE_FIELDS.index("extras")
+# The route fields of captures written before extras (realms/encap/unknown): still loadable.
+_OLDEST_ROUTE_FIELDS = ROUTE_FIELDS[:_EXTRAS]
 
 T = TypeVar("T")
 
@@ -69,8 +69,10 @@ def _route_row(route: Route) -> list[Any]:
     row: list[Any] = [getattr(route, name) for name in ROUTE_FIELDS]
     row[_MULTIPATH] = [_hop_row(n) for n in route.multipath]
     row[_METRICS] = [list(m) for m in route.metrics]
-    row[_ENCAP] = list(route.encap) if route.encap is not None else None
-    row[_UNKNOWN] = [list(u) for u in route.unknown]
+    extras = route.extras
+    if extras is not None:
+        encap = list(extras.encap) if extras.encap is not None else None
+        row[_EXTRAS] = [extras.realms, encap, [list(u) for u in extras.unknown]]
     return row
 
 
@@ -161,9 +163,9 @@ def _route(row: Any, width: int) -> Route:
     row = list(row)
     row[_MULTIPATH] = tuple(_hop(n) for n in row[_MULTIPATH])
     row[_METRICS] = tuple((int(a), b if isinstance(b, str) else int(b)) for a, b in row[_METRICS])
-    if width > _ENCAP:
-        row[_ENCAP] = _encap(row[_ENCAP])
-        row[_UNKNOWN] = _pairs(row[_UNKNOWN])
+    if width > _EXTRAS and row[_EXTRAS] is not None:
+        realms, encap, unknown = row[_EXTRAS]
+        row[_EXTRAS] = RouteExtras(realms, _encap(encap), _pairs(unknown))
     return Route(*row)
 
 

@@ -93,6 +93,15 @@ class Nexthop:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteExtras:
+    """The rarer parts of a route, kept apart so a million plain routes pay one slot."""
+
+    realms: int | None = None  # RTA_FLOW
+    encap: tuple[int, str] | None = None  # (RTA_ENCAP_TYPE, RTA_ENCAP payload as hex)
+    unknown: tuple[tuple[int, str], ...] = ()  # attributes not understood: (type, hex bytes)
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """One FIB entry as the kernel dumps it (RTM_NEWROUTE)."""
 
@@ -116,9 +125,22 @@ class Route:
     metrics: tuple[tuple[int, int | str], ...] = ()  # RTAX_CC_ALGO (congctl) is a name
     pref: int | None = None
     expires: int | None = None
-    realms: int | None = None  # RTA_FLOW: (from realm << 16) | to realm
-    encap: tuple[int, str] | None = None  # (RTA_ENCAP_TYPE, RTA_ENCAP payload as hex)
-    unknown: tuple[tuple[int, str], ...] = ()  # attributes not understood: (type, hex bytes)
+    extras: RouteExtras | None = None  # what few routes carry: one slot, not three
+
+    @property
+    def realms(self) -> int | None:
+        """RTA_FLOW: (from realm << 16) | to realm."""
+        return self.extras.realms if self.extras is not None else None
+
+    @property
+    def encap(self) -> tuple[int, str] | None:
+        """(RTA_ENCAP_TYPE, RTA_ENCAP payload as hex)."""
+        return self.extras.encap if self.extras is not None else None
+
+    @property
+    def unknown(self) -> tuple[tuple[int, str], ...]:
+        """Attributes fibscope does not understand: (type, hex bytes)."""
+        return self.extras.unknown if self.extras is not None else ()
 
     def nexthops(self) -> tuple[Nexthop, ...]:
         """The route's next hops: the multipath list, or the single one it carries."""

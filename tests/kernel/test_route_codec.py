@@ -37,6 +37,7 @@ from tui.model import (
     RTNH_F_ONLINK,
     Nexthop,
     Route,
+    RouteExtras,
 )
 
 RTAX_IDS = {name: i for i, (name, _kind) in enumerate(rtmsg.metrics.nla_map)}
@@ -202,7 +203,7 @@ def expected_from_pyroute2(message: bytes) -> Route:
         metrics=metrics,
         pref=msg.get("pref"),
         expires=int(ticks / USER_HZ) if ticks else None,
-        realms=msg.get("RTA_FLOW"),
+        extras=RouteExtras(realms=msg.get("RTA_FLOW")) if msg.get("RTA_FLOW") else None,
     )
 
 

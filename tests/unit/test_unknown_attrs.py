@@ -25,7 +25,7 @@ from tui.kernel.netlink.route_codec import decode_route
 from tui.kernel.netlink.route_print import RoutePrinter
 from tui.kernel.netlink.rule_codec import decode_rule
 from tui.lwtunnel import encap_text
-from tui.model import AF_INET, HostState, Namespace, NamespaceInfo, Route
+from tui.model import AF_INET, HostState, Namespace, NamespaceInfo, Route, RouteExtras
 
 RTM_NEWROUTE, RTM_NEWRULE, NLMSG_DONE = 24, 32, 3
 SEQ = 7
@@ -136,7 +136,8 @@ def test_capture_round_trip_of_routes_with_everything() -> None:
     for extra in (UNKNOWN_TOP + UNKNOWN_METRIC, MULTIPATH, nla(11, struct.pack("=I", 5))):
         msg = route_msg("10.8.0.0", extra)
         routes.append(decode_route(msg, 0, len(msg)))
-    routes.append(dataclasses.replace(routes[0], metrics=((16, "cubic"),), encap=(2, "0c00")))
+    mixed = RouteExtras(realms=3, encap=(2, "0c00"), unknown=routes[0].unknown)
+    routes.append(dataclasses.replace(routes[0], metrics=((16, "cubic"),), extras=mixed))
     state = dataclasses.replace(_host().state(), routes=tuple(routes))
     host = HostState((Namespace(NamespaceInfo(1, 2), state),), proto_names={250: "frr"})
     assert capture.from_json(json.loads(json.dumps(capture.to_json(host)))) == host
@@ -147,7 +148,7 @@ def test_captures_of_the_previous_route_fields_still_load() -> None:
     doc = json.loads(
         json.dumps(capture.to_json(HostState((Namespace(NamespaceInfo(1, 2), state),))))
     )
-    old_fields = capture.ROUTE_FIELDS[: capture.ROUTE_FIELDS.index("realms")]
+    old_fields = capture.ROUTE_FIELDS[: capture.ROUTE_FIELDS.index("extras")]
     doc["route_fields"] = old_fields
     del doc["proto_names"]
     for ns in doc["namespaces"]:
@@ -169,7 +170,7 @@ def test_mpls_encap_modelled_from_source() -> None:
     and ``ttl N ``; modelled, not verified on a live kernel (no MPLS routing here)."""
     assert encap_text(_mpls([100, 200], 5)) == (" encap mpls  100/200 ttl 5 ", "")
     route = Route(AF_INET, 254, 1, "10.9.0.0", 16, protocol=3, gateway="10.0.0.2", oif=2,
-                  encap=_mpls([16], None))  # fmt: skip
+                  extras=RouteExtras(encap=_mpls([16], None)))  # fmt: skip
     assert (
         RouteFormatter({2: "e1"}).line(route) == "10.9.0.0/16  encap mpls  16 via 10.0.0.2 dev e1 "
     )

@@ -24,6 +24,7 @@ from tui.model import (
     RTN_UNICAST,
     Nexthop,
     Route,
+    RouteExtras,
 )
 from tui.names import (
     RTAX_CC_ALGO,
@@ -60,7 +61,7 @@ __all__ = [
 _KEY_FIELDS = (
     "family", "type", "dst_len", "src", "src_len", "nhid", "tos", "gateway", "oif", "table",
     "protocol", "scope", "prefsrc", "priority", "flags", "expires", "metrics", "pref",
-    "multipath", "realms", "encap", "unknown",
+    "multipath", "extras",
 )  # fmt: skip
 _key_of = operator.attrgetter(*_KEY_FIELDS)
 _dst_of = operator.attrgetter("dst", "dst_len")
@@ -71,8 +72,8 @@ _TEMPLATE_CACHE_LIMIT = 1 << 16
 _RouteKey = tuple[
     int, int, int, "str | None", int, "int | None", int, "str | None", "int | None", int,
     int, int, "str | None", "int | None", int, "int | None",
-    "tuple[tuple[int, int | str], ...]", "int | None", "tuple[Nexthop, ...]", "int | None",
-    "tuple[int, str] | None", "tuple[tuple[int, str], ...]",
+    "tuple[tuple[int, int | str], ...]", "int | None", "tuple[Nexthop, ...]",
+    "RouteExtras | None",
 ]  # fmt: skip
 
 
@@ -194,8 +195,9 @@ class RouteFormatter:
     def _build(self, key: _RouteKey) -> str:
         """The template of one route shape: ``%s``-slots for (dst, dst_len)."""
         (family, rtype, dst_len, src, src_len, nhid, tos, gateway, oif, table, protocol, scope,
-         prefsrc, priority, flags, expires, metrics, pref, multipath, realms, encap,
-         unknown) = key  # fmt: skip
+         prefsrc, priority, flags, expires, metrics, pref, multipath, extras) = key  # fmt: skip
+        realms, encap = (extras.realms, extras.encap) if extras is not None else (None, None)
+        unknown = extras.unknown if extras is not None else ()
         raw: list[str] = []  # what ip does not print or fibscope could not decode
         host_len = _HOST_LEN.get(family, 32)
         if dst_len == 0:

@@ -44,7 +44,7 @@ from tui.kernel.netlink.const import (
     RTAX_CC_ALGO,
     RTMSG_LEN,
 )
-from tui.model import AF_INET, AF_INET6, Nexthop, Route
+from tui.model import AF_INET, AF_INET6, Nexthop, Route, RouteExtras
 
 ReadableBuffer = bytes | bytearray | memoryview
 Builder = Callable[[ReadableBuffer, int], "Route | None"]
@@ -63,6 +63,7 @@ _ADDR_FIELDS = {RTA_GATEWAY: "gateway", RTA_PREFSRC: "prefsrc", RTA_SRC: "src"}
 # RTA_IP_PROTO, RTA_SPORT, RTA_DPORT, RTA_FLOWLABEL) and padding: nothing of the route.
 ECHOED = frozenset({3, 16, 24, 25, 27, 28, 29, 31})
 RTAX_LAST = 17  # RTAX_FASTOPEN_NO_COOKIE: the last metric iproute2 6.1 and fibscope know
+_EXTRAS = ("realms", "encap", "unknown")  # fields of RouteExtras, built as one object
 NESTED = 1 << 16  # a nested attribute kept raw is numbered PARENT * NESTED + TYPE
 
 
@@ -205,6 +206,11 @@ class _Shape:
         }  # fmt: skip
         self.walk(start + RTMSG_LEN, end, self.route_attr)
         self.finish(self.fields, self.unknown)
+        rare = [
+            f"{k}={self.fields.pop(k)}" for k in ("realms", "encap", "unknown") if k in self.fields
+        ]
+        if rare:
+            self.fields["extras"] = f"extras({', '.join(rare)})"
 
     def raw(self, nla_type: int, plen: int, into: list[str]) -> None:
         """Keep an attribute fibscope does not understand: its type and bytes."""
@@ -390,6 +396,7 @@ def compile_shape(buf: ReadableBuffer, start: int, end: int) -> Builder:
         "new": object.__new__,
         "twin": _ROUTE_TWIN,
         "Route": Route,
+        "extras": RouteExtras,
         "nh": make_nexthop,
         "cstr": cstr,
         "hops": HOPS,

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import Any, TextIO
 
-from tui.cli.commands import CommandError, open_source, read_namespace
+from tui.cli.common import CommandError, open_source, read_namespace
 from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace

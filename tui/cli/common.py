@@ -1,0 +1,49 @@
+"""What every subcommand shares: the one-line error, opening the source, reading a namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+
+from tui.model import Namespace, NetnsState
+from tui.source import CaptureSource, Source, SourceError, find_namespace
+
+
+class CommandError(Exception):
+    """A failure to report in one line (exit status 2)."""
+
+
+def open_source(state_file: str | None) -> Source:
+    """The capture file when one is given, else the live kernel."""
+    if state_file:
+        try:
+            return CaptureSource.open(state_file)
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
+    from tui.kernel.live_source import LiveSource
+
+    return LiveSource()
+
+
+def read_namespace(source: Source, name: str | None) -> Namespace:
+    """The state of the namespace a user named; CommandError when it cannot be read."""
+    try:
+        info = find_namespace(source.namespaces(), name)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
+    ns = source.read(info)
+    if ns.state is None:
+        raise CommandError(f"namespace {info.label}: {ns.error}")
+    return ns
+
+
+def devs_of(state: NetnsState) -> dict[int, str]:
+    """ifindex -> link name."""
+    return {link.index: link.name for link in state.links}
+
+
+def write_lines(lines: Iterable[str], out: TextIO) -> None:
+    """Each line followed by a newline, in one write (not two per line: 1M lines add up)."""
+    listed = list(lines)
+    if listed:
+        out.write("\n".join(listed) + "\n")

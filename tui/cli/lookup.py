@@ -9,11 +9,12 @@ import sys
 from typing import Any, TextIO
 
 from tui.cli.common import CommandError, open_source, read_namespace
+from tui.fib.compare import differences
 from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
 from tui.formats.candidates import candidate_lines, kernel_pick
-from tui.source.verify import Verifier, differences
+from tui.source.verify import Verifier
 
 
 def query_of(args: argparse.Namespace) -> Query:

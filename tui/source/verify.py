@@ -1,4 +1,4 @@
-"""Comparing the engine's verdict with the kernel's own ``ip route get`` answer (pure)."""
+"""Asking the kernel the engine's question (the comparison itself is ``tui.fib.compare``)."""
 
 from __future__ import annotations
 
@@ -8,31 +8,6 @@ from tui.fib.lookup import TYPE_NAMES
 from tui.fib.query import Query
 from tui.model import NamespaceInfo, NetnsState
 from tui.source import Source
-
-COMPARED = ("type", "error", "table", "gateway", "dev", "prefsrc")
-
-
-def differences(
-    ours: dict[str, Any], kernel: dict[str, Any], query: Query | None = None
-) -> list[str]:
-    """The fields that differ, each as ``field: ours X, kernel Y``.
-
-    On an error only the error is compared: the kernel says nothing else then.  The kernel
-    reports no prefsrc on the input path, and none when it equals the asked ``from``
-    (``rt_fill_info``), so that is what it means.
-    """
-    fields: tuple[str, ...] = COMPARED
-    if kernel.get("error") or ours.get("error"):
-        fields = ("error",)
-    elif query is not None and query.iif is not None:
-        fields = tuple(f for f in COMPARED if f != "prefsrc")
-    elif query is not None and query.src is not None and kernel.get("prefsrc") is None:
-        kernel = {**kernel, "prefsrc": query.src}
-    out = []
-    for name in fields:
-        if ours.get(name) != kernel.get(name):
-            out.append(f"{name}: ours {ours.get(name)!r}, kernel {kernel.get(name)!r}")
-    return out
 
 
 class Verifier:

@@ -1,9 +1,9 @@
-"""How the engine's verdict is compared with the kernel's answer."""
+"""How the engine's verdict is compared with the kernel's answer (tui.fib.compare, pure)."""
 
 from __future__ import annotations
 
+from tui.fib.compare import differences
 from tui.fib.query import Query
-from tui.source.verify import differences
 
 OURS = {
     "type": "unicast",

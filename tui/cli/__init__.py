@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from tui.cli.common import CommandError
 from tui.cli.parser import UsageError, build_parser
+from tui.source import SourceError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return run(args)
-    except (UsageError, CommandError) as exc:
+    except (UsageError, CommandError, SourceError) as exc:
         print(f"fibscope: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

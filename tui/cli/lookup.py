@@ -79,13 +79,14 @@ def print_human(
 def cmd_lookup(args: argparse.Namespace, out: TextIO) -> int:
     """Run one lookup or a batch; exit 0 found, 1 an error verdict, 2 bad input."""
     source = open_source(args.state)
-    if args.verify and not source.live:
+    kernel = source.kernel() if args.verify else None
+    if args.verify and kernel is None:
         raise CommandError("--verify asks the live kernel: it cannot be used with --state")
     ns = read_namespace(source, args.netns)
     assert ns.state is not None
     names = source.table_names()
     engine = Engine(ns.state, names)
-    verifier = Verifier(source, ns.info, ns.state) if args.verify else None
+    verifier = Verifier(kernel, ns.info, ns.state) if kernel is not None else None
     if args.batch:
         return _batch(args, engine, verifier, out)
     try:

@@ -15,6 +15,7 @@ from tui.formats.route_n import ROUTE_N_HEADER, route6_n, route_n
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, Route
 from tui.names import parse_table
 from tui.source import Source, SourceError, find_namespace
+from tui.source.kernel import KernelAccess, StreamInterrupted
 
 
 def _table_filter(table_arg: str | None, names: Mapping[int, str]) -> int | None:
@@ -37,8 +38,13 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
     table = _table_filter(args.table, names)
     if args.format == "route-n" and args.table not in (None, "main", str(RT_TABLE_MAIN)):
         raise CommandError("route -n shows the main table only; use --format ip for other tables")
-    if source.live and args.format != "json" and not (args.format == "route-n" and args.ipv6):
-        return _stream_routes(source, args, family, table, names, out)
+    kernel = source.kernel()
+    if (
+        kernel is not None
+        and args.format != "json"
+        and not (args.format == "route-n" and args.ipv6)
+    ):
+        return _stream_routes(kernel, source, args, family, table, names, out)
     ns = read_namespace(source, args.netns)
     assert ns.state is not None
     devs = devs_of(ns.state)
@@ -62,6 +68,7 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _stream_routes(
+    kernel: KernelAccess,
     source: Source,
     args: argparse.Namespace,
     family: int,
@@ -72,16 +79,9 @@ def _stream_routes(
     """Print straight from the kernel's dump, a datagram at a time: a million routes never sit
     in memory at once.  The kernel filters by family and table; the formatters decide the
     rest, once per message shape (``route_print``), so the output is theirs byte for byte."""
-    from tui.kernel.live_source import LiveSource
-    from tui.kernel.netlink.route_codec import NetlinkError
-    from tui.kernel.netlink.route_dump import DumpInterrupted
-    from tui.kernel.netlink.route_print import link_names, route_texts
-    from tui.kernel.netns import NetnsError
-
-    assert isinstance(source, LiveSource)
     try:
-        path = source.path_of(find_namespace(source.namespaces(), args.netns))
-        devs = link_names(path)
+        info = find_namespace(source.namespaces(), args.netns)
+        devs = kernel.link_names(info)
         if args.format == "route-n":
             out.write(ROUTE_N_HEADER)
             render, slot = _route_n_render(devs), "%-15s"
@@ -89,15 +89,13 @@ def _stream_routes(
             render, slot = _ip_render(devs, names, family if args.ipv6 else 0, table), "%s"
         dump_family = family if args.ipv6 or table is not None else 0  # 0: IPv4 then IPv6
         write = out.write
-        for text in route_texts(path, dump_family, render, table=table, dst_conversion=slot):
+        for text in kernel.route_texts(info, dump_family, render, table=table, dst_conversion=slot):
             write(text)
-    except DumpInterrupted:
+    except StreamInterrupted:
         out.flush()
         print("Dump was interrupted and may be inconsistent.", file=sys.stderr)
-    except (SourceError, NetnsError) as exc:
+    except SourceError as exc:
         raise CommandError(str(exc)) from None
-    except NetlinkError as exc:
-        raise CommandError(f"reading routes failed: {exc}") from None
     return 0
 
 

@@ -2,7 +2,9 @@
 
 Every command and screen talks to a ``Source`` so that it works on a capture exactly as on a
 live host.  This module holds the protocol and the capture source; the live one is in
-``tui.kernel.live_source`` (it alone touches the kernel).
+``tui.kernel.live_source`` (it alone touches the kernel).  What only a kernel can do (ask
+``RTM_GETROUTE``, stream a dump) is the optional capability ``Source.kernel()``
+(``tui.source.kernel``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from tui import capture
 from tui.model import HostState, Namespace, NamespaceInfo
 from tui.names import set_proto_files
 from tui.source.events import Event
+from tui.source.kernel import KernelAccess
 
 
 class SourceError(Exception):
@@ -53,6 +56,11 @@ class Source(Protocol):
 
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> Watch | None:
         """Follow ``info`` live (``emit`` runs in another thread); None when not possible."""
+        ...
+
+    def kernel(self) -> KernelAccess | None:
+        """The kernel behind this source, to ask questions of and stream from; None when
+        there is none (a capture)."""
         ...
 
 
@@ -97,6 +105,10 @@ class CaptureSource:
 
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> Watch | None:
         """A capture does not change."""
+        return None
+
+    def kernel(self) -> KernelAccess | None:
+        """A capture has no kernel to ask."""
         return None
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import errno
 import socket
 import struct
-from dataclasses import dataclass
-from typing import Any
 
 from tui.kernel.netlink.const import (
     NLM_F_REQUEST,
@@ -27,7 +25,8 @@ from tui.kernel.netlink.route_codec import (
     iter_messages,
 )
 from tui.kernel.netlink.route_dump import RECV_BUFFER, next_seq, open_route_socket
-from tui.model import AF_INET6, Route
+from tui.model import AF_INET6
+from tui.source.kernel import KernelAnswer, RouteRequest
 
 RTA_MARK = 16
 RTA_UID = 25
@@ -39,62 +38,17 @@ RTM_F_LOOKUP_TABLE = 0x1000
 _HEAD = struct.Struct("=IHHIIBBBBBBBBI")
 
 
-@dataclass(frozen=True, slots=True)
-class KernelAnswer:
-    """The kernel's answer: a route, or the errno it refused with."""
-
-    route: Route | None
-    errno: int | None
-
-    def to_json(self, devs: dict[int, str], type_names: dict[int, str]) -> dict[str, Any]:
-        """The answer in the verdict's terms: type, error, table, gateway, dev, prefsrc."""
-        route = self.route
-        if route is None:
-            return {
-                "type": None,
-                "error": self.error,
-                "table": None,
-                "gateway": None,
-                "dev": None,
-                "prefsrc": None,
-            }
-        return {
-            "type": type_names.get(route.type, str(route.type)),
-            "error": None,
-            "table": route.table,
-            "gateway": route.gateway,
-            "dev": devs.get(route.oif, f"if{route.oif}") if route.oif else None,
-            "prefsrc": route.prefsrc,
-        }
-
-    @property
-    def error(self) -> str | None:
-        """The errno's symbolic name (ENETUNREACH, ...) or None."""
-        return errno.errorcode.get(self.errno, str(self.errno)) if self.errno else None
-
-
 def _attr(kind: int, payload: bytes) -> bytes:
     length = 4 + len(payload)
     return struct.pack("=HH", length, kind) + payload + b"\0" * ((4 - length % 4) % 4)
 
 
-def build_request(
-    seq: int,
-    family: int,
-    dst: str,
-    *,
-    src: str | None = None,
-    iif: int | None = None,
-    oif: int | None = None,
-    mark: int | None = None,
-    tos: int = 0,
-    uid: int | None = None,
-    ipproto: int | None = None,
-    sport: int | None = None,
-    dport: int | None = None,
-    flowlabel: int | None = None,
-) -> bytes:
+def build_request(seq: int, request: RouteRequest) -> bytes:
     """The RTM_GETROUTE request bytes for these selectors."""
+    family, dst, src = request.family, request.dst, request.src
+    iif, oif, mark, uid = request.iif, request.oif, request.mark, request.uid
+    ipproto, sport, dport = request.ipproto, request.sport, request.dport
+    flowlabel = request.flowlabel
     bits = 128 if family == AF_INET6 else 32
     attrs = _attr(RTA_DST, socket.inet_pton(family, dst))
     if src is not None:
@@ -126,7 +80,7 @@ def build_request(
         family,
         bits,
         src_len,
-        tos,
+        request.tos,
         0,
         0,
         0,
@@ -138,13 +92,11 @@ def build_request(
     return head + attrs
 
 
-def route_get(
-    path: str | None, family: int, dst: str, **selectors: int | str | None
-) -> KernelAnswer:
+def route_get(path: str | None, request: RouteRequest) -> KernelAnswer:
     """Ask the kernel of the namespace at ``path``; OSError/NetnsError if it cannot be asked."""
     seq = next_seq()
     with open_route_socket(path, rcvbuf=1 << 20) as sock:
-        sock.send(build_request(seq, family, dst, **selectors))  # type: ignore[arg-type]
+        sock.send(build_request(seq, request))
         buf = bytearray(RECV_BUFFER)
         while True:
             n = sock.recv_into(buf, len(buf))

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from tui.cli.common import CommandError
-from tui.cli.parser import UsageError, build_parser
+from tui.cli.parser import UsageError, build_parser, parse_args
 from tui.source import SourceError
 
 
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fibscope`` command."""
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_args(argv)
         return run(args)
     except (UsageError, CommandError, SourceError) as exc:
         print(f"fibscope: {exc}", file=sys.stderr)

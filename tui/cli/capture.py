@@ -17,7 +17,7 @@ def cmd_capture(args: argparse.Namespace, out: TextIO) -> int:
 
     source = open_source(None)
     try:
-        host = capture_host(source, args.netns)
+        host = capture_host(source, args.netns)  # the --netns given, before or after
     except SourceError as exc:
         raise CommandError(str(exc)) from None
     if args.output == "-":

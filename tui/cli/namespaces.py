@@ -6,14 +6,21 @@ import argparse
 import json
 from typing import TextIO
 
-from tui.cli.common import open_source, write_lines
+from tui.cli.common import CommandError, open_source, write_lines
 from tui.formats.namespaces import namespaces_json, namespaces_text
+from tui.source import SourceError, find_namespace
 
 
 def cmd_namespaces(args: argparse.Namespace, out: TextIO) -> int:
     """``fibscope namespaces``."""
     source = open_source(args.state)
-    namespaces = [source.read(info) for info in source.namespaces()]
+    infos = source.namespaces()
+    if args.netns is not None:  # only the one named (an unknown name is an error)
+        try:
+            infos = [find_namespace(infos, args.netns)]
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
+    namespaces = [source.read(info) for info in infos]
     if args.format == "json":
         json.dump(namespaces_json(namespaces), out, indent=1)
         out.write("\n")

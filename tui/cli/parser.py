@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 
 from tui import __version__
 
@@ -28,11 +29,16 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _source_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--netns", metavar="NAME", help="namespace name, inode, or 'host' (default: host)"
-    )
-    p.add_argument("--state", metavar="FILE", help="read a capture file instead of the kernel")
+NETNS_HELP = "namespace name, inode, or 'host' (default: host)"
+STATE_HELP = "read a capture file instead of the kernel"
+
+
+def _source_args(p: argparse.ArgumentParser, *, sub: bool = True) -> None:
+    """--netns and --state.  A subcommand's copy has no default (SUPPRESS): left out, it keeps
+    what was given before the subcommand instead of overwriting it with None."""
+    default = argparse.SUPPRESS if sub else None
+    p.add_argument("--netns", metavar="NAME", default=default, help=NETNS_HELP)
+    p.add_argument("--state", metavar="FILE", default=default, help=STATE_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,11 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"fibscope {__version__}")
-    _source_args(parser)
+    _source_args(parser, sub=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("namespaces", help="list network namespaces")
-    p.add_argument("--state", metavar="FILE", help="read a capture file instead of the kernel")
+    _source_args(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
 
     p = sub.add_parser("routes", help="print a routing table (route -n, ip route, json)")
@@ -65,7 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("capture", help="save the routing state to a file")
     p.add_argument(
-        "--netns", metavar="NAME", action="append", help="only this namespace (repeatable)"
+        "--netns",
+        metavar="NAME",
+        dest="capture_netns",
+        action="append",
+        default=None,
+        help="only this namespace (repeatable)",
     )
     p.add_argument(
         "-o", "--output", metavar="FILE", default="-", help="output file (default: stdout)"
@@ -96,3 +107,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--steps", action="store_true", help="include the steps in --batch/--json output"
     )
     return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The parsed command line, global options merged: ``--netns``/``--state`` count the same
+    before and after the subcommand (after wins); ``capture`` takes every ``--netns`` given
+    (as the list ``netns``) and no ``--state``."""
+    args = build_parser().parse_args(argv)
+    if args.command == "capture":
+        names = [args.netns] if args.netns is not None else []
+        names += args.capture_netns or []
+        args.netns = names or None
+        del args.capture_netns
+        if args.state is not None:
+            raise UsageError("capture reads the live kernel: --state cannot be used with it")
+    return args

@@ -25,7 +25,11 @@ class StreamInterrupted(Exception):
 
 @dataclass(frozen=True, slots=True)
 class RouteRequest:
-    """The selectors of one ``RTM_GETROUTE`` question (devices as ifindex)."""
+    """The selectors of one ``RTM_GETROUTE`` question (devices as ifindex).
+
+    ``fibmatch`` asks for the routing table entry that matched (``ip route get ... fibmatch``,
+    RTM_F_FIB_MATCH) instead of the route the packet would take.
+    """
 
     family: int
     dst: str
@@ -39,6 +43,7 @@ class RouteRequest:
     sport: int | None = None
     dport: int | None = None
     flowlabel: int | None = None
+    fibmatch: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,8 @@ RTA_IP_PROTO = 27
 RTA_SPORT = 28
 RTA_DPORT = 29
 RTA_FLOWLABEL = 31  # be32, IPv6 only (kernel 6.12+)
-RTM_F_LOOKUP_TABLE = 0x1000
+RTM_F_LOOKUP_TABLE = 0x1000  # IPv4: report the table the lookup used (not always main)
+RTM_F_FIB_MATCH = 0x2000  # the routing table entry that matched, not the route taken
 _HEAD = struct.Struct("=IHHIIBBBBBBBBI")
 
 
@@ -70,6 +71,12 @@ def build_request(seq: int, request: RouteRequest) -> bytes:
     if flowlabel is not None:
         attrs += _attr(RTA_FLOWLABEL, struct.pack("!I", flowlabel))
     src_len = bits if src is not None else 0
+    # A strict-checking socket (NETLINK_GET_STRICT_CHK) gets EINVAL for any flag its family
+    # does not know: inet6_rtm_valid_getroute_req allows RTM_F_FIB_MATCH only, the IPv4 one
+    # RTM_F_NOTIFY, RTM_F_LOOKUP_TABLE and RTM_F_FIB_MATCH.  IPv6 always reports the table.
+    flags = RTM_F_LOOKUP_TABLE if family != AF_INET6 else 0
+    if request.fibmatch:
+        flags |= RTM_F_FIB_MATCH
     length = _HEAD.size + len(attrs)
     head = _HEAD.pack(
         length,
@@ -85,9 +92,7 @@ def build_request(seq: int, request: RouteRequest) -> bytes:
         0,
         0,
         0,
-        # A strict-checking socket makes IPv6 refuse any flag but RTM_F_FIB_MATCH (EINVAL);
-        # its answer carries the table anyway.
-        RTM_F_LOOKUP_TABLE if family != AF_INET6 else 0,
+        flags,
     )
     return head + attrs
 

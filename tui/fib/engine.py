@@ -84,6 +84,7 @@ class Engine:
             predicted,
             None if predicted else "; ".join(tr.unpredicted),
             tuple(tr.candidates),
+            tr.matched if verdict.prefix is not None else None,  # the verdict came from it
         )
 
 

@@ -250,7 +250,8 @@ def _table_lookup(family: int) -> TableLookup:
 
 
 def fib_lookup(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
-    """``fib_lookup``: the rules (or the kernel's fast path without custom rules)."""
+    """``fib_lookup``: the rules (or the kernel's fast path without custom rules).  The entry
+    found is noted on the tracer (``matched``: what ``fibmatch`` would answer)."""
     if ctx.custom_rules[flow.family]:
         hit = walk_rules(ctx, flow, tr)
     elif flow.family == AF_INET:
@@ -259,6 +260,7 @@ def fib_lookup(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
         hit = _fast6(ctx, flow, tr)
     if hit.route is not None:
         route_attributes(hit.route, tr)
+    tr.matched = hit.route
     return hit
 
 

@@ -44,7 +44,10 @@ def test_human_trace_and_kernel_agree(router: Netns) -> None:
     assert (
         "10.64.0.0/10 via 10.2.0.5 dev e2 metric 5 chosen: metric 5 beats metric 50" in proc.stdout
     )
-    assert "Verdict: 10.70.1.1 via 10.2.0.5 dev e2 src 10.2.0.1 table main" in proc.stdout
+    assert (
+        "Verdict: 10.70.1.1 via 10.2.0.5 dev e2 src 10.2.0.1 \u2014 10.64.0.0/10 in table main "
+        "(rule 32766)\n" in proc.stdout
+    )
     assert "Agree: yes" in proc.stdout
 
 

@@ -20,7 +20,8 @@ def differences(
 
     On an error only the error is compared: the kernel says nothing else then.  The kernel
     reports no prefsrc on the input path, and none when it equals the asked ``from``
-    (``rt_fill_info``), so that is what it means.
+    (``rt_fill_info``), so that is what it means.  No table is None for us and 0 for the
+    kernel (a route made without a lookup, such as to 0.0.0.0 through lo).
     """
     fields: tuple[str, ...] = COMPARED
     if kernel.get("error") or ours.get("error"):
@@ -31,6 +32,9 @@ def differences(
         kernel = {**kernel, "prefsrc": query.src}
     out = []
     for name in fields:
-        if ours.get(name) != kernel.get(name):
+        mine, theirs = ours.get(name), kernel.get(name)
+        if name == "table" and not mine and not theirs:
+            continue  # no table: the kernel says 0 (RTM_F_LOOKUP_TABLE without a lookup)
+        if mine != theirs:
             out.append(f"{name}: ours {ours.get(name)!r}, kernel {kernel.get(name)!r}")
     return out

@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tui.cli.common import CommandError
+from tui.cli.common import CommandError, one_line
 from tui.cli.parser import UsageError, build_parser, parse_args
 from tui.source import SourceError
 
@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parse_args(argv)
         return run(args)
     except (UsageError, CommandError, SourceError) as exc:
-        print(f"fibscope: {exc}", file=sys.stderr)
+        print(f"fibscope: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -200,14 +200,17 @@ class Query:
             raise QueryError(f"unknown key(s): {', '.join(unknown)}")
         if "dst" not in data:
             raise QueryError("dst is missing")
+        if "from" in data and "src" in data:
+            raise QueryError("give the source once: from or src, not both")
         src = data.get("from", data.get("src"))
+        mark, tos = data.get("mark"), data.get("tos")  # null: unset; "" or false: an error
         return cls(
             dst=data["dst"],
             src=src,
             iif=data.get("iif"),
             oif=data.get("oif"),
-            mark=data.get("mark") or 0,
-            tos=data.get("tos") or 0,
+            mark=0 if mark is None else mark,
+            tos=0 if tos is None else tos,
             uid=data.get("uid"),
             ipproto=data.get("ipproto"),
             sport=data.get("sport"),

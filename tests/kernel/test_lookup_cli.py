@@ -60,6 +60,8 @@ def test_json_has_the_documented_shape(router: Netns) -> None:
     assert set(out) == {"query", "predicted", "result", "steps", "kernel", "agree"}
     assert out["result"]["table"] == 100 and out["result"]["rule"] == 100
     assert out["result"]["gateway"] == "10.2.0.254" and out["result"]["dev"] == "e2"
+    route = out["result"]["route"]  # the entry that decided, as `fibscope routes --format json`
+    assert (route["dst"], route["table"], route["gateway"]) == ("0.0.0.0/0", 100, "10.2.0.254")
     assert out["agree"] is True
     assert all({"kind", "text"} <= set(step) for step in out["steps"])
 

@@ -15,7 +15,10 @@ EPILOG = """commands:
   lookup      trace where a packet to DEST would go, and why
   capture     save the routing state of the host to a file
 
-Every reading command takes --state FILE to work from a capture instead of the kernel."""
+Every reading command takes --state FILE to work from a capture instead of the kernel;
+--netns and --state may come before or after the command.
+
+lookup exit status: 0 a route, 1 an error verdict, 2 bad input, 3 --verify disagrees."""
 
 
 class UsageError(Exception):

@@ -99,3 +99,24 @@ def test_lookup_0_0_0_0_agrees(router: Netns) -> None:
     assert proc.returncode == 0, proc.stdout
     assert "Kernel: local 0.0.0.0 dev lo src 127.0.0.1\n" in proc.stdout
     assert proc.stdout.endswith("Agree: yes\n")
+
+
+def test_a_hashed_choice_the_kernel_made_among_the_candidates_is_no_disagreement() -> None:
+    """Multipath without a hash seed: fibscope lists the candidates (``predicted: false``);
+    whichever of them the kernel took, that is not a disagreement (exit 0, not 3)."""
+    with temp_netns("fsd") as ns, temp_netns("fsd") as peer:
+        for n in (1, 2):
+            ns.veth(f"e{n}", f"p{n}", peer_ns=peer)
+            ns.ip("addr", "add", f"10.{n}.0.1/24", "dev", f"e{n}")
+        ns.ip(
+            "route", "add", "198.51.100.0/24",
+            "nexthop", "via", "10.1.0.2", "dev", "e1",
+            "nexthop", "via", "10.2.0.2", "dev", "e2",
+        )  # fmt: skip
+        for dst in [f"198.51.100.{n}" for n in (1, 2, 3, 9, 10, 77, 130, 200)]:
+            proc = run_fibscope("lookup", dst, "--netns", ns.name, "--verify", "--json")
+            doc = json.loads(proc.stdout)
+            assert doc["predicted"] is False and doc["kernel_candidate"] is not None
+            assert proc.returncode == 0, doc
+            human = run_fibscope("lookup", dst, "--netns", ns.name, "--verify")
+            assert human.returncode == 0 and "<- the kernel took this one" in human.stdout

@@ -31,12 +31,24 @@ class Answer:
     data: dict[str, Any]
     agree: bool | None
 
+    kernel: dict[str, Any] | None = None
+
     @property
     def status(self) -> int:
         """The exit status this answer alone gives."""
-        if self.agree is False:
+        if self.agree is False and disagrees(self.trace, self.kernel):
             return DISAGREE
         return FOUND if self.trace.ok else ERROR_VERDICT
+
+
+def disagrees(trace: Trace, kernel: dict[str, Any] | None) -> bool:
+    """Whether answers that differ are a disagreement (exit 3): not when fibscope left the
+    choice to the flow hash (``predicted: false`` with candidates) and the kernel took one
+    of the candidates."""
+    if kernel is None:
+        return False
+    hashed = not trace.predicted and trace.candidates
+    return not (hashed and kernel_pick(trace.candidates, kernel) is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +79,7 @@ class Lookups:
             route_json(route, self.devs, self.names) if route is not None else None
         )
         agree: bool | None = None
+        kernel: dict[str, Any] | None = None
         if self.verifier is not None:
             kernel = self.kernel(query)
             data["kernel"] = kernel
@@ -74,4 +87,4 @@ class Lookups:
             data["agree"] = agree
             if trace.candidates:
                 data["kernel_candidate"] = kernel_pick(trace.candidates, kernel)
-        return Answer(trace, data, agree)
+        return Answer(trace, data, agree, kernel)

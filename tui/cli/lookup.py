@@ -11,7 +11,7 @@ import argparse
 import json
 from typing import TextIO
 
-from tui.cli.answers import DISAGREE, ERROR_VERDICT, FOUND, Lookups
+from tui.cli.answers import DISAGREE, ERROR_VERDICT, FOUND, Lookups, disagrees
 from tui.cli.batch import run_batch
 from tui.cli.common import CommandError, devs_of, open_source, read_namespace
 from tui.fib.compare import differences
@@ -43,8 +43,8 @@ def query_of(args: argparse.Namespace) -> Query:
 
 
 def print_human(lookups: Lookups, trace: Trace, out: TextIO) -> bool | None:
-    """Steps, then the verdict, then the kernel's answer and whether they agree (returned;
-    None when the kernel was not asked)."""
+    """Steps, then the verdict, then the kernel's answer and whether they agree.  Returns
+    False for a disagreement (exit 3), None when the kernel was not asked."""
     out.write(f"lookup {trace.query.words()}\n")
     for step in trace.steps:
         out.write(f"  {step.text}\n")
@@ -68,7 +68,7 @@ def print_human(lookups: Lookups, trace: Trace, out: TextIO) -> bool | None:
         words = " ".join(p for p in parts if p)
     out.write(f"Kernel: {words}\n")
     out.write("Agree: yes\n" if not diff else f"Agree: NO ({'; '.join(diff)})\n")
-    return not diff
+    return not diff or not disagrees(trace, kernel)
 
 
 def cmd_lookup(args: argparse.Namespace, out: TextIO) -> int:

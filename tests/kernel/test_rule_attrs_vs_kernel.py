@@ -28,6 +28,7 @@ from tui.formats.iprule import ip_rule_show, newer_selector_words
 from tui.kernel.netlink.dump import read_netns
 from tui.kernel.netlink.kernel_get import route_get
 from tui.model import AF_INET, AF_INET6, HostState, Namespace, NamespaceInfo, NetnsState, Rule
+from tui.source.kernel import RouteRequest
 
 pytestmark = requires_netns
 
@@ -186,14 +187,16 @@ def _own_answer(ns: Netns, q: Query, devs: dict[str, int]) -> dict[str, Any]:
     family = socket.AF_INET6 if q.family == AF_INET6 else socket.AF_INET
     answer = route_get(
         ns.path,
-        family,
-        q.dst,
-        oif=devs[q.oif] if q.oif else None,
-        tos=q.tos,
-        ipproto=q.ipproto,
-        sport=q.sport,
-        dport=q.dport,
-        flowlabel=q.flowlabel,
+        RouteRequest(
+            family,
+            q.dst,
+            oif=devs[q.oif] if q.oif else None,
+            tos=q.tos,
+            ipproto=q.ipproto,
+            sport=q.sport,
+            dport=q.dport,
+            flowlabel=q.flowlabel,
+        ),
     )
     got: dict[str, Any] = answer.to_json({v: k for k, v in devs.items()}, {1: "unicast"})
     if got["error"]:

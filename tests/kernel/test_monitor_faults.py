@@ -151,12 +151,13 @@ from tui.kernel.monitor import Monitor
 from tui.source.events import Problem, Snapshot
 seen = []
 def emit(event):
-    kind = type(event).__name__
-    seen.append(kind)
+    # Said before it is noted as seen: the main thread prints as soon as it sees a snapshot,
+    # and two prints racing interleave their newlines.
     if isinstance(event, Problem):
         print(json.dumps({"problem": event.text, "fatal": event.fatal}), flush=True)
     elif isinstance(event, Snapshot):
         print(json.dumps({"snapshot": True}), flush=True)
+    seen.append(type(event).__name__)
 monitor = Monitor(sys.argv[1], emit)
 thread = threading.Thread(target=monitor.run, daemon=True)
 thread.start()

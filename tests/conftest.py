@@ -1,12 +1,16 @@
-"""Suite-wide set-up: the ``kernel`` marker decides whether a test may be skipped."""
+"""Suite-wide set-up: the ``kernel`` marker decides whether a test may be skipped, and the
+protocol name table (process state, like iproute2's) is reset after every test so one that
+reads name files or opens a capture cannot change another's output."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
 from tests.netns_helpers import have_netns_privilege
+from tui.names import PROTOCOLS
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -17,3 +21,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("kernel") is not None:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _protocol_names() -> Iterator[None]:
+    saved = dict(PROTOCOLS.files), PROTOCOLS.loaded
+    yield
+    PROTOCOLS.files, PROTOCOLS.loaded = saved

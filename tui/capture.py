@@ -26,6 +26,7 @@ from tui.model import (
     Nexthop,
     Process,
     Route,
+    RouteExtras,
     Rule,
     Sysctls,
 )
@@ -35,6 +36,9 @@ VERSION = 1
 ROUTE_FIELDS = [f.name for f in dataclasses.fields(Route)]
 _MULTIPATH = ROUTE_FIELDS.index("multipath")
 _METRICS = ROUTE_FIELDS.index("metrics")
+_EXTRAS = ROUTE_FIELDS.index("extras")
+# The route fields of captures written before extras (realms/encap/unknown): still loadable.
+_OLDEST_ROUTE_FIELDS = ROUTE_FIELDS[:_EXTRAS]
 
 T = TypeVar("T")
 
@@ -63,9 +67,40 @@ def _obj(value: Any) -> dict[str, Any]:
 
 def _route_row(route: Route) -> list[Any]:
     row: list[Any] = [getattr(route, name) for name in ROUTE_FIELDS]
-    row[_MULTIPATH] = [[n.gateway, n.oif, n.weight, n.flags] for n in route.multipath]
+    row[_MULTIPATH] = [_hop_row(n) for n in route.multipath]
     row[_METRICS] = [list(m) for m in route.metrics]
+    extras = route.extras
+    if extras is not None:
+        encap = list(extras.encap) if extras.encap is not None else None
+        row[_EXTRAS] = [extras.realms, encap, [list(u) for u in extras.unknown]]
     return row
+
+
+def _hop_row(hop: Nexthop) -> list[Any]:
+    """gateway, oif, weight, flags; then realms, encap, unknown only when a hop has them."""
+    row: list[Any] = [hop.gateway, hop.oif, hop.weight, hop.flags]
+    if hop.realms is not None or hop.encap is not None or hop.unknown:
+        row += [
+            hop.realms,
+            list(hop.encap) if hop.encap is not None else None,
+            [list(u) for u in hop.unknown],
+        ]
+    return row
+
+
+def _pairs(value: Any) -> tuple[tuple[int, str], ...]:
+    """Attributes kept raw: [[type, hex], ...] as a tuple of (int, str)."""
+    return tuple((int(kind), str(data)) for kind, data in value)
+
+
+def _encap(value: Any) -> tuple[int, str] | None:
+    return None if value is None else (int(value[0]), str(value[1]))
+
+
+def _hop(row: Any) -> Nexthop:
+    if len(row) == 7:
+        return Nexthop(row[0], row[1], row[2], row[3], row[4], _encap(row[5]), _pairs(row[6]))
+    return Nexthop(*row)
 
 
 def _netns_json(state: NetnsState) -> dict[str, Any]:
@@ -90,6 +125,7 @@ def to_json(host: HostState) -> dict[str, Any]:
         "kernel": host.kernel,
         "captured_at": host.captured_at,
         "table_names": {str(k): v for k, v in sorted(host.table_names.items())},
+        "proto_names": {str(k): v for k, v in sorted(host.proto_names.items())},
         "route_fields": ROUTE_FIELDS,
         "namespaces": [
             {
@@ -136,12 +172,15 @@ def _link(data: Any) -> Link:
     return link
 
 
-def _route(row: Any) -> Route:
-    if not isinstance(row, list) or len(row) != len(ROUTE_FIELDS):
+def _route(row: Any, width: int) -> Route:
+    if not isinstance(row, list) or len(row) != width:
         raise TypeError("a route row has the wrong shape")
     row = list(row)
-    row[_MULTIPATH] = tuple(Nexthop(*n) for n in row[_MULTIPATH])
-    row[_METRICS] = tuple((int(a), int(b)) for a, b in row[_METRICS])
+    row[_MULTIPATH] = tuple(_hop(n) for n in row[_MULTIPATH])
+    row[_METRICS] = tuple((int(a), b if isinstance(b, str) else int(b)) for a, b in row[_METRICS])
+    if width > _EXTRAS and row[_EXTRAS] is not None:
+        realms, encap, unknown = row[_EXTRAS]
+        row[_EXTRAS] = RouteExtras(realms, _encap(encap), _pairs(unknown))
     return Route(*row)
 
 
@@ -153,12 +192,12 @@ def _sysctls(data: Any) -> Sysctls:
     return _make(Sysctls, data, conf)
 
 
-def _netns(data: Any) -> NetnsState:
+def _netns(data: Any, width: int = len(ROUTE_FIELDS)) -> NetnsState:
     return NetnsState(
         links=tuple(_link(x) for x in data["links"]),
         addresses=tuple(_make(Address, x, {}) for x in data["addresses"]),
-        rules=tuple(_make(Rule, x, {}) for x in data["rules"]),
-        routes=tuple(_route(r) for r in data["routes"]),
+        rules=tuple(_make(Rule, x, {"unknown": _pairs}) for x in data["rules"]),
+        routes=tuple(_route(r, width) for r in data["routes"]),
         sysctls=_sysctls(data["sysctls"]),
         ipv6_proc_routes=tuple(_make(Ipv6ProcRoute, x, {}) for x in data["ipv6_proc_routes"]),
         neighbours=_neighbours(data.get("neighbours")),
@@ -208,18 +247,21 @@ def from_json(doc: Any) -> HostState:
         raise CaptureError(
             f"capture version {doc.get('version')!r} is not supported (want {VERSION})"
         )
-    if doc.get("route_fields") != ROUTE_FIELDS:
+    fields = doc.get("route_fields")
+    if fields not in (ROUTE_FIELDS, _OLDEST_ROUTE_FIELDS):
         raise CaptureError("capture route fields do not match this fibscope version")
+    width = len(fields)
     try:
         namespaces = tuple(
             Namespace(
                 info=_info(ns["info"]),
-                state=_netns(ns["state"]) if ns.get("state") is not None else None,
+                state=_netns(ns["state"], width) if ns.get("state") is not None else None,
                 error=ns.get("error"),
             )
             for ns in doc["namespaces"]
         )
         names = {int(k): str(v) for k, v in doc.get("table_names", {}).items()}
+        protos = {int(k): str(v) for k, v in doc.get("proto_names", {}).items()}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CaptureError(f"corrupt capture: {exc}") from None
     return HostState(
@@ -228,6 +270,7 @@ def from_json(doc: Any) -> HostState:
         hostname=str(doc.get("hostname", "")),
         kernel=str(doc.get("kernel", "")),
         captured_at=str(doc.get("captured_at", "")),
+        proto_names=protos,
     )
 
 

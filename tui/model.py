@@ -87,6 +87,18 @@ class Nexthop:
     oif: int | None
     weight: int = 1
     flags: int = 0
+    realms: int | None = None  # RTA_FLOW of this hop: (from << 16) | to
+    encap: tuple[int, str] | None = None  # (RTA_ENCAP_TYPE, RTA_ENCAP payload as hex)
+    unknown: tuple[tuple[int, str], ...] = ()  # attributes not understood: (type, hex bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteExtras:
+    """The rarer parts of a route, kept apart so a million plain routes pay one slot."""
+
+    realms: int | None = None  # RTA_FLOW
+    encap: tuple[int, str] | None = None  # (RTA_ENCAP_TYPE, RTA_ENCAP payload as hex)
+    unknown: tuple[tuple[int, str], ...] = ()  # attributes not understood: (type, hex bytes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,15 +122,31 @@ class Route:
     src_len: int = 0
     multipath: tuple[Nexthop, ...] = ()
     nhid: int | None = None
-    metrics: tuple[tuple[int, int], ...] = ()
+    metrics: tuple[tuple[int, int | str], ...] = ()  # RTAX_CC_ALGO (congctl) is a name
     pref: int | None = None
     expires: int | None = None
+    extras: RouteExtras | None = None  # what few routes carry: one slot, not three
+
+    @property
+    def realms(self) -> int | None:
+        """RTA_FLOW: (from realm << 16) | to realm."""
+        return self.extras.realms if self.extras is not None else None
+
+    @property
+    def encap(self) -> tuple[int, str] | None:
+        """(RTA_ENCAP_TYPE, RTA_ENCAP payload as hex)."""
+        return self.extras.encap if self.extras is not None else None
+
+    @property
+    def unknown(self) -> tuple[tuple[int, str], ...]:
+        """Attributes fibscope does not understand: (type, hex bytes)."""
+        return self.extras.unknown if self.extras is not None else ()
 
     def nexthops(self) -> tuple[Nexthop, ...]:
         """The route's next hops: the multipath list, or the single one it carries."""
         if self.multipath:
             return self.multipath
-        return (Nexthop(self.gateway, self.oif, 1, self.flags & 0xFF),)
+        return (Nexthop(self.gateway, self.oif, 1, self.flags & 0xFF, self.realms, self.encap),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +177,14 @@ class Rule:
     l3mdev: int = 0
     protocol: int = 0
     realms: int | None = None
+    tun_id: int | None = None
+    dscp: int | None = None  # FRA_DSCP: the 6-bit DSCP (kernel 6.13+)
+    dscp_mask: int | None = None  # FRA_DSCP_MASK (6.15+; the kernel sends 0x3f with FRA_DSCP)
+    flowlabel: int | None = None  # FRA_FLOWLABEL, IPv6 (6.16+)
+    flowlabel_mask: int | None = None
+    sport_mask: int | None = None  # FRA_SPORT_MASK (6.15+): sport_range.start under this mask
+    dport_mask: int | None = None
+    unknown: tuple[tuple[int, str], ...] = ()  # attributes not understood: (type, hex bytes)
 
     @property
     def inverted(self) -> bool:
@@ -355,3 +391,4 @@ class HostState:
     hostname: str = ""
     kernel: str = ""
     captured_at: str = ""
+    proto_names: dict[int, str] = field(default_factory=dict)  # rt_protos files (+ .d)

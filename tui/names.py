@@ -32,13 +32,15 @@ RTN_NAMES: tuple[str, ...] = (
     "blackhole", "unreachable", "prohibit", "throw", "nat", "xresolve",
 )  # fmt: skip
 
-# Routing protocols (lib/rt_names.c built-ins + /etc/iproute2/rt_protos).
-PROTO_NAMES: dict[int, str] = {
+# Routing protocols: iproute2 6.1's built-in table (lib/rt_names.c rtnl_rtprot_tab) ...
+PROTO_BUILTIN: dict[int, str] = {
     0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static", 8: "gated", 9: "ra",
     10: "mrt", 11: "zebra", 12: "bird", 13: "dnrouted", 14: "xorp", 15: "ntk", 16: "dhcp",
-    18: "keepalived", 42: "babel", 99: "openr", 186: "bgp", 187: "isis", 188: "ospf",
-    189: "rip", 192: "eigrp",
+    18: "keepalived", 42: "babel", 186: "bgp", 187: "isis", 188: "ospf", 189: "rip",
+    192: "eigrp",
 }  # fmt: skip
+# ... and what the name files hold until the host's are read: Debian's /etc/iproute2/rt_protos.
+PROTO_NAMES: dict[int, str] = {**PROTO_BUILTIN, 99: "openr"}
 RTPROT_KERNEL = 2
 RTPROT_BOOT = 3
 
@@ -130,9 +132,45 @@ def rtntype_name(rtype: int) -> str:
     return RTN_NAMES[rtype] if 0 <= rtype < len(RTN_NAMES) else str(rtype)
 
 
+class ProtoNames:
+    """rtnl_rtprot_n2a with iproute2's lazy loading: a built-in number prints its built-in
+    name until a number without one made ip read the name files (rt_protos, then
+    rt_protos.d/*.conf), whose names win after that.  One per process, like ip's."""
+
+    __slots__ = ("files", "loaded")
+
+    def __init__(self, files: Mapping[int, str] | None = None) -> None:
+        self.files: dict[int, str] = dict(PROTO_NAMES if files is None else files)
+        self.loaded = False
+
+    def name(self, proto: int) -> str:
+        """The protocol's name (or number), updating the loaded state like ip does."""
+        if not 0 <= proto < 256:
+            return str(proto)
+        if not self.loaded:
+            builtin = PROTO_BUILTIN.get(proto)
+            if builtin is not None:
+                return builtin
+            self.loaded = True
+        return self.files.get(proto) or PROTO_BUILTIN.get(proto) or str(proto)
+
+    def table(self) -> dict[int, str]:
+        """Every name after loading (what rtnl_rtprot_a2n searches)."""
+        return {**PROTO_BUILTIN, **self.files}
+
+
+PROTOCOLS = ProtoNames()
+
+
+def set_proto_files(names: Mapping[int, str]) -> None:
+    """Use the names read from a host's rt_protos files (or recorded in a capture)."""
+    PROTOCOLS.files = {k: v for k, v in names.items() if 0 <= k < 256}
+    PROTOCOLS.loaded = False
+
+
 def proto_name(proto: int) -> str:
-    """``kernel``, ``static``, ``bgp``, ... (the number when unnamed)."""
-    return PROTO_NAMES.get(proto, str(proto))
+    """``kernel``, ``static``, ``bgp``, ``frr`` ... (the number when unnamed)."""
+    return PROTOCOLS.name(proto)
 
 
 def scope_name(scope: int) -> str:
@@ -154,6 +192,21 @@ def dsfield_name(tos: int) -> str:
     if not 0 <= tos < 256:
         return str(tos)
     return DSFIELD_NAMES.get(tos) or f"0x{tos:02x}"
+
+
+def dscp_name(dscp: int) -> str:
+    """A 6-bit DSCP as a current iproute2 prints it (rtnl_dscp_n2a): the rt_dsfield name of
+    ``dscp << 2`` (``AF41``) or the decimal number."""
+    if 0 <= dscp < 64 and (name := DSFIELD_NAMES.get(dscp << 2)) is not None:
+        return name
+    return str(dscp)
+
+
+def unknown_attr_words(kind: int, data_hex: str) -> str:
+    """An attribute fibscope does not understand, kept raw: ``unknown-attr 42 0x0a0b``; one
+    nested in another (a metric) is numbered ``PARENT.TYPE``: ``unknown-attr 8.18 0x01000000``."""
+    number = f"{kind >> 16}.{kind & 0xFFFF}" if kind >= 1 << 16 else str(kind)
+    return f"unknown-attr {number} 0x{data_hex}" if data_hex else f"unknown-attr {number}"
 
 
 def ipproto_name(proto: int) -> str:
@@ -268,7 +321,7 @@ def _parse_8bit(text: str, table: Mapping[int, str], what: str, base: int = 0) -
 
 def parse_proto(text: str) -> int:
     """A routing protocol name or number (rtnl_rtprot_a2n)."""
-    return _parse_8bit(text, PROTO_NAMES, "protocol")
+    return _parse_8bit(text, PROTOCOLS.table(), "protocol")
 
 
 def parse_scope(text: str) -> int:

@@ -199,7 +199,10 @@ async def test_lookup_runs_shows_the_trace_and_highlights_the_winner() -> None:
         await loaded(pilot)
         trace = str(app.query_one("#trace").render())
         chosen = "10.64.0.0/10 via 10.20.0.5 dev eth1 metric 5 chosen: metric 5 beats metric 50"
-        verdict = "Verdict: 10.64.1.1 via 10.20.0.5 dev eth1 src 10.20.0.1 table main rule 100"
+        verdict = (
+            "Verdict: 10.64.1.1 via 10.20.0.5 dev eth1 src 10.20.0.1"
+            " \u2014 10.64.0.0/10 in table main (rule 100)"
+        )
         assert chosen in trace
         assert verdict in trace
         winner = app.query_one(RouteView).winner

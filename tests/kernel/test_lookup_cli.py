@@ -44,7 +44,10 @@ def test_human_trace_and_kernel_agree(router: Netns) -> None:
     assert (
         "10.64.0.0/10 via 10.2.0.5 dev e2 metric 5 chosen: metric 5 beats metric 50" in proc.stdout
     )
-    assert "Verdict: 10.70.1.1 via 10.2.0.5 dev e2 src 10.2.0.1 table main" in proc.stdout
+    assert (
+        "Verdict: 10.70.1.1 via 10.2.0.5 dev e2 src 10.2.0.1 \u2014 10.64.0.0/10 in table main "
+        "(rule 32766)\n" in proc.stdout
+    )
     assert "Agree: yes" in proc.stdout
 
 
@@ -57,6 +60,8 @@ def test_json_has_the_documented_shape(router: Netns) -> None:
     assert set(out) == {"query", "predicted", "result", "steps", "kernel", "agree"}
     assert out["result"]["table"] == 100 and out["result"]["rule"] == 100
     assert out["result"]["gateway"] == "10.2.0.254" and out["result"]["dev"] == "e2"
+    route = out["result"]["route"]  # the entry that decided, as `fibscope routes --format json`
+    assert (route["dst"], route["table"], route["gateway"]) == ("0.0.0.0/0", 100, "10.2.0.254")
     assert out["agree"] is True
     assert all({"kind", "text"} <= set(step) for step in out["steps"])
 

@@ -37,6 +37,7 @@ from tui.model import (
     RTNH_F_ONLINK,
     Nexthop,
     Route,
+    RouteExtras,
 )
 
 RTAX_IDS = {name: i for i, (name, _kind) in enumerate(rtmsg.metrics.nla_map)}
@@ -176,10 +177,8 @@ def expected_from_pyroute2(message: bytes) -> Route:
     )
     metrics_nla = msg.get("metrics")
     metrics = tuple(
-        (RTAX_IDS[name], value)
-        for name, value in (metrics_nla["attrs"] if metrics_nla else ())
-        if name != "RTAX_CC_ALGO"
-    )
+        (RTAX_IDS[name], value) for name, value in (metrics_nla["attrs"] if metrics_nla else ())
+    )  # RTAX_CC_ALGO too: the congestion control algorithm's name
     cache = msg.get("cacheinfo")
     ticks = cache["rta_expires"] if cache else 0
     nhid = raw_attr(message, RTA_NH_ID)
@@ -204,6 +203,7 @@ def expected_from_pyroute2(message: bytes) -> Route:
         metrics=metrics,
         pref=msg.get("pref"),
         expires=int(ticks / USER_HZ) if ticks else None,
+        extras=RouteExtras(realms=msg.get("RTA_FLOW")) if msg.get("RTA_FLOW") else None,
     )
 
 

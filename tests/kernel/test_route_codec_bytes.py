@@ -125,19 +125,20 @@ def test_plain_constructor_fallback_gives_equal_routes(monkeypatch: pytest.Monke
     assert fast == plain == decode(msg) and type(plain) is Route
 
 
-def test_metrics_skip_strings_and_accept_nested_flag() -> None:
+def test_metrics_keep_congctl_names_and_accept_nested_flag() -> None:
     metrics = u32(2, 1400) + attr(16, b"cubic\0") + u32(8, 1300)
     r = decode(message(attr(RTA_METRICS | NLA_F_NESTED, metrics)))
-    assert r.metrics == ((2, 1400), (8, 1300))
+    assert r.metrics == ((2, 1400), (16, "cubic"), (8, 1300))
 
 
 def test_multipath_with_via_and_unknown_attributes() -> None:
-    hop1 = addr(RTA_GATEWAY, "10.1.0.2") + u32(11, 7)  # RTA_FLOW: ignored
+    hop1 = addr(RTA_GATEWAY, "10.1.0.2") + u32(11, 7)  # RTA_FLOW: the hop's realm
     via = attr(RTA_VIA, struct.pack("=H", socket.AF_INET6) + socket.inet_pton(AF_INET6, "fe80::1"))
     nh1 = struct.pack("=HBBi", 8 + len(hop1), 16, 2, 3) + hop1
     nh2 = struct.pack("=HBBi", 8 + len(via), 0, 0, 4) + via
     r = decode(message(attr(RTA_MULTIPATH, nh1 + nh2), attr(99, b"\1\2\3")))
-    assert r.multipath == (Nexthop("10.1.0.2", 3, 3, 16), Nexthop("fe80::1", 4, 1, 0))
+    assert r.multipath == (Nexthop("10.1.0.2", 3, 3, 16, 7), Nexthop("fe80::1", 4, 1, 0))
+    assert r.unknown == ((99, "010203"),)  # kept, not dropped
 
 
 def test_expires_from_cacheinfo_truncates_like_iproute2() -> None:

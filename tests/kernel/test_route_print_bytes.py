@@ -42,7 +42,7 @@ SEQ = 7
 
 
 def ip_render(table: int = 254, family: int = 0) -> Callable[[Route], str]:
-    """What ``fibscope routes --format ip`` renders (see tui.cli.commands)."""
+    """What ``fibscope routes --format ip`` renders (see tui.cli.routes)."""
     formatter = RouteFormatter(LINKS, {1000: "blue"}, show_table=table == TABLE_ALL)
 
     def render(route: Route) -> str:

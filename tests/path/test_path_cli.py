@@ -14,6 +14,9 @@ import pytest
 from tests.path.made import calico, small_node
 from tests.unit.test_cli_errors import assert_one_line_error
 from tui import capture
+from tui.fib.query import Query
+from tui.path import follow
+from tui.path.host import CaptureHost
 
 
 def fibscope(*args: str) -> subprocess.CompletedProcess[str]:
@@ -115,10 +118,34 @@ def test_starting_on_an_input_device(node_file: str) -> None:
         (("10.0.0.1", "--mark", "x"), ("mark",)),
         (("10.0.0.1", "--from", "fd00::1"), ("different families",)),
         (("10.0.0.1", "--verify"), ("--verify",)),
+        (("10.0.0.1", "--flowlabel", "5"), ("flow label",)),
+        (("fd00::1", "--flowlabel", "0x100000"), ("flowlabel",)),
+        (("10.0.0.1", "--dscp", "AF99"), ("dscp",)),
+        (("10.0.0.1", "--dscp", "AF41", "--tos", "0x10"), ("disagree",)),
     ],
 )
 def test_bad_input(node_file: str, args: tuple[str, ...], words: tuple[str, ...]) -> None:
     assert_one_line_error(fibscope("path", *args, "--state", node_file), *words)
+
+
+def test_dscp_and_flow_label_are_carried_by_every_hop(node_file: str) -> None:
+    """The packet keeps its DSCP across hops: every hop's lookup is asked with it."""
+    args = ("path", "10.244.0.9", "--netns", "fbkpod7", "--state", node_file, "--json")
+    proc = fibscope(*args, "--dscp", "AF41", "--steps")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["query"] == {"netns": "fbkpod7", "dst": "10.244.0.9", "tos": 0x88, "dscp": 34}
+    assert len(doc["hops"]) == 3
+    plain = json.loads(fibscope(*args).stdout)
+    assert [hop["result"] for hop in doc["hops"]] == [hop["result"] for hop in plain["hops"]]
+    text = fibscope(*args[:-1], "--dscp", "AF41").stdout
+    assert text.splitlines()[0] == "path 10.244.0.9 from fbkpod7 (tos 0x88)"
+    host = calico().build()
+    start = next(ns.info for ns in host.namespaces if ns.info.label == "fbkpod7")
+    result = follow(CaptureHost(host), start, Query(dst="10.244.0.9", dscp=34))
+    assert [(hop.trace.query.tos, hop.trace.query.dscp) for hop in result.hops] == [(0x88, 34)] * 3
+    six = follow(CaptureHost(host), start, Query(dst="fd00::9", flowlabel=0x12345))
+    assert {hop.trace.query.flowlabel for hop in six.hops} == {0x12345}
 
 
 def test_missing_destination() -> None:

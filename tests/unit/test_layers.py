@@ -20,6 +20,8 @@ PURE = [
     "tui.formats.iprule",
     "tui.formats.route_n",
     "tui.formats.json_view",
+    "tui.lwtunnel",
+    "tui.fib.via",
     "tui.fib",
 ]
 

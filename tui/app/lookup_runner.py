@@ -16,7 +16,7 @@ from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
 from tui.model import NamespaceInfo, NetnsState, Route
-from tui.source import Source
+from tui.source import Source, SourceError
 from tui.source.verify import Verifier
 from tui.store.routes import RouteStore
 
@@ -67,9 +67,10 @@ class LookupRunner:
             trace = engine.lookup(query)
         except QueryError as exc:
             return LookupResult(error=str(exc))
-        if not self.source.live:
+        kernel = self.source.kernel()
+        if kernel is None:
             return LookupResult(trace)
         try:
-            return LookupResult(trace, kernel=Verifier(self.source, info, state).ask(query))
-        except OSError as exc:
+            return LookupResult(trace, kernel=Verifier(kernel, info, state).ask(query))
+        except SourceError as exc:
             return LookupResult(trace, kernel_error=str(exc))

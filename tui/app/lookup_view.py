@@ -6,11 +6,11 @@ from typing import Any
 
 from rich.text import Text
 
+from tui.fib.compare import differences
 from tui.fib.lookup import src_text
 from tui.fib.trace import Trace
 from tui.formats.candidates import candidate_lines
 from tui.model import Route
-from tui.source.verify import differences
 
 STEP_STYLES = {"verdict": "bold", "note": "italic yellow"}
 

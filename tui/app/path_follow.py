@@ -53,7 +53,8 @@ class PathFollower(ShownRows):
     @work(thread=True, exclusive=True, group="path", description="path")
     def _follow(self, job: int, start: NamespaceInfo, query: Query) -> None:
         host = self.source.path_host()
-        ask = path_asker(self.source) if self.live else None
+        kernel = self.source.kernel() if self.live else None
+        ask = path_asker(kernel) if kernel is not None else None
         try:
             result: PathResult | str = follow(host, start, query, ask)
         except QueryError as exc:

@@ -1,4 +1,5 @@
-"""Command-line parsing only: each subcommand calls one function of ``tui.cli.commands``."""
+"""The command line: ``main`` parses (``tui.cli.parser``) and hands each subcommand to its own
+module; every failure the user can cause is one line on stderr and exit status 2."""
 
 from __future__ import annotations
 
@@ -6,109 +7,50 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tui import __version__
-
-EPILOG = """commands:
-  (none)      start the terminal app
-  namespaces  list every network namespace with its processes and counts
-  routes      print a routing table like `route -n` or `ip route show`
-  rules       print the policy rules like `ip rule show`
-  lookup      trace where a packet to DEST would go, and why
-  path        follow a packet to DEST across namespaces, hop by hop
-  capture     save the routing state of the host to a file
-
-Every reading command takes --state FILE to work from a capture instead of the kernel."""
+from tui.cli.common import CommandError, one_line
+from tui.cli.parser import UsageError, build_parser, parse_args
+from tui.source import SourceError
 
 
-class UsageError(Exception):
-    """Bad input: one line on stderr and exit status 2."""
+def run(args: argparse.Namespace) -> int:
+    """Dispatch a parsed command line (each subcommand's module is imported when used)."""
+    out = sys.stdout
+    if args.command == "routes":
+        from tui.cli.routes import cmd_routes
 
+        return cmd_routes(args, out)
+    if args.command == "rules":
+        from tui.cli.rules import cmd_rules
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports bad usage as our one-line error, exit 2."""
+        return cmd_rules(args, out)
+    if args.command == "namespaces":
+        from tui.cli.namespaces import cmd_namespaces
 
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(message)
+        return cmd_namespaces(args, out)
+    if args.command == "capture":
+        from tui.cli.capture import cmd_capture
 
+        return cmd_capture(args, out)
+    if args.command == "lookup":
+        from tui.cli.lookup import cmd_lookup
 
-def _source_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--netns", metavar="NAME", help="namespace name, inode, or 'host' (default: host)"
-    )
-    p.add_argument("--state", metavar="FILE", help="read a capture file instead of the kernel")
+        return cmd_lookup(args, out)
+    if args.command == "path":
+        from tui.cli.path import cmd_path
 
+        return cmd_path(args, out)
+    from tui.cli.app import cmd_app
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line."""
-    parser = _Parser(
-        prog="fibscope",
-        description="Show how Linux really routes a packet: namespaces, every routing table, "
-        "policy rules, and the kernel's decision step by step.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"fibscope {__version__}")
-    _source_args(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    p = sub.add_parser("namespaces", help="list network namespaces")
-    p.add_argument("--state", metavar="FILE", help="read a capture file instead of the kernel")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-
-    p = sub.add_parser("routes", help="print a routing table (route -n, ip route, json)")
-    _source_args(p)
-    p.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 instead of IPv4")
-    p.add_argument("--table", metavar="ID|NAME|all", default=None, help="table (default: main)")
-    p.add_argument("--format", choices=("route-n", "ip", "json"), default="ip")
-
-    p = sub.add_parser("rules", help="print the policy rules (ip rule show, json)")
-    _source_args(p)
-    p.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 instead of IPv4")
-    p.add_argument("--format", choices=("ip", "json"), default="ip")
-
-    p = sub.add_parser("capture", help="save the routing state to a file")
-    p.add_argument(
-        "--netns", metavar="NAME", action="append", help="only this namespace (repeatable)"
-    )
-    p.add_argument(
-        "-o", "--output", metavar="FILE", default="-", help="output file (default: stdout)"
-    )
-
-    p = sub.add_parser("lookup", help="trace the kernel's routing decision for DEST")
-    _source_args(p)
-    p.add_argument("dest", metavar="DEST", nargs="?", help="destination address")
-    p.add_argument("--from", dest="src", metavar="ADDR", help="source address")
-    p.add_argument("--iif", metavar="DEV", help="input device: simulate a packet arriving on it")
-    p.add_argument("--oif", metavar="DEV", help="output device")
-    p.add_argument("--mark", metavar="N", help="firewall mark")
-    p.add_argument("--tos", metavar="N", help="type of service")
-    p.add_argument("--uid", metavar="N", help="user id of the sending socket")
-    p.add_argument("--ipproto", metavar="tcp|udp|icmp|N", help="IP protocol")
-    p.add_argument("--sport", metavar="N", help="source port")
-    p.add_argument("--dport", metavar="N", help="destination port")
-    p.add_argument("--json", action="store_true", help="one JSON object per result")
-    p.add_argument(
-        "--verify", action="store_true", help="also ask the kernel and compare (live only)"
-    )
-    p.add_argument("--batch", metavar="FILE", help="one JSON query per line ('-': stdin)")
-    p.add_argument(
-        "--steps", action="store_true", help="include the steps in --batch/--json output"
-    )
-    from tui.cli.path import add_parser as add_path_parser
-
-    add_path_parser(sub)
-    return parser
+    return cmd_app(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fibscope`` command."""
-    from tui.cli import commands
-
     try:
-        args = build_parser().parse_args(argv)
-        return commands.run(args)
-    except (UsageError, commands.CommandError) as exc:
-        print(f"fibscope: {exc}", file=sys.stderr)
+        args = parse_args(argv)
+        return run(args)
+    except (UsageError, CommandError, SourceError) as exc:
+        print(f"fibscope: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -116,6 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
 
+
+__all__ = ["build_parser", "main", "run"]
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any, TextIO
 
-from tui.cli.commands import CommandError, open_source
+from tui.cli.common import CommandError, open_source
 from tui.fib.query import Query, QueryError
 from tui.path import follow
 from tui.path.text import path_lines
@@ -15,18 +16,20 @@ from tui.source import SourceError, find_namespace
 from tui.source.path_verify import path_asker
 
 
-def add_parser(sub: Any) -> None:
-    """The ``path`` subcommand's arguments."""
+def add_parser(sub: Any, source_args: Callable[[argparse.ArgumentParser], None]) -> None:
+    """The ``path`` subcommand's arguments (``source_args``: the parser's ``--netns``/``--state``
+    whose subcommand copies keep a value given before the subcommand)."""
     p = sub.add_parser("path", help="follow a packet to DEST across namespaces, hop by hop")
-    p.add_argument(
-        "--netns", metavar="NAME", help="namespace name, inode, or 'host' (default: host)"
-    )
-    p.add_argument("--state", metavar="FILE", help="read a capture file instead of the kernel")
+    source_args(p)
     p.add_argument("dest", metavar="DEST", help="destination address")
     p.add_argument("--from", dest="src", metavar="ADDR", help="source address")
     p.add_argument("--iif", metavar="DEV", help="start as a packet arriving on DEV")
     p.add_argument("--mark", metavar="N", help="firewall mark of the sending socket")
-    p.add_argument("--tos", metavar="N", help="type of service")
+    p.add_argument(
+        "--tos", metavar="N", help="type of service byte (number, or a class name: AF41, CS1, EF)"
+    )
+    p.add_argument("--dscp", metavar="N", help="DSCP, 0..63 or a class name (sets tos)")
+    p.add_argument("--flowlabel", metavar="N", help="IPv6 flow label (0..0xfffff)")
     p.add_argument("--uid", metavar="N", help="user id of the sending socket")
     p.add_argument("--ipproto", metavar="tcp|udp|icmp|N", help="IP protocol")
     p.add_argument("--sport", metavar="N", help="source port")
@@ -42,12 +45,14 @@ def _query(args: argparse.Namespace) -> Query:
             dst=args.dest,
             src=args.src,
             iif=args.iif,
-            mark=args.mark or 0,
-            tos=args.tos or 0,
+            mark=args.mark if args.mark is not None else 0,
+            tos=args.tos if args.tos is not None else 0,
             uid=args.uid,
             ipproto=args.ipproto,
             sport=args.sport,
             dport=args.dport,
+            dscp=args.dscp,
+            flowlabel=args.flowlabel,
         )
     except QueryError as exc:
         raise CommandError(str(exc)) from None
@@ -58,7 +63,8 @@ def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
     disagrees with the kernel."""
     query = _query(args)
     source = open_source(args.state)
-    if args.verify and not source.live:
+    kernel = source.kernel() if args.verify else None
+    if args.verify and kernel is None:
         raise CommandError("--verify asks the live kernel: it cannot be used with --state")
     try:
         start = find_namespace(source.namespaces(), args.netns)
@@ -70,7 +76,7 @@ def cmd_path(args: argparse.Namespace, out: TextIO) -> int:
         raise CommandError(f"namespace {start.label}: {error}")
     if query.iif is not None and state.link_named(query.iif) is None:
         raise CommandError(f"iif: no device named {query.iif!r} in {start.label}")
-    result = follow(host, start, query, path_asker(source) if args.verify else None)
+    result = follow(host, start, query, path_asker(kernel) if kernel is not None else None)
     if args.json:
         json.dump(result.to_json(steps=args.steps), out)
         out.write("\n")

@@ -58,6 +58,7 @@ class Engine:
             # RT6_LOOKUP_F_HAS_SADDR: ``!ipv6_addr_any(saddr)``, so ``from ::`` is no source.
             has_saddr=query.src is not None and (v4 or query.src_int != 0),
             l4=(proto, query.sport or 0, query.dport or 0),
+            flowlabel=query.flowlabel or 0,
         )
 
     def lookup(self, query: Query, steps: bool = True) -> Trace:
@@ -83,6 +84,7 @@ class Engine:
             predicted,
             None if predicted else "; ".join(tr.unpredicted),
             tuple(tr.candidates),
+            tr.matched if verdict.prefix is not None else None,  # the verdict came from it
         )
 
 

@@ -29,6 +29,7 @@ class Flow:
     proto: int = 0
     sport: int = 0
     dport: int = 0
+    flowlabel: int = 0  # IPv6 flow label (20 bits)
     has_saddr: bool = False  # IPv6 RT6_LOOKUP_F_HAS_SADDR
     strict_iface: bool = False  # IPv6 RT6_LOOKUP_F_IFACE: routes must use the oif
     score_oif: int = 0  # IPv6: the device rt6_score_route prefers (oif, or iif on input)

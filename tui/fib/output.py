@@ -35,6 +35,7 @@ from tui.fib.rules import ACTION_NAMES, fib_lookup
 from tui.fib.siblings6 import select_sibling6
 from tui.fib.srcaddr import inet_select_addr, ipv6_dev_get_saddr
 from tui.fib.trace import CHECK, NEXTHOP, PATH, SOURCE, Tracer, Verdict
+from tui.fib.via import gateway_family, gw4_union
 from tui.model import (
     AF_INET,
     IFF_LOOPBACK,
@@ -93,8 +94,8 @@ def uses_gateway(ctx: Context, nh: Nexthop | None, tr: Tracer) -> str | None:
     """rt_set_nexthop: the gateway counts only when the next hop has link scope; a gateway
     that is one of this host's own addresses resolves through a host-scope local route."""
     gateway = gateway_text(nh)
-    if gateway is None or ":" in gateway:
-        return gateway
+    if gateway is None or gateway_family(gateway) != AF_INET:
+        return gateway  # an IPv6 neighbour (RTA_VIA) is never one of our IPv4 addresses
     if ip_dev_find(ctx, int4(gateway)) is not None:
         tr.add(
             PATH,
@@ -218,7 +219,7 @@ def output4(ctx: Context, flow: Flow, tr: Tracer, src_given: bool) -> Verdict:
             flow.src = int4(route.prefsrc)
             why = f"prefsrc of {prefix_text(AF_INET, hit.net, hit.plen)}"
         else:
-            gw = int4(hit.nh.gateway) if hit.nh.gateway else 0
+            gw = gw4_union(hit.nh.gateway)
             flow.src, why = inet_select_addr(ctx, hit.nh.oif or 0, gw, route.scope, on)
         if on:
             tr.add(SOURCE, f"source {to_text(AF_INET, flow.src)}: {why}")

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.model import AF_INET, AF_INET6
+from tui.names import DSFIELD_NAMES
 
 IPPROTO_ICMP = 1
 IPPROTO_TCP = 6
 IPPROTO_UDP = 17
 IPPROTO_ICMPV6 = 58
 
+_DSFIELD_BY_NAME = {name: value for value, name in DSFIELD_NAMES.items()}
 _PROTO_NAMES = {"tcp": IPPROTO_TCP, "udp": IPPROTO_UDP, "sctp": 132, "icmpv6": 58, "ipv6-icmp": 58}
 
 
@@ -82,6 +84,36 @@ def _dev(name: str, value: object) -> str | None:
     return value
 
 
+def parse_tos(value: object) -> int:
+    """A tos byte: a number (decimal or 0x-hex) or a DSCP class name of rt_dsfield as
+    ``ip`` 6.1 accepts them (``AF41``, ``CS1``, ``EF``, ``default``; case-sensitive)."""
+    if isinstance(value, str) and value.strip() in _DSFIELD_BY_NAME:
+        return _DSFIELD_BY_NAME[value.strip()]
+    try:
+        return parse_int("tos", value, 0, 255)
+    except QueryError:
+        if isinstance(value, str) and not value.strip()[:1].isdigit():
+            raise QueryError(
+                f"tos: unknown name {value!r} (a number or a class such as AF41, CS1, EF)"
+            ) from None
+        raise
+
+
+def parse_dscp(value: object) -> int:
+    """A 6-bit DSCP: a number 0..63 or a class name (``AF41`` is 34), as a current
+    iproute2's rtnl_dscp_a2n reads it."""
+    if isinstance(value, str) and value.strip() in _DSFIELD_BY_NAME:
+        return _DSFIELD_BY_NAME[value.strip()] >> 2
+    try:
+        return parse_int("dscp", value, 0, 63)
+    except QueryError:
+        if isinstance(value, str) and not value.strip()[:1].isdigit():
+            raise QueryError(
+                f"dscp: unknown name {value!r} (0..63 or a class such as AF41, CS1, EF)"
+            ) from None
+        raise
+
+
 @dataclass(frozen=True, slots=True)
 class Query:
     """One ``ip route get`` question. ``iif`` set: the input path; else the output path.
@@ -99,6 +131,8 @@ class Query:
     ipproto: int | None = None
     sport: int | None = None
     dport: int | None = None
+    dscp: int | None = None  # the 6-bit DSCP: sets the tos byte's upper six bits
+    flowlabel: int | None = None  # IPv6 flow label (RTA_FLOWLABEL)
     family: int = field(init=False)
     dst_int: int = field(init=False)
     src_int: int = field(init=False)
@@ -123,7 +157,17 @@ class Query:
         if self.mark.__class__ is not int or not 0 <= self.mark <= 0xFFFFFFFF:
             setattr_(self, "mark", parse_int("mark", self.mark, 0, 0xFFFFFFFF))
         if self.tos.__class__ is not int or not 0 <= self.tos <= 255:
-            setattr_(self, "tos", parse_int("tos", self.tos, 0, 255))
+            setattr_(self, "tos", parse_tos(self.tos))
+        if self.dscp is not None:
+            dscp = parse_dscp(self.dscp)
+            if self.tos and self.tos & 0xFC != dscp << 2:
+                raise QueryError(f"tos {self.tos:#x} and dscp {dscp} disagree")
+            setattr_(self, "dscp", dscp)
+            setattr_(self, "tos", (dscp << 2) | (self.tos & 0x3))
+        if self.flowlabel is not None:
+            if family != AF_INET6:
+                raise QueryError("flowlabel: only IPv6 packets carry a flow label")
+            setattr_(self, "flowlabel", parse_int("flowlabel", self.flowlabel, 0, 0xFFFFF))
         if self.uid is not None:
             setattr_(self, "uid", parse_int("uid", self.uid, 0, 0xFFFFFFFF))
         if self.ipproto is not None:
@@ -148,24 +192,31 @@ class Query:
             "ipproto",
             "sport",
             "dport",
+            "dscp",
+            "flowlabel",
         }
         unknown = sorted(set(data) - known)
         if unknown:
             raise QueryError(f"unknown key(s): {', '.join(unknown)}")
         if "dst" not in data:
             raise QueryError("dst is missing")
+        if "from" in data and "src" in data:
+            raise QueryError("give the source once: from or src, not both")
         src = data.get("from", data.get("src"))
+        mark, tos = data.get("mark"), data.get("tos")  # null: unset; "" or false: an error
         return cls(
             dst=data["dst"],
             src=src,
             iif=data.get("iif"),
             oif=data.get("oif"),
-            mark=data.get("mark") or 0,
-            tos=data.get("tos") or 0,
+            mark=0 if mark is None else mark,
+            tos=0 if tos is None else tos,
             uid=data.get("uid"),
             ipproto=data.get("ipproto"),
             sport=data.get("sport"),
             dport=data.get("dport"),
+            dscp=data.get("dscp"),
+            flowlabel=data.get("flowlabel"),
         )
 
     @classmethod
@@ -189,6 +240,8 @@ class Query:
             ("ipproto", self.ipproto),
             ("sport", self.sport),
             ("dport", self.dport),
+            ("dscp", self.dscp),
+            ("flowlabel", self.flowlabel),
         ):
             if value is not None:
                 out[key] = value
@@ -213,9 +266,10 @@ class Query:
             ("ipproto", self.ipproto),
             ("sport", self.sport),
             ("dport", self.dport),
+            ("flowlabel", self.flowlabel),
         ):
             if val is not None:
-                parts += [word, str(val)]
+                parts += [word, str(val) if word != "flowlabel" else hex(val)]
         return " ".join(parts)
 
 

@@ -20,7 +20,8 @@ from tui.fib.context import Context
 from tui.fib.flow import EAGAIN, Flow, Hit
 from tui.fib.lookup import lookup4, lookup6
 from tui.fib.table import TableIndex
-from tui.fib.trace import RULE, TABLE, Tracer
+from tui.fib.trace import PATH, RULE, TABLE, Tracer
+from tui.lwtunnel import encap_summary
 from tui.model import (
     AF_INET,
     FR_ACT_BLACKHOLE,
@@ -33,8 +34,10 @@ from tui.model import (
     RT_TABLE_LOCAL,
     RT_TABLE_MAIN,
     RTN_LOCAL,
+    Route,
     Rule,
 )
+from tui.names import unknown_attr_words
 
 ACTION_ERROR = {
     FR_ACT_BLACKHOLE: errno.EINVAL,
@@ -83,9 +86,24 @@ def rule_text(ctx: Context, rule: Rule) -> str:
         parts += ["uidrange", f"{rule.uid_range[0]}-{rule.uid_range[1]}"]
     if rule.ip_proto:
         parts += ["ipproto", str(rule.ip_proto)]
-    for word, rng in (("sport", _ports(rule.sport_range)), ("dport", _ports(rule.dport_range))):
-        if rng is not None:
+    for word, rng, mask in (
+        ("sport", _ports(rule.sport_range), rule.sport_mask),
+        ("dport", _ports(rule.dport_range), rule.dport_mask),
+    ):
+        if rng is not None and rng[0] == rng[1] and mask not in (None, 0xFFFF):
+            parts += [word, f"{rng[0]:#x}/{mask:#x}"]
+        elif rng is not None:
             parts += [word, str(rng[0]) if rng[0] == rng[1] else f"{rng[0]}-{rng[1]}"]
+    if rule.tun_id:
+        parts += ["tun_id", str(rule.tun_id)]
+    if rule.dscp is not None:
+        mask = rule.dscp_mask if rule.dscp_mask is not None else 0x3F
+        parts += ["dscp", str(rule.dscp) if mask == 0x3F else f"{rule.dscp:#x}/{mask:#x}"]
+    if rule.flowlabel is not None and rule.flowlabel_mask is not None:
+        label = f"{rule.flowlabel:#x}"
+        if rule.flowlabel_mask != 0xFFFFF:
+            label += f"/{rule.flowlabel_mask:#x}"
+        parts += ["flowlabel", label]
     if rule.l3mdev:
         parts += ["lookup", "[l3mdev-table]"]
     elif rule.action == FR_ACT_TO_TBL:
@@ -100,6 +118,7 @@ def rule_text(ctx: Context, rule: Rule) -> str:
         parts += ["suppress_prefixlength", str(rule.suppress_prefixlen)]
     if rule.suppress_ifgroup is not None:
         parts += ["suppress_ifgroup", str(rule.suppress_ifgroup)]
+    parts += [unknown_attr_words(kind, data) for kind, data in rule.unknown]
     return " ".join(parts)
 
 
@@ -135,6 +154,8 @@ def mismatch(ctx: Context, rule: Rule, flow: Flow) -> str | None:
     mask = rule.fwmask if rule.fwmask is not None else (0xFFFFFFFF if mark else 0)
     if (flow.mark ^ mark) & mask:
         return f"mark {flow.mark:#x} does not match {mark:#x}/{mask:#x}"
+    if rule.tun_id:
+        return f"tun_id {rule.tun_id}: the lookup carries no tunnel id"
     if rule.l3mdev:
         return "the flow is not in a VRF (l3mdev)"
     if rule.uid_range is not None and not rule.uid_range[0] <= flow.uid <= rule.uid_range[1]:
@@ -146,19 +167,62 @@ def mismatch(ctx: Context, rule: Rule, flow: Flow) -> str | None:
             return f"source {to_text(family, flow.src)} is outside {rule.src}/{rule.src_len}"
     if rule.dst_len and not _addr_ok(family, flow.dst, rule.dst, rule.dst_len):
         return f"destination {to_text(family, flow.dst)} is outside {rule.dst}/{rule.dst_len}"
-    if rule.tos:
+    if rule.dscp is not None:
+        # fib4_rule_match / fib6_rule_match with dscp_full: the whole DSCP under the mask
+        # (the kernel keeps FRA_DSCP_MASK, 0x3f when none was given).
+        dscp_mask = (rule.dscp_mask if rule.dscp_mask is not None else 0x3F) << 2
+        if ((rule.dscp << 2) ^ flow.dscp) & dscp_mask:
+            return (
+                f"dscp {flow.dscp >> 2} does not match {rule.dscp:#x}/{dscp_mask >> 2:#x}"
+                f" (dsfield {flow.dscp:#x})"
+            )
+    elif rule.tos:
         flow_tos = flow.dscp & 0x1C if family == AF_INET else flow.dscp
         if rule.tos != flow_tos:
             return f"tos {flow_tos:#x} is not {rule.tos:#x}"
+    label, label_mask = rule.flowlabel, rule.flowlabel_mask
+    if (
+        label is not None
+        and label_mask is not None
+        and family != AF_INET
+        and (label ^ flow.flowlabel) & label_mask
+    ):
+        return f"flow label {flow.flowlabel:#x} does not match {label:#x}/{label_mask:#x}"
     if rule.ip_proto and rule.ip_proto != flow.proto:
         return f"ipproto {flow.proto} is not {rule.ip_proto}"
-    for word, rng, port in (
-        ("sport", _ports(rule.sport_range), flow.sport),
-        ("dport", _ports(rule.dport_range), flow.dport),
+    for word, rng, port_mask, port in (
+        ("sport", rule.sport_range, rule.sport_mask, flow.sport),
+        ("dport", rule.dport_range, rule.dport_mask, flow.dport),
     ):
-        if rng is not None and not rng[0] <= port <= rng[1]:
-            return f"{word} {port} is outside {rng[0]}-{rng[1]}"
+        why = _port_mismatch(word, rng, port_mask, port)
+        if why is not None:
+            return why
     return None
+
+
+def _port_mismatch(
+    word: str, rng: tuple[int, int] | None, mask: int | None, port: int
+) -> str | None:
+    """fib_rule_port_match: ``(start ^ port) & mask``, and without a mask the range (a range
+    with a zero end is unset)."""
+    start = rng[0] if rng is not None else 0
+    if mask and (start ^ port) & mask:
+        return f"{word} {port} does not match {start:#x}/{mask:#x}"
+    live = _ports(rng)
+    if not mask and live is not None and not live[0] <= port <= live[1]:
+        return f"{word} {port} is outside {live[0]}-{live[1]}"
+    return None
+
+
+def unknown_reason(rule: Rule) -> str | None:
+    """Why a rule's match cannot be trusted: attributes fibscope does not understand."""
+    if not rule.unknown:
+        return None
+    kinds = ", ".join(str(kind) for kind, _ in rule.unknown)
+    return (
+        f"rule {rule.priority} carries attribute(s) fibscope does not understand "
+        f"(FRA type {kinds}): it may select flows differently"
+    )
 
 
 def _suppressed(ctx: Context, rule: Rule, hit: Hit) -> str | None:
@@ -186,12 +250,41 @@ def _table_lookup(family: int) -> TableLookup:
 
 
 def fib_lookup(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
-    """``fib_lookup``: the rules (or the kernel's fast path without custom rules)."""
+    """``fib_lookup``: the rules (or the kernel's fast path without custom rules).  The entry
+    found is noted on the tracer (``matched``: what ``fibmatch`` would answer)."""
     if ctx.custom_rules[flow.family]:
-        return walk_rules(ctx, flow, tr)
-    if flow.family == AF_INET:
-        return _fast4(ctx, flow, tr)
-    return _fast6(ctx, flow, tr)
+        hit = walk_rules(ctx, flow, tr)
+    elif flow.family == AF_INET:
+        hit = _fast4(ctx, flow, tr)
+    else:
+        hit = _fast6(ctx, flow, tr)
+    if hit.route is not None:
+        route_attributes(hit.route, tr)
+    tr.matched = hit.route
+    return hit
+
+
+def route_attributes(route: Route, tr: Tracer) -> None:
+    """What the matched route carries beyond the FIB's answer: an encapsulation (the
+    lookup's answer stands; the packet is then wrapped), and attributes fibscope does not
+    understand (the answer cannot be trusted: not predicted, naming them)."""
+    where = "the route" if not route.dst_len else f"route {route.dst}/{route.dst_len}"
+    kinds = [kind for kind, _ in route.unknown]
+    for hop in route.multipath:
+        kinds += [kind for kind, _ in hop.unknown]
+    if kinds:
+        tr.unpredictable(
+            f"{where} carries attribute(s) fibscope does not understand (RTA type "
+            f"{', '.join(unknown_attr_words(k, '').removeprefix('unknown-attr ') for k in kinds)})"
+        )
+    if tr.on:
+        for encap in [route.encap, *(hop.encap for hop in route.multipath)]:
+            if encap is not None:
+                tr.add(
+                    PATH,
+                    f"{where} has `{encap_summary(encap)}`: the kernel hands the packet to "
+                    "this lightweight tunnel after the lookup (the lookup's answer is as shown)",
+                )
 
 
 def _fast4(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
@@ -259,6 +352,8 @@ def walk_rules(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
         rule = rules[position]
         head = f"rule {rule.priority} `{rule_text(ctx, rule)}`" if on else ""
         why = mismatch(ctx, rule, flow)
+        if rule.unknown:
+            tr.unpredictable(unknown_reason(rule) or "")
         if rule.l3mdev and ctx.vrf:
             tr.unpredictable("an l3mdev rule with VRF devices present: VRFs are not modelled")
         matched = (why is None) != rule.inverted

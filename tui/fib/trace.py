@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.fib.query import Query
+from tui.fib.via import via_words
+from tui.model import Route
 
 # Step kinds, one per kind of decision (the UI can colour or filter on them).
 RULE = "rule"
@@ -102,7 +104,7 @@ class Verdict:
                 text = f"{self.type}: {text}"
             if self.action:
                 text = f"{self.action}: {text}"
-            return text
+            return text + self.matched_words(table_names)
         parts: list[str] = []
         if self.action:
             parts.append(self.action + ":")
@@ -110,21 +112,38 @@ class Verdict:
             parts.append(self.type)
         parts.append(query.dst)
         if self.gateway:
-            parts += ["via", self.gateway]
+            parts.append(via_words(query.family, self.gateway))
         if self.dev:
             parts += ["dev", self.dev]
         if self.prefsrc:
             parts += ["src", self.prefsrc]
+        if self.prefix is None:  # no route decided (e.g. on-link through oif): only the table
+            if self.table is not None:
+                parts += ["table", (table_names or {}).get(self.table, str(self.table))]
+            if self.rule is not None:
+                parts += ["rule", str(self.rule)]
+        return " ".join(parts) + self.matched_words(table_names)
+
+    def matched_words(self, table_names: dict[int, str] | None = None) -> str:
+        """The route that decided and where it was found, as ``ip route get ... fibmatch``
+        names it: `` — 10.64.0.0/10 in table main (rule 100)``; "" when no route decided."""
+        if self.prefix is None:
+            return ""
+        text = f" \u2014 {self.prefix}"
         if self.table is not None:
-            parts += ["table", (table_names or {}).get(self.table, str(self.table))]
+            text += f" in table {(table_names or {}).get(self.table, str(self.table))}"
         if self.rule is not None:
-            parts += ["rule", str(self.rule)]
-        return " ".join(parts)
+            text += f" (rule {self.rule})"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
 class Trace:
-    """A whole answer: the query, whether it is predicted, the verdict and the steps."""
+    """A whole answer: the query, whether it is predicted, the verdict and the steps.
+
+    ``route`` is the routing table entry that decided (what ``ip route get ... fibmatch``
+    answers), None when no route did (an error before any lookup, on-link through oif).
+    """
 
     query: Query
     verdict: Verdict
@@ -133,6 +152,7 @@ class Trace:
     reason: str | None = None
     # The next hops the kernel chooses among when the choice is not predicted.
     candidates: tuple[dict[str, Any], ...] = ()
+    route: Route | None = None
 
     @property
     def ok(self) -> bool:
@@ -155,13 +175,14 @@ class Trace:
 class Tracer:
     """Collects steps (when ``on``) and the reasons a result cannot be predicted."""
 
-    __slots__ = ("candidates", "on", "steps", "unpredicted")
+    __slots__ = ("candidates", "matched", "on", "steps", "unpredicted")
 
     def __init__(self, on: bool = True) -> None:
         self.on = on
         self.steps: list[Step] = []
         self.unpredicted: list[str] = []
         self.candidates: list[dict[str, Any]] = []
+        self.matched: Route | None = None  # the entry the rule walk found (fib_lookup)
 
     def add(self, kind: str, text: str, **data: Any) -> None:
         """Record a step (callers test ``on`` first when the text is costly to build)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from tui.lwtunnel import encap_text
 from tui.model import (
     AF_INET,
     AF_INET6,
@@ -23,6 +24,7 @@ from tui.model import (
     RTN_UNICAST,
     Nexthop,
     Route,
+    RouteExtras,
 )
 from tui.names import (
     RTAX_CC_ALGO,
@@ -36,6 +38,7 @@ from tui.names import (
     RTAX_RTTVAR,
     RTPROT_BOOT,
     TABLE_ALL,
+    RealmNamer,
     dsfield_name,
     metric_name,
     proto_name,
@@ -43,6 +46,7 @@ from tui.names import (
     rtntype_name,
     scope_name,
     table_name,
+    unknown_attr_words,
 )
 
 __all__ = [
@@ -57,7 +61,7 @@ __all__ = [
 _KEY_FIELDS = (
     "family", "type", "dst_len", "src", "src_len", "nhid", "tos", "gateway", "oif", "table",
     "protocol", "scope", "prefsrc", "priority", "flags", "expires", "metrics", "pref",
-    "multipath",
+    "multipath", "extras",
 )  # fmt: skip
 _key_of = operator.attrgetter(*_KEY_FIELDS)
 _dst_of = operator.attrgetter("dst", "dst_len")
@@ -67,12 +71,22 @@ _TEMPLATE_CACHE_LIMIT = 1 << 16
 
 _RouteKey = tuple[
     int, int, int, "str | None", int, "int | None", int, "str | None", "int | None", int,
-    int, int, "str | None", "int | None", int, "int | None", "tuple[tuple[int, int], ...]",
-    "int | None", "tuple[Nexthop, ...]",
+    int, int, "str | None", "int | None", int, "int | None",
+    "tuple[tuple[int, int | str], ...]", "int | None", "tuple[Nexthop, ...]",
+    "RouteExtras | None",
 ]  # fmt: skip
 
 
-def metrics_text(metrics: Iterable[tuple[int, int]]) -> str:
+def realms_text(realms: int) -> str:
+    """RTA_FLOW as print_route prints it: ``realm TO `` or ``realms FROM/TO ``."""
+    frm, to = realms >> 16, realms & 0xFFFF
+    namer = RealmNamer()
+    if frm:
+        return f"realms {namer.name(frm)}/{namer.name(to)} "
+    return f"realm {namer.name(to)} "
+
+
+def metrics_text(metrics: Iterable[tuple[int, int | str]]) -> str:
     """RTA_METRICS as print_rta_metrics() prints them (each word followed by a space)."""
     values: dict[int, int | str] = dict(metrics)
     lock = values.pop(RTAX_LOCK, 0)
@@ -171,10 +185,20 @@ class RouteFormatter:
             return f"via {gateway} "
         return f"via {'inet6' if gw_family == AF_INET6 else 'inet'} {gateway} "
 
+    def _encap(self, encap: tuple[int, str], raw: list[str]) -> str:
+        """lwt_print_encap's words; what it could not decode goes to ``raw``."""
+        text, rest = encap_text(encap, self.table_names, self.links)
+        if rest:
+            raw.append(rest)
+        return text
+
     def _build(self, key: _RouteKey) -> str:
         """The template of one route shape: ``%s``-slots for (dst, dst_len)."""
         (family, rtype, dst_len, src, src_len, nhid, tos, gateway, oif, table, protocol, scope,
-         prefsrc, priority, flags, expires, metrics, pref, multipath) = key  # fmt: skip
+         prefsrc, priority, flags, expires, metrics, pref, multipath, extras) = key  # fmt: skip
+        realms, encap = (extras.realms, extras.encap) if extras is not None else (None, None)
+        unknown = extras.unknown if extras is not None else ()
+        raw: list[str] = []  # what ip does not print or fibscope could not decode
         host_len = _HOST_LEN.get(family, 32)
         if dst_len == 0:
             dst = "default%.0s%.0s "  # consumes (dst, dst_len), prints neither
@@ -189,6 +213,8 @@ class RouteFormatter:
             out.append(f"from 0/{src_len} ")
         if nhid is not None:
             out.append(f"nhid {nhid} ")
+        if encap is not None:
+            out.append(self._encap(encap, raw))
         if tos:
             out.append(f"tos {dsfield_name(tos)} ")
         if gateway:
@@ -207,18 +233,29 @@ class RouteFormatter:
         if priority is not None and (priority or family != AF_INET):
             out.append(f"metric {priority & 0xFFFFFFFF} ")
         out.append(rt_flags_text(flags))
+        if realms is not None:
+            out.append(realms_text(realms))
         if expires:
             out.append(f"expires {expires}sec ")
         if metrics:
             out.append(metrics_text(metrics))
         if pref is not None:
             out.append(f"pref {_PREF_NAMES[pref]}" if pref in _PREF_NAMES else f"{pref}")
+        raw += [unknown_attr_words(kind, data) + " " for kind, data in unknown]
+        if raw:
+            out.append((" " if pref is not None else "") + "".join(raw))
         for nh in multipath:
             out.append("\n\tnexthop ")
+            nh_raw: list[str] = []
+            if nh.encap is not None:
+                out.append(self._encap(nh.encap, nh_raw))
             if nh.gateway:
                 out.append(self._via(family, nh.gateway))
+            if nh.realms is not None:
+                out.append(realms_text(nh.realms))
             out.append(f"dev {self.dev(nh.oif)} weight {nh.weight} ")
             out.append(rt_flags_text(nh.flags))
+            out += nh_raw + [unknown_attr_words(k, d) + " " for k, d in nh.unknown]
         head = rtntype_name(rtype).replace("%", "%%") + " " if rtype != RTN_UNICAST else ""
         return head + dst + "".join(out).replace("%", "%%")
 

@@ -21,14 +21,19 @@ from tui.model import (
 from tui.names import (
     RTPROT_KERNEL,
     RealmNamer,
+    dscp_name,
     dsfield_name,
     group_name,
     ipproto_name,
     proto_name,
     rtntype_name,
     table_name,
+    unknown_attr_words,
 )
 
+PORT_MAX_MASK = 0xFFFF
+DSCP_MAX_MASK = 0x3F
+LABEL_MAX_MASK = 0xFFFFF
 FIB_RULE_IIF_DETACHED = 0x8
 FIB_RULE_OIF_DETACHED = 0x10
 _UNSET_U32 = (-1, 0xFFFFFFFF)
@@ -85,9 +90,14 @@ def rule_line(
         out.append(f" uidrange {rule.uid_range[0]}-{rule.uid_range[1]}")
     if rule.ip_proto:
         out.append(f" ipproto {ipproto_name(rule.ip_proto)}")
-    for word, rng in (("sport", rule.sport_range), ("dport", rule.dport_range)):
+    for word, rng, mask in (
+        ("sport", rule.sport_range, rule.sport_mask),
+        ("dport", rule.dport_range, rule.dport_mask),
+    ):
         if rng is not None:
-            out.append(f" {word} {rng[0]}" if rng[0] == rng[1] else f" {word} {rng[0]}-{rng[1]}")
+            out.append(_port_words(word, rng, mask))
+    if rule.tun_id is not None:
+        out.append(f" tun_id {rule.tun_id}")
     if rule.table:
         out.append(f" lookup {table_name(rule.table, table_names)}")
         if rule.suppress_prefixlen is not None and rule.suppress_prefixlen not in _UNSET_U32:
@@ -112,6 +122,36 @@ def rule_line(
         out.append(f" {rtntype_name(rule.action)}")
     if rule.protocol and rule.protocol != RTPROT_KERNEL:
         out.append(f" proto {proto_name(rule.protocol)}")
+    out.append(newer_selector_words(rule))
+    return "".join(out)
+
+
+def _port_words(word: str, rng: tuple[int, int], mask: int | None) -> str:
+    """`` sport 80``, `` sport 1000-2000``, or with an inexact mask `` sport 0x123/0xfff``."""
+    if rng[0] != rng[1]:
+        return f" {word} {rng[0]}-{rng[1]}"
+    if mask is not None and mask != PORT_MAX_MASK:
+        return f" {word} {_c_hex(rng[0])}/{_c_hex(mask)}"
+    return f" {word} {rng[0]}"
+
+
+def newer_selector_words(rule: Rule) -> str:
+    """The selectors iproute2 6.1 does not print, in the words of a current iproute2 (6.16+,
+    print_rule prints them last): `` dscp AF41``, `` dscp 0x10/0x30``, `` flowlabel
+    0x12345/0xff``; then every attribute fibscope does not understand as
+    `` unknown-attr TYPE 0xHEX``.  Empty for the rules ip 6.1 prints completely."""
+    out: list[str] = []
+    if rule.dscp is not None:
+        mask = rule.dscp_mask
+        if mask is None or mask == DSCP_MAX_MASK:
+            out.append(f" dscp {dscp_name(rule.dscp)}")
+        else:
+            out.append(f" dscp {_c_hex(rule.dscp)}/{_c_hex(mask)}")
+    if rule.flowlabel is not None and rule.flowlabel_mask is not None:
+        out.append(f" flowlabel {_c_hex(rule.flowlabel)}")
+        if rule.flowlabel_mask != LABEL_MAX_MASK:
+            out.append(f"/{_c_hex(rule.flowlabel_mask)}")
+    out += [f" {unknown_attr_words(kind, data)}" for kind, data in rule.unknown]
     return "".join(out)
 
 

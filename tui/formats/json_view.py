@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tui.lwtunnel import encap_summary
 from tui.model import AF_INET6, Route, Rule
 from tui.names import table_name
 
@@ -35,6 +36,7 @@ def route_json(route: Route, devs: Mapping[int, str], names: Mapping[int, str]) 
     out.update({k: v for k, v in optional.items() if v is not None})
     if route.metrics:
         out["metrics"] = {str(k): v for k, v in route.metrics}
+    out.update(_extras(route.realms, route.encap, route.unknown))
     if route.multipath:
         out["multipath"] = [
             {
@@ -42,9 +44,24 @@ def route_json(route: Route, devs: Mapping[int, str], names: Mapping[int, str]) 
                 "dev": devs.get(nh.oif, str(nh.oif)) if nh.oif is not None else None,
                 "weight": nh.weight,
                 "flags": nh.flags,
+                **_extras(nh.realms, nh.encap, nh.unknown),
             }
             for nh in route.multipath
         ]
+    return out
+
+
+def _extras(
+    realms: int | None, encap: tuple[int, str] | None, unknown: tuple[tuple[int, str], ...]
+) -> dict[str, Any]:
+    """realms, encap (decoded words and raw bytes) and attributes kept raw, when set."""
+    out: dict[str, Any] = {}
+    if realms is not None:
+        out["realms"] = {"from": realms >> 16, "to": realms & 0xFFFF}
+    if encap is not None:
+        out["encap"] = {"type": encap[0], "text": encap_summary(encap), "raw": encap[1]}
+    if unknown:
+        out["unknown_attrs"] = [{"type": kind, "raw": data} for kind, data in unknown]
     return out
 
 
@@ -60,7 +77,7 @@ def rule_json(rule: Rule, names: Mapping[int, str]) -> dict[str, Any]:
     out: dict[str, Any] = {"priority": rule.priority, "action": rule.action, "not": rule.inverted}
     for field in Rule.__dataclass_fields__:
         value = getattr(rule, field)
-        if field in ("priority", "action", "family") or value in (None, 0):
+        if field in ("priority", "action", "family") or value in (None, 0, ()):
             continue
         out[field] = list(value) if isinstance(value, tuple) else value
     if rule.table:

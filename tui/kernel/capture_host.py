@@ -27,6 +27,7 @@ def capture_host(source: Source, only: list[str] | None) -> HostState:
         hostname=hostname,
         kernel=kernel,
         captured_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        proto_names=dict(getattr(source, "proto_names", {})),
     )
 
 
@@ -34,6 +35,7 @@ def with_nsids(source: Source, namespaces: list[Namespace]) -> list[Namespace]:
     """Each read namespace with its map of namespace ids (what IFLA_LINK_NETNSID values
     mean), so that ``path --state`` can cross veths.  A namespace whose peer's ifindex
     matches is asked about first; an id naming no captured namespace is left out."""
+    from tui.kernel.live_source import path_of
     from tui.kernel.path_host import open_path
 
     out: list[Namespace] = []
@@ -57,7 +59,7 @@ def with_nsids(source: Source, namespaces: list[Namespace]) -> list[Namespace]:
             if inode != ns.info.inode and (path := paths[inode]) is not None
         ]
         try:
-            found = nsid_map(source.path_of(ns.info), wanted, candidates)  # type: ignore[attr-defined]
+            found = nsid_map(path_of(ns.info), wanted, candidates)
         except NetnsError:
             found = {}
         nsids = tuple(sorted(found.items()))

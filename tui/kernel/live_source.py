@@ -5,16 +5,23 @@ from __future__ import annotations
 import glob
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from tui.kernel.monitor import Monitor
+from tui.kernel.name_files import ENV_DIR, read_proto_names
 from tui.kernel.namespaces import discover, is_own
+from tui.kernel.netlink import route_print
 from tui.kernel.netlink.dump import read_netns
-from tui.kernel.netlink.kernel_get import KernelAnswer, route_get
+from tui.kernel.netlink.kernel_get import route_get
+from tui.kernel.netlink.route_codec import NetlinkError
+from tui.kernel.netlink.route_dump import DumpInterrupted
 from tui.kernel.netns import NetnsError
 from tui.model import Namespace, NamespaceInfo
+from tui.names import set_proto_files
+from tui.source import SourceError
 from tui.source.events import Event
+from tui.source.kernel import KernelAnswer, Render, RouteRequest, StreamInterrupted
 from tui.table_files import merged_names, parse_rt_tables
 
 RT_TABLES_FILES = (
@@ -35,10 +42,16 @@ NEEDS_ROOT = "root is needed to read another namespace"
 
 
 def read_table_names() -> dict[int, str]:
-    """Names from the rt_tables files; unreadable files and bad lines are ignored."""
+    """Names from the rt_tables files; unreadable files and bad lines are ignored.
+
+    With FIBSCOPE_IPROUTE2_DIR set, only that directory's rt_tables and rt_tables.d are read.
+    """
     texts: list[dict[int, str]] = []
-    paths = list(RT_TABLES_FILES)
-    for directory in RT_TABLES_DIRS:
+    override = os.environ.get(ENV_DIR)
+    files = (os.path.join(override, "rt_tables"),) if override else RT_TABLES_FILES
+    dirs = (os.path.join(override, "rt_tables.d"),) if override else RT_TABLES_DIRS
+    paths = list(files)
+    for directory in dirs:
         paths.extend(sorted(glob.glob(os.path.join(directory, "*.conf"))))
     for path in paths:
         try:
@@ -62,12 +75,15 @@ class LiveSource:
 
     def __init__(self, *, rcvbuf: int | None = None) -> None:
         self._names: dict[int, str] | None = None
+        self.proto_names: dict[int, str] = {}
         self.rcvbuf = rcvbuf  # the monitor's socket buffer (tests make it tiny: overruns)
 
     def table_names(self) -> dict[int, str]:
         """Names from this host's rt_tables files (read once)."""
         if self._names is None:
             self._names = read_table_names()
+            self.proto_names = read_proto_names()
+            set_proto_files(self.proto_names)  # the views name protocols as this host's ip
         return self._names
 
     def namespaces(self) -> list[NamespaceInfo]:
@@ -95,22 +111,9 @@ class LiveSource:
                 last = str(exc)
         return Namespace(info=info, error=last)
 
-    def path_of(self, info: NamespaceInfo) -> str | None:
-        """Where to enter ``info`` (None: our own); NetnsError when it cannot be entered."""
-        if is_own(info):
-            return None
-        if not may_enter(info):
-            raise NetnsError(NEEDS_ROOT)
-        for path in info.paths:
-            if os.path.exists(path):
-                return path
-        raise NetnsError("namespace has gone")
-
-    def ask_kernel(
-        self, info: NamespaceInfo, family: int, dst: str, **selectors: int | str | None
-    ) -> KernelAnswer:
-        """RTM_GETROUTE in ``info``: what ``ip route get`` would answer."""
-        return route_get(self.path_of(info), family, dst, **selectors)
+    def kernel(self) -> LiveKernel:
+        """The running kernel can be asked questions and streamed from."""
+        return LiveKernel()
 
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> LiveWatch | None:
         """Follow ``info``: ``emit`` is called from a thread with each Event."""
@@ -120,7 +123,64 @@ class LiveSource:
         """Namespaces read as the path reaches them; namespace ids asked of the kernel."""
         from tui.kernel.path_host import LiveHost
 
-        return LiveHost(self)
+        return LiveHost(self, path_of)
+
+
+def path_of(info: NamespaceInfo) -> str | None:
+    """Where to enter ``info`` (None: our own); NetnsError when it cannot be entered."""
+    if is_own(info):
+        return None
+    if not may_enter(info):
+        raise NetnsError(NEEDS_ROOT)
+    for path in info.paths:
+        if os.path.exists(path):
+            return path
+    raise NetnsError("namespace has gone")
+
+
+class LiveKernel:
+    """The source's kernel capability (``tui.source.kernel.KernelAccess``) on the running
+    kernel; the kernel's own exceptions become one-line ``SourceError``s here."""
+
+    def route_get(self, info: NamespaceInfo, request: RouteRequest) -> KernelAnswer:
+        """RTM_GETROUTE in ``info``: what ``ip route get`` would answer."""
+        try:
+            return route_get(path_of(info), request)
+        except NetnsError as exc:
+            raise SourceError(str(exc)) from None
+        except OSError as exc:
+            raise SourceError(f"asking the kernel failed: {exc.strerror or exc}") from None
+
+    def link_names(self, info: NamespaceInfo) -> dict[int, str]:
+        """ifindex -> name of every link of ``info``, read now."""
+        try:
+            return route_print.link_names(path_of(info))
+        except NetnsError as exc:
+            raise SourceError(str(exc)) from None
+        except OSError as exc:
+            raise SourceError(f"reading links failed: {exc.strerror or exc}") from None
+
+    def route_texts(
+        self,
+        info: NamespaceInfo,
+        family: int,
+        render: Render,
+        *,
+        table: int | None = None,
+        dst_conversion: str = "%s",
+    ) -> Iterator[str]:
+        """The routes of ``info`` as text, a datagram at a time (``route_print.route_texts``)."""
+        try:
+            path = path_of(info)
+            yield from route_print.route_texts(
+                path, family, render, table=table, dst_conversion=dst_conversion
+            )
+        except DumpInterrupted:
+            raise StreamInterrupted from None
+        except NetnsError as exc:
+            raise SourceError(str(exc)) from None
+        except NetlinkError as exc:
+            raise SourceError(f"reading routes failed: {exc}") from None
 
 
 class LiveWatch:

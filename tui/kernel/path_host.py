@@ -4,12 +4,13 @@ namespace id is resolved by asking the namespace that holds it (RTM_GETNSID)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
-from tui.kernel.live_source import LiveSource
 from tui.kernel.namespaces import SELF_NS, is_own
 from tui.kernel.netlink.nsid import nsid_map
 from tui.kernel.netns import NetnsError
 from tui.model import NamespaceInfo, NetnsState
+from tui.source import Source
 
 
 def open_path(info: NamespaceInfo) -> str | None:
@@ -22,8 +23,11 @@ def open_path(info: NamespaceInfo) -> str | None:
 class LiveHost:
     """Namespaces of the running kernel, read lazily."""
 
-    def __init__(self, source: LiveSource) -> None:
+    def __init__(self, source: Source, enter: Callable[[NamespaceInfo], str | None]) -> None:
+        """``enter``: where to enter a namespace (None: our own; NetnsError when it cannot
+        be), ``tui.kernel.live_source.path_of``."""
         self.source = source
+        self.enter = enter
         self._infos: list[NamespaceInfo] | None = None
         self._nsids: dict[tuple[int, int], NamespaceInfo] = {}
         self._states: dict[int, tuple[NetnsState | None, str | None]] = {}
@@ -57,7 +61,7 @@ class LiveHost:
             if i.inode != info.inode and (path := open_path(i)) is not None
         ]
         try:
-            found = nsid_map(self.source.path_of(info), [nsid], candidates)
+            found = nsid_map(self.enter(info), [nsid], candidates)
         except NetnsError as exc:
             return None, str(exc)
         if nsid not in found:

@@ -1,9 +1,10 @@
 """The walk: a lookup in each namespace, then the crossing to the next one, until the packet
 is delivered, leaves the host, is dropped, enters a tunnel, loops, or cannot be decided.
 
-The packet keeps its destination and source (NAT is not modelled), its protocol and ports;
-its mark survives only a crossing within one namespace (``skb_scrub_packet`` clears it when a
-veth hands it to another namespace); the uid belongs to the sending socket, the first hop.
+The packet keeps its destination and source (NAT is not modelled), its protocol and ports,
+its tos (DSCP) and flow label; its mark survives only a crossing within one namespace
+(``skb_scrub_packet`` clears it when a veth hands it to another namespace); the uid belongs to
+the sending socket, the first hop.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 Every command and screen talks to a ``Source`` so that it works on a capture exactly as on a
 live host.  This module holds the protocol and the capture source; the live one is in
-``tui.kernel.live_source`` (it alone touches the kernel).
+``tui.kernel.live_source`` (it alone touches the kernel).  What only a kernel can do (ask
+``RTM_GETROUTE``, stream a dump) is the optional capability ``Source.kernel()``
+(``tui.source.kernel``).
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Protocol
 
 from tui import capture
 from tui.model import HostState, Namespace, NamespaceInfo
+from tui.names import set_proto_files
 from tui.path.host import CaptureHost, PathHost
 from tui.source.events import Event
+from tui.source.kernel import KernelAccess
 
 
 class SourceError(Exception):
@@ -59,6 +63,11 @@ class Source(Protocol):
         """The host as ``fibscope path`` walks it (namespaces read as the path reaches them)."""
         ...
 
+    def kernel(self) -> KernelAccess | None:
+        """The kernel behind this source, to ask questions of and stream from; None when
+        there is none (a capture)."""
+        ...
+
 
 class CaptureSource:
     """A capture file opened read-only."""
@@ -79,7 +88,9 @@ class CaptureSource:
             raise SourceError(str(exc)) from None
 
     def table_names(self) -> dict[int, str]:
-        """The names recorded in the capture."""
+        """The names recorded in the capture (its protocol names too, when it has them)."""
+        if self.host.proto_names:
+            set_proto_files(self.host.proto_names)
         return dict(self.host.table_names)
 
     def namespaces(self) -> list[NamespaceInfo]:
@@ -104,6 +115,10 @@ class CaptureSource:
     def path_host(self) -> PathHost:
         """Everything is in the capture, the namespace-id maps included."""
         return CaptureHost(self.host)
+
+    def kernel(self) -> KernelAccess | None:
+        """A capture has no kernel to ask."""
+        return None
 
 
 def find_namespace(infos: list[NamespaceInfo], name: str | None) -> NamespaceInfo:

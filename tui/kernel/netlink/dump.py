@@ -11,6 +11,7 @@ from pyroute2 import IPRoute
 
 from tui.kernel.netlink.neigh_dump import dump_neighbours
 from tui.kernel.netlink.route_dump import dump_routes
+from tui.kernel.netlink.rule_codec import decode_rule
 from tui.kernel.netns import NetnsError, entered
 from tui.kernel.proc_ipv6_route import parse_ipv6_route_proc
 from tui.model import (
@@ -132,45 +133,10 @@ def address_from_msg(msg: Any) -> Address:
     )
 
 
-def _range(value: Any) -> tuple[int, int] | None:
-    if value is None:
-        return None
-    start, _, end = str(value).partition(":")
-    return (int(start), int(end))
-
-
 def rule_from_msg(msg: Any) -> Rule:
-    """A Rule from a pyroute2 RTM_NEWRULE message."""
-    suppress_len = msg.get("FRA_SUPPRESS_PREFIXLEN")
-    suppress_group = msg.get("FRA_SUPPRESS_IFGROUP")
-    fwmark = msg.get("FRA_FWMARK")
-    fwmask = msg.get("FRA_FWMASK")
-    return Rule(
-        family=msg["family"],
-        priority=msg.get("FRA_PRIORITY") or 0,
-        action=msg["action"],
-        table=msg.get("FRA_TABLE") or msg["table"],
-        src=msg.get("FRA_SRC"),
-        src_len=msg["src_len"],
-        dst=msg.get("FRA_DST"),
-        dst_len=msg["dst_len"],
-        tos=msg["tos"],
-        flags=msg["flags"],
-        iifname=msg.get("FRA_IIFNAME"),
-        oifname=msg.get("FRA_OIFNAME"),
-        fwmark=fwmark,
-        fwmask=fwmask,
-        goto=msg.get("FRA_GOTO"),
-        suppress_prefixlen=None if suppress_len in (None, 0xFFFFFFFF) else suppress_len,
-        suppress_ifgroup=None if suppress_group in (None, 0xFFFFFFFF) else suppress_group,
-        uid_range=_range(msg.get("FRA_UID_RANGE")),
-        ip_proto=msg.get("FRA_IP_PROTO"),
-        sport_range=_range(msg.get("FRA_SPORT_RANGE")),
-        dport_range=_range(msg.get("FRA_DPORT_RANGE")),
-        l3mdev=msg.get("FRA_L3MDEV") or 0,
-        protocol=msg.get("FRA_PROTOCOL") or 0,
-        realms=msg.get("FRA_FLOW"),
-    )
+    """A Rule from a pyroute2 RTM_NEWRULE message, decoded from its raw bytes (pyroute2 drops
+    the payload of the attributes its map does not know: dscp, flow label, port masks)."""
+    return decode_rule(msg.data, msg.offset, msg.length)
 
 
 def read_ipv6_proc_routes() -> tuple[Ipv6ProcRoute, ...]:

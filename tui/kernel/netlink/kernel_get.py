@@ -9,8 +9,6 @@ from __future__ import annotations
 import errno
 import socket
 import struct
-from dataclasses import dataclass
-from typing import Any
 
 from tui.kernel.netlink.const import (
     NLM_F_REQUEST,
@@ -27,49 +25,18 @@ from tui.kernel.netlink.route_codec import (
     iter_messages,
 )
 from tui.kernel.netlink.route_dump import RECV_BUFFER, next_seq, open_route_socket
-from tui.model import AF_INET, AF_INET6, Route
+from tui.model import AF_INET6
+from tui.source.kernel import KernelAnswer, RouteRequest
 
 RTA_MARK = 16
 RTA_UID = 25
 RTA_IP_PROTO = 27
 RTA_SPORT = 28
 RTA_DPORT = 29
-RTM_F_LOOKUP_TABLE = 0x1000
+RTA_FLOWLABEL = 31  # be32, IPv6 only (kernel 6.12+)
+RTM_F_LOOKUP_TABLE = 0x1000  # IPv4: report the table the lookup used (not always main)
+RTM_F_FIB_MATCH = 0x2000  # the routing table entry that matched, not the route taken
 _HEAD = struct.Struct("=IHHIIBBBBBBBBI")
-
-
-@dataclass(frozen=True, slots=True)
-class KernelAnswer:
-    """The kernel's answer: a route, or the errno it refused with."""
-
-    route: Route | None
-    errno: int | None
-
-    def to_json(self, devs: dict[int, str], type_names: dict[int, str]) -> dict[str, Any]:
-        """The answer in the verdict's terms: type, error, table, gateway, dev, prefsrc."""
-        route = self.route
-        if route is None:
-            return {
-                "type": None,
-                "error": self.error,
-                "table": None,
-                "gateway": None,
-                "dev": None,
-                "prefsrc": None,
-            }
-        return {
-            "type": type_names.get(route.type, str(route.type)),
-            "error": None,
-            "table": route.table,
-            "gateway": route.gateway,
-            "dev": devs.get(route.oif, f"if{route.oif}") if route.oif else None,
-            "prefsrc": route.prefsrc,
-        }
-
-    @property
-    def error(self) -> str | None:
-        """The errno's symbolic name (ENETUNREACH, ...) or None."""
-        return errno.errorcode.get(self.errno, str(self.errno)) if self.errno else None
 
 
 def _attr(kind: int, payload: bytes) -> bytes:
@@ -77,22 +44,12 @@ def _attr(kind: int, payload: bytes) -> bytes:
     return struct.pack("=HH", length, kind) + payload + b"\0" * ((4 - length % 4) % 4)
 
 
-def build_request(
-    seq: int,
-    family: int,
-    dst: str,
-    *,
-    src: str | None = None,
-    iif: int | None = None,
-    oif: int | None = None,
-    mark: int | None = None,
-    tos: int = 0,
-    uid: int | None = None,
-    ipproto: int | None = None,
-    sport: int | None = None,
-    dport: int | None = None,
-) -> bytes:
+def build_request(seq: int, request: RouteRequest) -> bytes:
     """The RTM_GETROUTE request bytes for these selectors."""
+    family, dst, src = request.family, request.dst, request.src
+    iif, oif, mark, uid = request.iif, request.oif, request.mark, request.uid
+    ipproto, sport, dport = request.ipproto, request.sport, request.dport
+    flowlabel = request.flowlabel
     bits = 128 if family == AF_INET6 else 32
     attrs = _attr(RTA_DST, socket.inet_pton(family, dst))
     if src is not None:
@@ -111,7 +68,15 @@ def build_request(
         attrs += _attr(RTA_SPORT, struct.pack("!H", sport))
     if dport is not None:
         attrs += _attr(RTA_DPORT, struct.pack("!H", dport))
+    if flowlabel is not None:
+        attrs += _attr(RTA_FLOWLABEL, struct.pack("!I", flowlabel))
     src_len = bits if src is not None else 0
+    # A strict-checking socket (NETLINK_GET_STRICT_CHK) gets EINVAL for any flag its family
+    # does not know: inet6_rtm_valid_getroute_req allows RTM_F_FIB_MATCH only, the IPv4 one
+    # RTM_F_NOTIFY, RTM_F_LOOKUP_TABLE and RTM_F_FIB_MATCH.  IPv6 always reports the table.
+    flags = RTM_F_LOOKUP_TABLE if family != AF_INET6 else 0
+    if request.fibmatch:
+        flags |= RTM_F_FIB_MATCH
     length = _HEAD.size + len(attrs)
     head = _HEAD.pack(
         length,
@@ -122,23 +87,21 @@ def build_request(
         family,
         bits,
         src_len,
-        tos,
+        request.tos,
         0,
         0,
         0,
         0,
-        RTM_F_LOOKUP_TABLE if family == AF_INET else 0,
+        flags,
     )
     return head + attrs
 
 
-def route_get(
-    path: str | None, family: int, dst: str, **selectors: int | str | None
-) -> KernelAnswer:
+def route_get(path: str | None, request: RouteRequest) -> KernelAnswer:
     """Ask the kernel of the namespace at ``path``; OSError/NetnsError if it cannot be asked."""
     seq = next_seq()
     with open_route_socket(path, rcvbuf=1 << 20) as sock:
-        sock.send(build_request(seq, family, dst, **selectors))  # type: ignore[arg-type]
+        sock.send(build_request(seq, request))
         buf = bytearray(RECV_BUFFER)
         while True:
             n = sock.recv_into(buf, len(buf))

@@ -26,7 +26,10 @@ from tui.kernel.netlink.const import (
     NLATTR,
     RTA_CACHEINFO,
     RTA_DST,
+    RTA_ENCAP,
+    RTA_ENCAP_TYPE,
     RTA_EXPIRES,
+    RTA_FLOW,
     RTA_GATEWAY,
     RTA_METRICS,
     RTA_MULTIPATH,
@@ -41,7 +44,7 @@ from tui.kernel.netlink.const import (
     RTAX_CC_ALGO,
     RTMSG_LEN,
 )
-from tui.model import AF_INET, AF_INET6, Nexthop, Route
+from tui.model import AF_INET, AF_INET6, Nexthop, Route, RouteExtras
 
 ReadableBuffer = bytes | bytearray | memoryview
 Builder = Callable[[ReadableBuffer, int], "Route | None"]
@@ -56,6 +59,12 @@ _U32_FIELDS = {
     RTA_EXPIRES: "expires",  # seconds, as ``ip route add ... expires`` sends it
 }
 _ADDR_FIELDS = {RTA_GATEWAY: "gateway", RTA_PREFSRC: "prefsrc", RTA_SRC: "src"}
+# Attributes an RTM_GETROUTE answer echoes from the request (RTA_IIF, RTA_MARK, RTA_UID,
+# RTA_IP_PROTO, RTA_SPORT, RTA_DPORT, RTA_FLOWLABEL) and padding: nothing of the route.
+ECHOED = frozenset({3, 16, 24, 25, 27, 28, 29, 31})
+RTAX_LAST = 17  # RTAX_FASTOPEN_NO_COOKIE: the last metric iproute2 6.1 and fibscope know
+_EXTRAS = ("realms", "encap", "unknown")  # fields of RouteExtras, built as one object
+NESTED = 1 << 16  # a nested attribute kept raw is numbered PARENT * NESTED + TYPE
 
 
 class _Hops(dict[tuple[Nexthop, ...], tuple[Nexthop, ...]]):
@@ -146,14 +155,28 @@ _NEXTHOP_TWIN = _twin(Nexthop)
 _ROUTE_FIELDS = fields(Route)
 
 
-def _nexthop_twin(gateway: str | None, oif: int | None, weight: int, flags: int) -> Nexthop:
+def _nexthop_twin(
+    gateway: str | None,
+    oif: int | None,
+    weight: int,
+    flags: int,
+    realms: int | None = None,
+    encap: tuple[int, str] | None = None,
+    unknown: tuple[tuple[int, str], ...] = (),
+) -> Nexthop:
     obj: Any = object.__new__(_NEXTHOP_TWIN)  # type: ignore[arg-type]
     obj.gateway, obj.oif, obj.weight, obj.flags = gateway, oif, weight, flags
+    obj.realms, obj.encap, obj.unknown = realms, encap, unknown
     obj.__class__ = Nexthop
     return cast(Nexthop, obj)
 
 
-make_nexthop: Callable[[str | None, int | None, int, int], Nexthop] = (
+def cstr(raw: bytes) -> str:
+    """A NUL-terminated string attribute (the congestion control algorithm's name)."""
+    return raw.split(b"\0", 1)[0].decode("ascii", "replace")
+
+
+make_nexthop: Callable[..., Nexthop] = (
     _nexthop_twin if _twin_works(Nexthop, _NEXTHOP_TWIN) else Nexthop
 )
 
@@ -171,12 +194,50 @@ class _Shape:
         self.nvals = 9
         self.checks: list[int] = []  # indexes of header values that must equal the sample's
         self.nh_gateway = "None"
+        self.nh_extra: dict[str, str] = {}
+        self.unknown: list[str] = []  # "(type, vN.hex())" of attributes not understood
+        self.encap_type: str | None = None
+        self.encap_data: str | None = None
+        self.nh_unknown: list[str] = []
         self.fields: dict[str, str] = {
             "family": "v0", "dst_len": "v1", "src_len": "v2", "tos": "v3",
             "table": "v4", "protocol": "v5", "scope": "v6", "type": "v7",
             "flags": "v8", "dst": "default_dst(v0, '')",
         }  # fmt: skip
         self.walk(start + RTMSG_LEN, end, self.route_attr)
+        self.finish(self.fields, self.unknown)
+        rare = [
+            f"{k}={self.fields.pop(k)}" for k in ("realms", "encap", "unknown") if k in self.fields
+        ]
+        if rare:
+            self.fields["extras"] = f"extras({', '.join(rare)})"
+
+    def raw(self, nla_type: int, plen: int, into: list[str]) -> None:
+        """Keep an attribute fibscope does not understand: its type and bytes."""
+        i = self.val(f"{plen}s")
+        into.append(f"({nla_type}, v{i}.hex()), ")
+
+    def encap_part(self, nla_type: int, plen: int) -> bool:
+        """RTA_ENCAP_TYPE (u16) or RTA_ENCAP (nested, kept as bytes); False: not one of them."""
+        if nla_type == RTA_ENCAP_TYPE and plen == 2:
+            self.encap_type = f"v{self.val('H')}"
+        elif nla_type == RTA_ENCAP:
+            self.encap_data = f"v{self.val(f'{plen}s')}.hex()"
+        else:
+            return False
+        return True
+
+    def finish(self, into: dict[str, str], unknown: list[str]) -> None:
+        """The encap pair and the unknown attributes of a route or one next hop."""
+        if self.encap_type is not None and self.encap_data is not None:
+            into["encap"] = f"({self.encap_type}, {self.encap_data})"
+        elif self.encap_type is not None:
+            unknown.append(f"({RTA_ENCAP_TYPE}, ({self.encap_type}).to_bytes(2, 'little').hex()), ")
+        elif self.encap_data is not None:
+            unknown.append(f"({RTA_ENCAP}, {self.encap_data}), ")
+        self.encap_type = self.encap_data = None
+        if unknown:
+            into["unknown"] = "(" + "".join(unknown) + ")"
 
     def val(self, code: str) -> int:
         """Append one value-producing code; returns its index in the unpacked tuple."""
@@ -234,6 +295,8 @@ class _Shape:
                 f["gateway"] = expr
         elif nla_type in _U32_FIELDS and plen == 4:
             f[_U32_FIELDS[nla_type]] = f"v{self.val('I')}"
+        elif nla_type == RTA_FLOW and plen == 4:
+            f["realms"] = f"v{self.val('I')}"
         elif nla_type == RTA_PREF and plen == 1:
             f["pref"] = f"v{self.val('B')}"
         elif nla_type == RTA_CACHEINFO and plen >= 12:
@@ -246,45 +309,62 @@ class _Shape:
             pairs: list[str] = []
 
             def metric(rtax: int, _ppos: int, nplen: int) -> None:
-                if rtax != RTAX_CC_ALGO and nplen == 4:
+                if rtax > RTAX_LAST:  # a metric this fibscope does not know: kept raw
+                    self.raw(NESTED * RTA_METRICS + rtax, nplen, self.unknown)
+                elif rtax != RTAX_CC_ALGO and nplen == 4:
                     pairs.append(f"({rtax}, v{self.val('I')}), ")
+                elif rtax == RTAX_CC_ALGO:  # the algorithm's name, NUL-terminated
+                    pairs.append(f"({rtax}, cstr(v{self.val(f'{nplen}s')})), ")
                 else:
-                    self.fmt.append(_pad(nplen))
+                    self.raw(NESTED * RTA_METRICS + rtax, nplen, self.unknown)
 
             self.walk(ppos, ppos + plen, metric)
             f["metrics"] = "(" + "".join(pairs) + ")"
         elif nla_type == RTA_MULTIPATH:
             f["multipath"] = f"hops({self.multipath(ppos, ppos + plen)})"
-        else:
+        elif self.encap_part(nla_type, plen):
+            pass
+        elif nla_type in ECHOED or (nla_type == RTA_CACHEINFO and plen < 12):
             self.fmt.append(_pad(plen))
+        else:
+            self.raw(nla_type, plen, self.unknown)
 
     def multipath(self, pos: int, end: int) -> str:
         """``rtnexthop`` records (len, flags, hops, ifindex), each followed by attributes."""
         hops: list[str] = []
+        route_encap = self.encap_type, self.encap_data  # a next hop's encap is its own
+        self.encap_type = self.encap_data = None
         while end - pos >= 8:
             rtnh_len = NLATTR.unpack_from(self.buf, pos)[0]
             if rtnh_len < 8 or pos + rtnh_len > end:
                 raise DecodeError(f"bad rtnexthop length {rtnh_len} at offset {pos}")
             self.checks.append(self.val("H"))
             flags, count, ifindex = self.val("B"), self.val("B"), self.val("i")
-            self.nh_gateway = "None"
+            nh_unknown: list[str] = []
+            self.nh_gateway, self.nh_extra = "None", {}
+            self.nh_unknown = nh_unknown
             self.walk(pos + 8, pos + rtnh_len, self.nexthop_attr)
-            hops.append(f"nh({self.nh_gateway}, v{ifindex}, v{count} + 1, v{flags}), ")
+            self.finish(self.nh_extra, nh_unknown)
+            extra = "".join(f", {k}={v}" for k, v in self.nh_extra.items())
+            hops.append(f"nh({self.nh_gateway}, v{ifindex}, v{count} + 1, v{flags}{extra}), ")
             nxt = min(pos + ((rtnh_len + 3) & ~3), end)
             self.fmt.append(_pad(nxt - pos - rtnh_len))
             pos = nxt
         self.fmt.append(_pad(end - pos))
+        self.encap_type, self.encap_data = route_encap
         return "(" + "".join(hops) + ")"
 
     def nexthop_attr(self, nla_type: int, _ppos: int, plen: int) -> None:
         """An attribute inside one rtnexthop: the gateway (or via) is what we keep."""
         expr = None
-        if nla_type == RTA_GATEWAY:
+        if nla_type == RTA_GATEWAY and plen in (4, 16):
             expr = self.addr(plen)
-        elif nla_type == RTA_VIA:
+        elif nla_type == RTA_VIA and plen - 2 in (4, 16):
             expr = self.via(plen)
-        else:
-            self.fmt.append(_pad(plen))
+        elif nla_type == RTA_FLOW and plen == 4:
+            self.nh_extra["realms"] = f"v{self.val('I')}"
+        elif not self.encap_part(nla_type, plen):
+            self.raw(nla_type, plen, self.nh_unknown)
         if expr is not None:
             self.nh_gateway = expr
 
@@ -316,7 +396,9 @@ def compile_shape(buf: ReadableBuffer, start: int, end: int) -> Builder:
         "new": object.__new__,
         "twin": _ROUTE_TWIN,
         "Route": Route,
+        "extras": RouteExtras,
         "nh": make_nexthop,
+        "cstr": cstr,
         "hops": HOPS,
         "ntop": socket.inet_ntop,
         "addrs": ADDRS,

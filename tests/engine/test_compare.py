@@ -1,9 +1,9 @@
-"""How the engine's verdict is compared with the kernel's answer."""
+"""How the engine's verdict is compared with the kernel's answer (tui.fib.compare, pure)."""
 
 from __future__ import annotations
 
+from tui.fib.compare import differences
 from tui.fib.query import Query
-from tui.source.verify import differences
 
 OURS = {
     "type": "unicast",
@@ -49,3 +49,12 @@ def test_prefsrc_the_kernel_leaves_out() -> None:
     assert differences(OURS, kernel, Query(dst="10.9.0.1")) == [
         "prefsrc: ours '10.0.0.2', kernel None"
     ]
+
+
+def test_no_table_is_none_for_us_and_0_for_the_kernel() -> None:
+    """``lookup 0.0.0.0``: the kernel makes the route through lo without a lookup and says
+    table 0 (RTM_F_LOOKUP_TABLE); the engine says no table.  Both mean the same."""
+    ours = {**OURS, "type": "local", "table": None, "gateway": None, "dev": "lo"}
+    assert differences(ours, {**ours, "table": 0}) == []
+    assert differences({**ours, "table": 0}, {**ours, "table": None}) == []
+    assert differences(ours, {**ours, "table": 254}) == ["table: ours None, kernel 254"]

@@ -1,0 +1,22 @@
+"""No subcommand: the terminal app on the chosen source."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.cli.common import CommandError, open_source
+from tui.source import SourceError, find_namespace
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """No subcommand: the terminal app.  A namespace named on the command line must exist
+    before the app starts (an unknown one is an error, never the host shown instead)."""
+    from tui.app.run import run_app
+
+    source = open_source(args.state)
+    if args.netns is not None:
+        try:
+            find_namespace(source.namespaces(), args.netns)
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
+    return run_app(source, args.netns)

@@ -1,0 +1,73 @@
+"""What every subcommand shares: the one-line error, opening the source, reading a namespace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TextIO
+
+from tui.model import Namespace, NetnsState
+from tui.source import CaptureSource, Source, SourceError, find_namespace
+
+MESSAGE_LIMIT = 300  # characters of an error message; input echoed in it is cut to fit
+
+
+class CommandError(Exception):
+    """A failure to report in one line (exit status 2)."""
+
+
+def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` safe to print as one line: control characters (newlines, ESC, DEL, C1),
+    lone surrogates (undecodable bytes) and other unprintable characters escaped as
+    ``\\xNN``/``\\uNNNN``, cut to ``limit`` characters with a note of how much was left out.
+    Messages echo user input; a 50 MB line or an escape sequence must not reach the terminal."""
+    shown = text[:limit] if len(text) > limit else text
+    if not shown.isprintable():
+        shown = "".join(ch if ch.isprintable() else _escape(ch) for ch in shown)
+    if len(text) > limit:
+        shown += f"... ({len(text) - limit} more characters)"
+    return shown
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the undecodable byte itself
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def open_source(state_file: str | None) -> Source:
+    """The capture file when one is given, else the live kernel."""
+    if state_file:
+        try:
+            return CaptureSource.open(state_file)
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
+    from tui.kernel.live_source import LiveSource
+
+    return LiveSource()
+
+
+def read_namespace(source: Source, name: str | None) -> Namespace:
+    """The state of the namespace a user named; CommandError when it cannot be read."""
+    try:
+        info = find_namespace(source.namespaces(), name)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
+    ns = source.read(info)
+    if ns.state is None:
+        raise CommandError(f"namespace {info.label}: {ns.error}")
+    return ns
+
+
+def devs_of(state: NetnsState) -> dict[int, str]:
+    """ifindex -> link name."""
+    return {link.index: link.name for link in state.links}
+
+
+def write_lines(lines: Iterable[str], out: TextIO) -> None:
+    """Each line followed by a newline, in one write (not two per line: 1M lines add up)."""
+    listed = list(lines)
+    if listed:
+        out.write("\n".join(listed) + "\n")

@@ -1,0 +1,119 @@
+"""``fibscope routes``: a routing table as ``route -n``, ``ip route show`` or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Mapping
+from typing import TextIO
+
+from tui.cli.common import CommandError, devs_of, open_source, read_namespace, write_lines
+from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
+from tui.formats.json_view import routes_json
+from tui.formats.route_n import ROUTE_N_HEADER, route6_n, route_n
+from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, Route
+from tui.names import parse_table
+from tui.source import Source, SourceError, find_namespace
+from tui.source.kernel import KernelAccess, StreamInterrupted
+
+
+def _table_filter(table_arg: str | None, names: Mapping[int, str]) -> int | None:
+    """The table id asked for; None means every table."""
+    if table_arg is None:
+        return RT_TABLE_MAIN
+    if table_arg == "all":
+        return None
+    try:
+        return parse_table(table_arg, names)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
+    """``fibscope routes``."""
+    source = open_source(args.state)
+    names = source.table_names()
+    family = AF_INET6 if args.ipv6 else AF_INET
+    table = _table_filter(args.table, names)
+    if args.format == "route-n" and args.table not in (None, "main", str(RT_TABLE_MAIN)):
+        raise CommandError("route -n shows the main table only; use --format ip for other tables")
+    kernel = source.kernel()
+    if (
+        kernel is not None
+        and args.format != "json"
+        and not (args.format == "route-n" and args.ipv6)
+    ):
+        return _stream_routes(kernel, source, args, family, table, names, out)
+    ns = read_namespace(source, args.netns)
+    assert ns.state is not None
+    devs = devs_of(ns.state)
+    routes = select_routes(
+        ns.state.routes,
+        family=family if args.ipv6 else 0,
+        table=TABLE_ALL if table is None else table,
+    )
+    if args.format == "json":
+        json.dump(routes_json(routes, devs, names), out, indent=1)
+        out.write("\n")
+    elif args.format == "route-n":
+        if family == AF_INET6:
+            out.write(route6_n(ns.state.ipv6_proc_routes))
+        else:
+            out.write(route_n(routes, devs))
+    else:
+        formatter = RouteFormatter(devs, names, show_table=table is None)
+        write_lines(formatter.lines(routes), out)
+    return 0
+
+
+def _stream_routes(
+    kernel: KernelAccess,
+    source: Source,
+    args: argparse.Namespace,
+    family: int,
+    table: int | None,
+    names: Mapping[int, str],
+    out: TextIO,
+) -> int:
+    """Print straight from the kernel's dump, a datagram at a time: a million routes never sit
+    in memory at once.  The kernel filters by family and table; the formatters decide the
+    rest, once per message shape (``route_print``), so the output is theirs byte for byte."""
+    try:
+        info = find_namespace(source.namespaces(), args.netns)
+        devs = kernel.link_names(info)
+        if args.format == "route-n":
+            out.write(ROUTE_N_HEADER)
+            render, slot = _route_n_render(devs), "%-15s"
+        else:
+            render, slot = _ip_render(devs, names, family if args.ipv6 else 0, table), "%s"
+        dump_family = family if args.ipv6 or table is not None else 0  # 0: IPv4 then IPv6
+        write = out.write
+        for text in kernel.route_texts(info, dump_family, render, table=table, dst_conversion=slot):
+            write(text)
+    except StreamInterrupted:
+        out.flush()
+        print("Dump was interrupted and may be inconsistent.", file=sys.stderr)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None
+    return 0
+
+
+def _ip_render(
+    devs: Mapping[int, str], names: Mapping[int, str], family: int, table: int | None
+) -> Callable[[Route], str]:
+    """One route as ``ip route show`` prints it (with its newline), "" when ip hides it."""
+    formatter = RouteFormatter(devs, names, show_table=table is None)
+    shown_table = TABLE_ALL if table is None else table
+
+    def render(route: Route) -> str:
+        if not select_routes((route,), family=family, table=shown_table):
+            return ""
+        return formatter.line(route) + "\n"
+
+    return render
+
+
+def _route_n_render(devs: Mapping[int, str]) -> Callable[[Route], str]:
+    """One route as ``route -n`` prints it (with its newline), "" when it is not listed."""
+    return lambda route: route_n((route,), devs)[len(ROUTE_N_HEADER) :]

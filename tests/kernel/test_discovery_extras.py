@@ -93,3 +93,21 @@ def test_hostname_of_the_processes_of_a_namespace() -> None:
             info = found(inode_of(ns))
             assert info.hostname == "fsd-pod-7"
             assert info.container is None
+
+
+def test_a_namespace_we_can_see_gains_no_path_from_others() -> None:
+    """Named in /run/netns here, also held by a descriptor and bound in another mount namespace
+    (whose copy of /run/netns shows it too): the listing stays what our own mounts say, so it
+    does not depend on which processes happen to be running."""
+    with temp_netns("fsd") as ns:
+        inode = inode_of(ns)
+        argv = ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", MOUNT]
+        with (
+            child([sys.executable, "-c", HOLD, ns.path]) as (_holder, _fd),
+            child([*argv, ns.path]) as (_other, ready),
+        ):
+            assert ready == "ready"
+            info = found(inode)
+            assert info.names == (ns.name,)
+            assert ns.path in info.paths
+            assert [p for p in info.paths if p.startswith("/proc/")] == []

@@ -129,21 +129,28 @@ def discover() -> list[NamespaceInfo]:
         parent = os.path.dirname(point)
         name = os.path.basename(point) if parent in NAMED_DIRS else point
         add(_key(point), name, point)
+    # Mounted where we can see it: a descriptor or another mount namespace's copy of the same
+    # mount adds nothing (and would make the listing depend on who happens to run right now).
+    visible = set(found)
+
+    def add_hidden(key: tuple[int, int] | None, name: str | None, path: str) -> None:
+        if key not in visible:
+            add(key, name, path)
+
     mount_namespaces = {mount_namespace(os.getpid())}
     uts = own_uts()
     for proc in psutil.process_iter():
         pid = proc.pid
-        for held in held_by_fd(
-            pid, nsfs_dev
-        ):  # held open by a descriptor only (a runtime's socket...)
-            add(_key(held), None, held)
+        for held in held_by_fd(pid, nsfs_dev):  # held by a descriptor only (a runtime's socket)
+            add_hidden(_key(held), None, held)
         mnt = mount_namespace(pid)
         if mnt is not None and mnt not in mount_namespaces:  # bind mounts only it can see
             mount_namespaces.add(mnt)
             for point in nsfs_mounts(read_mountinfo(pid)):
                 where = f"/proc/{pid}/root{point}"
                 parent = os.path.dirname(point)
-                add(_key(where), os.path.basename(point) if parent in NAMED_DIRS else None, where)
+                named = os.path.basename(point) if parent in NAMED_DIRS else None
+                add_hidden(_key(where), named, where)
         path = f"/proc/{pid}/ns/net"
         key = _key(path)
         if key is None:

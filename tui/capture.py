@@ -24,7 +24,10 @@ from tui.model import (
     Neighbour,
     NetnsState,
     Nexthop,
+    NexthopGroupMember,
+    NexthopObject,
     Process,
+    ResilientGroup,
     Route,
     RouteExtras,
     Rule,
@@ -113,6 +116,8 @@ def _netns_json(state: NetnsState) -> dict[str, Any]:
         "ipv6_proc_routes": [_obj(x) for x in state.ipv6_proc_routes],
         "neighbours": (None if state.neighbours is None else [_obj(x) for x in state.neighbours]),
         "nsids": None if state.nsids is None else [list(pair) for pair in state.nsids],
+        # Absent: not read.  Optional, so captures made before it load as they are.
+        **({} if state.nexthops is None else {"nexthops": [_obj(x) for x in state.nexthops]}),
     }
 
 
@@ -192,6 +197,15 @@ def _sysctls(data: Any) -> Sysctls:
     return _make(Sysctls, data, conf)
 
 
+def _nexthop(data: Any) -> NexthopObject:
+    nested = {
+        "group": lambda ms: tuple(_make(NexthopGroupMember, m, {}) for m in ms),
+        "resilient": lambda d: _make(ResilientGroup, d, {}),
+        "unknown": lambda us: tuple((int(t), str(h)) for t, h in us),
+    }
+    return _make(NexthopObject, data, nested)
+
+
 def _netns(data: Any, width: int = len(ROUTE_FIELDS)) -> NetnsState:
     return NetnsState(
         links=tuple(_link(x) for x in data["links"]),
@@ -202,6 +216,11 @@ def _netns(data: Any, width: int = len(ROUTE_FIELDS)) -> NetnsState:
         ipv6_proc_routes=tuple(_make(Ipv6ProcRoute, x, {}) for x in data["ipv6_proc_routes"]),
         neighbours=_neighbours(data.get("neighbours")),
         nsids=_nsids(data.get("nsids")),
+        nexthops=(
+            tuple(_nexthop(x) for x in data["nexthops"])
+            if data.get("nexthops") is not None
+            else None
+        ),
     )
 
 

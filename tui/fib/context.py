@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from tui.fib.addr import MASKS, to_int
 from tui.fib.neigh import NeighbourIndex
+from tui.fib.nh_resolve import resolve_routes
 from tui.fib.table import TableIndex, build_indexes
 from tui.model import (
     AF_INET,
@@ -129,7 +130,10 @@ class Context:
             self.custom_rules[family] = _has_custom_rules(rules, family) if rules else False
         self.dissect4 = any(_needs_dissect(r) for r in self.rules[AF_INET])
         merge = not self.custom_rules[AF_INET]
-        self.tables = build_indexes(state.routes, merge)
+        # Nexthop objects by id; routes with an nhid are indexed with their object's next hops.
+        self.nexthops = {nh.id: nh for nh in state.nexthops or ()}
+        self.nexthops_read = state.nexthops is not None
+        self.tables = build_indexes(resolve_routes(state.routes, self.nexthops), merge)
         # IPv6 tables holding source-specific routes (``from``): their lookups walk the
         # fib6 source subtrees (tui.fib.subtrees6); the others skip that work.
         self.subtrees6: frozenset[int] = frozenset(

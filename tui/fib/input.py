@@ -20,6 +20,7 @@ from tui.fib.context import Context
 from tui.fib.flow import Flow, Hit
 from tui.fib.lookup import type_name
 from tui.fib.multipath import flow_hash, pick_multipath
+from tui.fib.nexthops import path_choice
 from tui.fib.output import error_verdict, finish6, uses_gateway
 from tui.fib.rules import fib_lookup
 from tui.fib.trace import CHECK, PATH, Tracer, Verdict
@@ -176,7 +177,7 @@ def input4(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
         return Verdict(
             type_name(route.type), errno.EINVAL, hit.table, hit.rule, _prefix(hit), action=DROP
         )
-    if len(route.multipath) > 1:
+    if not path_choice(ctx, hit, flow, tr) and len(route.multipath) > 1:
         # ip_mkroute_input: fib_select_multipath without a flow, so no source preference.
         hit = pick_multipath(ctx, hit, replace(flow, src=0), tr, flow_hash(ctx, flow))
     assert hit.nh is not None

@@ -84,6 +84,8 @@ def route_text(ctx: Context, route: Route, plen: int | None = None) -> str:
         parts.append(f"{route.dst}/{dst_len}")
     if route.src_len:
         parts.append(src_text(route))
+    if route.nhid is not None:
+        parts.append(f"nhid {route.nhid}")
     if route.tos:
         parts.append(f"tos {route.tos:#x}")
     if not route.multipath:
@@ -275,6 +277,11 @@ def _best_scored(
     best: tuple[Route, Nexthop, int, int] | None = None
     best_score = -1
     for route in routes:
+        if route.nhid is not None and route.type == RTN_BLACKHOLE and route.oif is None:
+            # __find_rr_leaf: a blackhole nexthop object ends the search, whatever the device.
+            if tr.on:
+                tr.add(NEXTHOP, f"{where}: route through blackhole nexthop {route.nhid}")
+            return route, route.nexthops()[0], 0, 0
         for number, nh in enumerate(route.nexthops()):
             score, why = _score6(ctx, route, nh, flow)
             if why is not None and tr.on:

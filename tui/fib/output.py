@@ -31,6 +31,7 @@ from tui.fib.defaults import select_default
 from tui.fib.flow import Flow, Hit
 from tui.fib.lookup import gateway_text, lookup4, type_name
 from tui.fib.multipath import candidate_json, flow_hash, pick_multipath
+from tui.fib.nexthops import path_choice, source_address
 from tui.fib.rules import ACTION_NAMES, fib_lookup
 from tui.fib.siblings6 import select_sibling6
 from tui.fib.srcaddr import inet_select_addr, ipv6_dev_get_saddr
@@ -110,6 +111,8 @@ def _path_choice(ctx: Context, hit: Hit, flow: Flow, tr: Tracer) -> Hit:
     """fib_select_path: without an oif, a multipath route's next hop (fib_select_multipath),
     else among equal default routes (fib_select_default); the hit as the kernel leaves it."""
     route = hit.route
+    if path_choice(ctx, hit, flow, tr):  # a route through a nexthop object
+        return hit
     if route is None or flow.oif:
         return hit
     if len(route.multipath) > 1:
@@ -218,6 +221,8 @@ def output4(ctx: Context, flow: Flow, tr: Tracer, src_given: bool) -> Verdict:
         if route.prefsrc:
             flow.src = int4(route.prefsrc)
             why = f"prefsrc of {prefix_text(AF_INET, hit.net, hit.plen)}"
+        elif (picked := source_address(ctx, hit, tr)) is not None:
+            flow.src, why = picked
         else:
             gw = gw4_union(hit.nh.gateway)
             flow.src, why = inet_select_addr(ctx, hit.nh.oif or 0, gw, route.scope, on)
@@ -268,7 +273,7 @@ def _make(
         hit.rule if hit else None,
         prefix,
         gateway,
-        ctx.dev_name(dev),
+        ctx.dev_name(dev) if dev else None,  # none: a next hop that was not read (nhid)
         prefsrc,
     )
     return verdict
@@ -298,7 +303,8 @@ def output6(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
 def finish6(ctx: Context, flow: Flow, tr: Tracer, hit: Hit, output: bool) -> Verdict:
     """The IPv6 route as rt6_fill_node reports it: dev (lo for local and the kernel's own
     anycast routes), gateway, prefsrc."""
-    select_sibling6(ctx, hit, flow, tr)
+    if not path_choice(ctx, hit, flow, tr):  # nexthop groups hash whatever the oif
+        select_sibling6(ctx, hit, flow, tr)
     route, nh = hit.route, hit.nh
     assert route is not None and nh is not None
     on_lo = route.type == RTN_LOCAL
@@ -339,6 +345,6 @@ def finish6(ctx: Context, flow: Flow, tr: Tracer, hit: Hit, output: bool) -> Ver
         hit.rule,
         prefix_text(route.family, hit.net, hit.plen),
         None if on_lo else gateway_text(nh),
-        ctx.dev_name(dev),
+        ctx.dev_name(dev) if dev else None,
         prefsrc,
     )

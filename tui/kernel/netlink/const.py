@@ -76,3 +76,36 @@ NLMSGHDR_LEN = NLMSGHDR.size
 RTMSG = struct.Struct("=BBBBBBBBI")  # family dst_len src_len tos table protocol scope type flags
 RTMSG_LEN = RTMSG.size
 NLATTR = struct.Struct("=HH")  # nla_len, nla_type
+
+# Nexthop objects (<linux/nexthop.h>): messages, attributes (NHA_*), resilient-group nests.
+RTM_NEWNEXTHOP = 104
+RTM_DELNEXTHOP = 105
+RTM_GETNEXTHOP = 106
+RTM_NEWNEXTHOPBUCKET = 116
+RTM_DELNEXTHOPBUCKET = 117
+RTM_GETNEXTHOPBUCKET = 118
+RTNLGRP_NEXTHOP = 32
+NHA_ID = 1
+NHA_GROUP = 2
+NHA_GROUP_TYPE = 3
+NHA_BLACKHOLE = 4
+NHA_OIF = 5
+NHA_GATEWAY = 6
+NHA_ENCAP_TYPE = 7
+NHA_ENCAP = 8
+NHA_GROUPS = 9
+NHA_MASTER = 10
+NHA_FDB = 11
+NHA_RES_GROUP = 12
+NHA_RES_BUCKET = 13
+NHA_OP_FLAGS = 14
+NHA_RES_GROUP_BUCKETS = 1
+NHA_RES_GROUP_IDLE_TIMER = 2
+NHA_RES_GROUP_UNBALANCED_TIMER = 3
+NHA_RES_GROUP_UNBALANCED_TIME = 4
+NHA_RES_BUCKET_INDEX = 1
+NHA_RES_BUCKET_IDLE_TIME = 2
+NHA_RES_BUCKET_NH_ID = 3
+NHA_OP_FLAG_RESP_GRP_RESVD_0 = 1 << 31  # the reply's group entries carry weight_high
+NHMSG = struct.Struct("=BBBBI")  # family scope protocol resvd flags
+NHMSG_LEN = NHMSG.size

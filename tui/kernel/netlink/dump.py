@@ -10,6 +10,7 @@ from typing import Any
 from pyroute2 import IPRoute
 
 from tui.kernel.netlink.neigh_dump import dump_neighbours
+from tui.kernel.netlink.nexthop_codec import read_nexthops
 from tui.kernel.netlink.route_dump import dump_routes
 from tui.kernel.netlink.rule_codec import decode_rule
 from tui.kernel.netns import NetnsError, entered
@@ -168,6 +169,7 @@ def read_netns(path: str | None) -> NetnsState:
             with IPRoute() as ipr:
                 links, addresses, rules = read_small(ipr)
             routes = tuple(dump_routes(None, socket.AF_UNSPEC))
+            nexthops = read_nexthops(None)
             sysctls = read_sysctls()
             proc6 = read_ipv6_proc_routes()
             neighbours = dump_neighbours()
@@ -184,6 +186,7 @@ def read_netns(path: str | None) -> NetnsState:
         sysctls=sysctls,
         ipv6_proc_routes=proc6,
         neighbours=neighbours,
+        nexthops=nexthops,
     )
 
 

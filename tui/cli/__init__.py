@@ -31,6 +31,10 @@ def run(args: argparse.Namespace) -> int:
         from tui.cli.capture import cmd_capture
 
         return cmd_capture(args, out)
+    if args.command == "nexthops":
+        from tui.cli.nexthops import cmd_nexthops
+
+        return cmd_nexthops(args, out)
     if args.command == "lookup":
         from tui.cli.lookup import cmd_lookup
 

@@ -12,6 +12,7 @@ EPILOG = """commands:
   namespaces  list every network namespace with its processes and counts
   routes      print a routing table like `route -n` or `ip route show`
   rules       print the policy rules like `ip rule show`
+  nexthops    print the nexthop objects like `ip nexthop show`
   lookup      trace where a packet to DEST would go, and why
   path        follow a packet to DEST across namespaces, hop by hop
   capture     save the routing state of the host to a file
@@ -74,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     _source_args(p)
     p.add_argument("-6", dest="ipv6", action="store_true", help="IPv6 instead of IPv4")
     p.add_argument("--format", choices=("ip", "json"), default="ip")
+
+    from tui.cli.nexthops import add_parser as add_nexthops
+
+    _source_args(add_nexthops(sub))
 
     p = sub.add_parser("capture", help="save the routing state to a file")
     p.add_argument(

@@ -9,10 +9,11 @@ from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from tui.cli.common import CommandError, devs_of, open_source, read_namespace, write_lines
+from tui.fib.nh_resolve import first_hop_route
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.json_view import routes_json
 from tui.formats.route_n import ROUTE_N_HEADER, route6_n, route_n
-from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, Route
+from tui.model import AF_INET, AF_INET6, IFF_LOOPBACK, RT_TABLE_MAIN, NexthopObject, Route
 from tui.names import parse_table
 from tui.source import Source, SourceError, find_namespace
 from tui.source.kernel import KernelAccess, StreamInterrupted
@@ -60,7 +61,9 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
         if family == AF_INET6:
             out.write(route6_n(ns.state.ipv6_proc_routes))
         else:
-            out.write(route_n(routes, devs))
+            objects = {nh.id: nh for nh in ns.state.nexthops or ()}
+            lo = next((link.index for link in ns.state.links if link.flags & IFF_LOOPBACK), 1)
+            out.write(route_n([first_hop_route(r, objects, lo) for r in routes], devs))
     else:
         formatter = RouteFormatter(devs, names, show_table=table is None)
         write_lines(formatter.lines(routes), out)
@@ -84,7 +87,8 @@ def _stream_routes(
         devs = kernel.link_names(info)
         if args.format == "route-n":
             out.write(ROUTE_N_HEADER)
-            render, slot = _route_n_render(devs), "%-15s"
+            objects = {nh.id: nh for nh in kernel.nexthops(info) or ()}
+            render, slot = _route_n_render(devs, objects), "%-15s"
         else:
             render, slot = _ip_render(devs, names, family if args.ipv6 else 0, table), "%s"
         dump_family = family if args.ipv6 or table is not None else 0  # 0: IPv4 then IPv6
@@ -114,6 +118,12 @@ def _ip_render(
     return render
 
 
-def _route_n_render(devs: Mapping[int, str]) -> Callable[[Route], str]:
-    """One route as ``route -n`` prints it (with its newline), "" when it is not listed."""
-    return lambda route: route_n((route,), devs)[len(ROUTE_N_HEADER) :]
+def _route_n_render(
+    devs: Mapping[int, str], objects: Mapping[int, NexthopObject]
+) -> Callable[[Route], str]:
+    """One route as ``route -n`` prints it (with its newline), "" when it is not listed; a
+    route through a nexthop object shows the object's first next hop, as /proc/net/route."""
+    lo = next((i for i, name in devs.items() if name == "lo"), 1)
+    return lambda route: route_n((first_hop_route(route, objects, lo),), devs)[
+        len(ROUTE_N_HEADER) :
+    ]

@@ -100,3 +100,16 @@ def resolve_routes(
         return
     for route in routes:
         yield route if route.nhid is None else resolve_route(route, objects)
+
+
+def first_hop_route(route: Route, objects: Mapping[int, NexthopObject], lo_index: int) -> Route:
+    """``route`` as /proc/net/route (``route -n``) shows it: ``fib_info_nhc(fi, 0)``, the
+    object's own next hop or its group's first member, whatever the compat mode; a blackhole
+    object's device is ``lo``.  Routes without a known object are returned as they are."""
+    obj = objects.get(route.nhid) if route.nhid is not None else None
+    if obj is not None and obj.group:
+        obj = objects.get(obj.group[0].id)
+    if obj is None:
+        return route
+    oif = lo_index if obj.blackhole else obj.oif
+    return replace(route, gateway=obj.gateway, oif=oif, multipath=())

@@ -14,10 +14,11 @@ from tui.kernel.namespaces import discover, is_own
 from tui.kernel.netlink import route_print
 from tui.kernel.netlink.dump import read_netns
 from tui.kernel.netlink.kernel_get import route_get
+from tui.kernel.netlink.nexthop_codec import read_nexthops
 from tui.kernel.netlink.route_codec import NetlinkError
 from tui.kernel.netlink.route_dump import DumpInterrupted
 from tui.kernel.netns import NetnsError
-from tui.model import Namespace, NamespaceInfo
+from tui.model import Namespace, NamespaceInfo, NexthopObject
 from tui.names import set_proto_files
 from tui.source import SourceError
 from tui.source.events import Event
@@ -159,6 +160,17 @@ class LiveKernel:
             raise SourceError(str(exc)) from None
         except OSError as exc:
             raise SourceError(f"reading links failed: {exc.strerror or exc}") from None
+
+    def nexthops(self, info: NamespaceInfo) -> tuple[NexthopObject, ...] | None:
+        """The nexthop objects of ``info``, read now (``nexthop_codec.read_nexthops``)."""
+        try:
+            return read_nexthops(path_of(info))
+        except NetnsError as exc:
+            raise SourceError(str(exc)) from None
+        except NetlinkError as exc:
+            raise SourceError(f"reading nexthop objects failed: {exc}") from None
+        except OSError as exc:
+            raise SourceError(f"reading nexthop objects failed: {exc.strerror or exc}") from None
 
     def route_texts(
         self,

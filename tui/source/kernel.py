@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from tui.model import NamespaceInfo, Route
+from tui.model import NamespaceInfo, NexthopObject, Route
 
 Render = Callable[[Route], str]
 
@@ -104,4 +104,9 @@ class KernelAccess(Protocol):
         """The routes of ``info`` rendered by ``render``, straight from the kernel's dump, a
         datagram at a time (``family`` 0: IPv4 then IPv6; ``table`` None: every table);
         ``StreamInterrupted`` at the end when the dump was interrupted."""
+        ...
+
+    def nexthops(self, info: NamespaceInfo) -> tuple[NexthopObject, ...] | None:
+        """The nexthop objects of ``info`` (resilient groups with their buckets), read now;
+        None when the kernel has none to give (no nexthop support)."""
         ...

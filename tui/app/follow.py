@@ -188,6 +188,7 @@ class NamespaceFollower(App[None]):
                 routes=(),
                 sysctls=event.sysctls,
                 ipv6_proc_routes=event.ipv6_proc_routes,
+                nexthops=event.nexthops,
             )
             self._stamp()
             self._dirty_all = True

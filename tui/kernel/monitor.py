@@ -34,6 +34,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from pyroute2 import IPRoute
 
@@ -43,6 +44,7 @@ from tui.kernel.netlink.const import (
 )
 from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small, read_sysctls
 from tui.kernel.netlink.link_dump import oif_request
+from tui.kernel.netlink.nexthop_codec import read_nexthops
 from tui.kernel.netlink.route_codec import (
     DecodeError,
     NetlinkError,
@@ -51,7 +53,16 @@ from tui.kernel.netlink.route_codec import (
 )
 from tui.kernel.netlink.route_dump import dump_request, next_seq, open_route_socket
 from tui.kernel.netns import NetnsError, entered
-from tui.model import AF_INET, AF_INET6, IFF_LOWER_UP, IFF_UP, RTM_F_CLONED, NetnsState, Route
+from tui.model import (
+    AF_INET,
+    AF_INET6,
+    IFF_LOWER_UP,
+    IFF_UP,
+    RTM_F_CLONED,
+    NetnsState,
+    NexthopObject,
+    Route,
+)
 from tui.source.events import (
     LOADED,
     SETTLED,
@@ -80,10 +91,21 @@ QUIET_SECONDS = 1.0
 BIG_REFRESH = 50_000  # a partial re-read this large is redone as a full one (cheaper to apply)
 MAX_RCVBUF = 256 << 20  # overruns double the socket buffer up to this
 OVERRUN = "netlink overrun: events were lost, re-reading the whole namespace"
+NEXTHOPS_CHANGED = "nexthop objects changed"
 _SEQ_PID = struct.Struct("=II")  # nlmsg_seq, nlmsg_pid: at offset 8 of a message
 FAILURES = 3  # dumps failing in a row before the monitor gives up
 
 Change = tuple[bool, int, Route]
+
+
+def _without_buckets(
+    nexthops: tuple[NexthopObject, ...] | None,
+) -> tuple[NexthopObject, ...] | None:
+    """The objects without their bucket tables: buckets migrate by themselves (timers), which
+    changes no route."""
+    if nexthops is None:
+        return None
+    return tuple(replace(nh, bucket_nhids=()) if nh.bucket_nhids else nh for nh in nexthops)
 
 
 def _join_groups(sock: socket.socket) -> None:
@@ -130,6 +152,7 @@ class Monitor:
         self._identity = self._stat()
         self._links: dict[int, tuple[int, int | None]] = {}
         self._v4addrs: set[tuple[int, str]] = set()
+        self._nexthops: tuple[NexthopObject, ...] | None = None
         self._dump: _Dump | None = None
         self._want_full: str | None = None
         self._want_links: set[int] = set()
@@ -263,7 +286,7 @@ class Monitor:
                 else:
                     dump.held.append((self._pos, change))
             elif mtype == RTM_NEWNEXTHOP or mtype == RTM_DELNEXTHOP:  # noqa: SIM109
-                self._want_full = self._want_full or "nexthop objects changed"
+                self._want_full = self._want_full or NEXTHOPS_CHANGED
             else:
                 self._small_due = True
 
@@ -395,21 +418,32 @@ class Monitor:
                 rules=rules,
                 sysctls=read_sysctls(),
                 ipv6_proc_routes=read_ipv6_proc_routes(),
+                nexthops=read_nexthops(None),
             )
         self._links = {link.index: (link.flags & LINK_STATE, link.master) for link in links}
         self._v4addrs = {(a.index, a.address) for a in addresses if a.family == AF_INET}
+        self._nexthops = _without_buckets(state.nexthops)
         return state
 
     def _small_changed(self) -> None:
         """Re-read the small state; find the links whose routes the kernel changed silently."""
         self._small_due = False
-        old_links, old_addrs = self._links, self._v4addrs
+        old_links, old_addrs, old_nexthops = self._links, self._v4addrs, self._nexthops
         state = self._read_small()
         self.emit(
             SmallChanged(
-                state.links, state.addresses, state.rules, state.sysctls, state.ipv6_proc_routes
+                state.links,
+                state.addresses,
+                state.rules,
+                state.sysctls,
+                state.ipv6_proc_routes,
+                state.nexthops,
             )
         )
+        if old_nexthops != self._nexthops:
+            # A link going down or losing carrier deletes its nexthop objects, shrinks their
+            # groups and deletes the routes through them, all without an event.
+            self._want_full = self._want_full or NEXTHOPS_CHANGED
         for index in sorted(old_links.keys() - self._links.keys()):
             self._want_links.discard(index)
             self.emit(RoutesRefreshed(index, (), "link removed", AF_INET))

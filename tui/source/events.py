@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.model import Address, Ipv6ProcRoute, Link, NetnsState, Route, Rule, Sysctls
+from tui.model import (
+    Address,
+    Ipv6ProcRoute,
+    Link,
+    NetnsState,
+    NexthopObject,
+    Route,
+    Rule,
+    Sysctls,
+)
 from tui.store.routes import RouteStore
 
 LOADED = "loaded"  # the Snapshot that starts following (nothing to tell the user)
@@ -54,13 +63,14 @@ class RoutesRefreshed:
 
 @dataclass(frozen=True, slots=True)
 class SmallChanged:
-    """Links, addresses, rules or sysctls changed: their new values."""
+    """Links, addresses, rules, sysctls or nexthop objects changed: their new values."""
 
     links: tuple[Link, ...]
     addresses: tuple[Address, ...]
     rules: tuple[Rule, ...]
     sysctls: Sysctls
     ipv6_proc_routes: tuple[Ipv6ProcRoute, ...]
+    nexthops: tuple[NexthopObject, ...] | None = None  # None: not read
 
 
 @dataclass(frozen=True, slots=True)

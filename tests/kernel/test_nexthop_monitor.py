@@ -54,7 +54,8 @@ def test_nexthop_changes_are_followed() -> None:
     with temp_netns("fnm") as ns:
         build_nexthop_ns(ns)
         set_compat(ns, 0)
-        with NexthopFollower(ns.path) as follower:
+        follower = NexthopFollower(ns.path)
+        with follower:
             follower.wait_loaded()
             _assert_nexthops_follow(follower, ns)
             assert follower.nexthops is not None and len(follower.nexthops) > 20

@@ -27,6 +27,7 @@ from tui.app.lines import header_lines
 from tui.app.lookup_pane import LookupPane
 from tui.app.lookup_runner import LookupResult, LookupRunner
 from tui.app.lookup_view import trace_text, winning_route
+from tui.app.nexthops_pane import nexthops_lines
 from tui.app.overview import namespace_label, overview_lines, table_label, table_order
 from tui.app.pacing import REFRESH_SECONDS
 from tui.app.palette import palette_commands
@@ -65,6 +66,7 @@ class FibscopeApp(PathFollower):
         Binding("s", "sort", "Sort", show=False),
         Binding("S", "sort_reverse", "Reverse", show=False),
         Binding("p", "pause", "Pause"),
+        Binding("x", "nexthops", "Nexthops"),
         Binding("question_mark", "help", "Help"),
         Binding("escape", "close_pane", "Back", show=False),
     ]
@@ -92,6 +94,7 @@ class FibscopeApp(PathFollower):
                     yield RouteView(id="routes")
                 yield Log(id="rules", highlight=False, auto_scroll=False)
                 yield Log(id="links", highlight=False, auto_scroll=False)
+                yield Log(id="nexthops", highlight=False, auto_scroll=False)
         yield LookupPane(id="lookup")
         yield Input(
             placeholder="filter: prefix, address, device or text; Enter applies, Escape clears",
@@ -119,6 +122,7 @@ class FibscopeApp(PathFollower):
         self.query_one(RouteHeader).show(header_lines(self.mode, self.family))
         self._fill("#rules", self._rules_text().splitlines())
         self._fill("#links", links_lines(self.state))
+        self._fill("#nexthops", nexthops_lines(self.state))
         self._update_side(force=not keep_cursor)
         self._update_status()
         if self.pending_hop is not None:
@@ -216,6 +220,11 @@ class FibscopeApp(PathFollower):
         """Show links, addresses and forwarding (again: back to the routes)."""
         switcher = self.query_one("#main", ContentSwitcher)
         self._show("routes-pane" if switcher.current == "links" else "links")
+
+    def action_nexthops(self) -> None:
+        """Show the nexthop objects (again: back to the routes)."""
+        switcher = self.query_one("#main", ContentSwitcher)
+        self._show("routes-pane" if switcher.current == "nexthops" else "nexthops")
 
     def action_toggle_view(self) -> None:
         """route -n form ⇄ ip route form."""

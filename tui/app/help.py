@@ -19,6 +19,7 @@ KEYS = [
     ("t", "tables: pick another routing table"),
     ("r", "rules: the policy rules in priority order"),
     ("i", "interfaces: links, addresses, forwarding, rp_filter"),
+    ("x", "nexthop objects: what routes with 'nhid N' use (ip nexthop show)"),
     ("v", "switch the route view: route -n / ip route"),
     ("6", "switch IPv4 / IPv6"),
     ("s", "sort by the next column (kernel order, destination, gateway, metric, device)"),

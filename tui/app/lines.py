@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from tui.fib.nh_resolve import first_hop_route
 from tui.formats.iproute import RouteFormatter
 from tui.formats.route_n import ROUTE6_N_HEADER, ROUTE_N_HEADER, route_n_line, rtf6_flags_text
 from tui.model import (
@@ -14,6 +15,7 @@ from tui.model import (
     RTN_PROHIBIT,
     RTN_THROW,
     RTN_UNREACHABLE,
+    NexthopObject,
     Route,
 )
 
@@ -53,14 +55,23 @@ def route6_n_line_of(route: Route, devs: Mapping[int, str]) -> str:
 
 
 def make_line_of(
-    mode: str, family: int, devs: Mapping[int, str], names: Mapping[int, str]
+    mode: str,
+    family: int,
+    devs: Mapping[int, str],
+    names: Mapping[int, str],
+    nexthops: Mapping[int, NexthopObject] | None = None,
 ) -> Callable[[Route], str]:
-    """A function from a route to its one-line text in ``mode`` ('route-n' or 'ip')."""
+    """A function from a route to its one-line text in ``mode`` ('route-n' or 'ip');
+    ``route -n`` shows a nexthop object's first next hop, as /proc/net/route does."""
     if mode == "ip":
         formatter = RouteFormatter(devs, names, show_table=False)
         return lambda route: formatter.line(route).replace("\n\t", "  ").rstrip()
     if family == AF_INET6:
         return lambda route: route6_n_line_of(route, devs)
+    if nexthops:
+        objects = dict(nexthops)
+        lo = next((index for index, name in devs.items() if name == "lo"), 1)
+        return lambda route: route_n_line(first_hop_route(route, objects, lo), devs)
     return lambda route: route_n_line(route, devs)
 
 

@@ -14,6 +14,7 @@ PALETTE = (
     ("Tables", "Switch to another routing table (t)", "tables"),
     ("Rules", "Show the policy rules (r)", "rules"),
     ("Links", "Links, addresses, forwarding and rp_filter (i)", "links"),
+    ("Nexthop objects", "What routes with nhid use: ip nexthop show (x)", "nexthops"),
     ("Toggle route view", "route -n / ip route (v)", "toggle_view"),
     ("Toggle IPv4/IPv6", "Switch the address family (6)", "toggle_family"),
     ("Sort", "Sort by the next column (s)", "sort"),

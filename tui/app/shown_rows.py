@@ -83,7 +83,8 @@ class ShownRows(NamespaceFollower):
             return
         start = time.perf_counter()
         devs = {link.index: link.name for link in self.state.links}
-        line_of = make_line_of(self.mode, self.family, devs, self.names)
+        objects = {nh.id: nh for nh in self.state.nexthops or ()}
+        line_of = make_line_of(self.mode, self.family, devs, self.names, objects)
         rows = RouteRows(self.current_routes(), line_of, lambda r: devs.get(r.oif or 0, ""))
         flt, sort, reverse = self.filter, SORT_KEYS[self.sort_index], self.reverse
         if (flt is not None or sort != "kernel") and len(rows.routes) > BIG_TABLE:

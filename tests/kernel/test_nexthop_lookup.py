@@ -46,7 +46,7 @@ def _queries() -> list[Query]:
         for oif in ("veth0", "veth1"):
             out.append(Query(dst, oif=oif))
         out += [Query(dst, src="10.0.1.1"), Query(dst, src="10.0.0.1", ipproto=6, dport=80)]
-        out.append(Query(dst, src="10.0.0.1", iif="veth2"))
+        out.append(Query(dst, src="10.0.2.2", iif="veth2"))
     for dst in DESTS6:
         out.append(Query(dst))
         out.append(Query(dst, oif="veth1"))

@@ -102,3 +102,10 @@ def test_nexthops_from_an_old_capture_is_refused(nhns: Netns) -> None:
         assert proc.stderr.count("\n") == 1 and "were not read" in proc.stderr
     finally:
         os.unlink(path)
+
+
+def test_unknown_namespace_is_one_line_and_exit_2() -> None:
+    proc = run_fibscope("nexthops", "--netns", "fnv-no-such-namespace")
+    assert proc.returncode == 2
+    assert proc.stdout == "" and proc.stderr.count("\n") == 1
+    assert "unknown namespace" in proc.stderr

@@ -14,8 +14,8 @@ import time
 from tests.kernel.follow import Follower, assert_equal_to_kernel
 from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tests.nexthop_helpers import build_nexthop_ns, set_compat
-from tui.kernel.monitor import _without_buckets
 from tui.kernel.netlink.nexthop_codec import read_nexthops
+from tui.kernel.nexthop_watch import without_buckets
 from tui.model import NexthopObject
 from tui.source.events import Event, SmallChanged, Snapshot
 
@@ -42,11 +42,11 @@ def _assert_nexthops_follow(follower: NexthopFollower, ns: Netns, settle: float 
     deadline = time.monotonic() + settle
     while True:
         follower.wait_quiet()
-        want = _without_buckets(read_nexthops(ns.path))
-        if _without_buckets(follower.nexthops) == want or time.monotonic() > deadline:
+        want = without_buckets(read_nexthops(ns.path))
+        if without_buckets(follower.nexthops) == want or time.monotonic() > deadline:
             break
         time.sleep(0.3)
-    assert _without_buckets(follower.nexthops) == want
+    assert without_buckets(follower.nexthops) == want
     assert_equal_to_kernel(follower, ns.path)
 
 
@@ -73,6 +73,30 @@ def test_nexthop_changes_are_followed() -> None:
                 ns.ip(*step.split())
                 _assert_nexthops_follow(follower, ns)
             assert not any(p.fatal for p in follower.problems)
+            assert follower.monitor.loads > 1  # replaced and deleted objects reload routes
             ids = {nh.id for nh in follower.nexthops or ()}
             assert {2, 8, 13, 50, 51} & ids == set()
             assert 16 in ids  # a group that lost a member keeps the rest
+
+
+def test_new_objects_in_compat_mode_0_reload_no_route() -> None:
+    """FRR adds an object for every new set of next hops: in compat mode 0 that re-reads the
+    objects only, while routes added through them arrive as route events."""
+    with temp_netns("fnm") as ns:
+        build_nexthop_ns(ns)
+        set_compat(ns, 0)
+        follower = NexthopFollower(ns.path)
+        with follower:
+            follower.wait_loaded()
+            _assert_nexthops_follow(follower, ns)
+            loads = follower.monitor.loads
+            for i in range(60, 70):
+                ns.ip("nexthop", "add", "id", str(i), "via", f"10.0.2.{i}", "dev", "veth2")
+                ns.ip("nexthop", "add", "id", str(i + 100), "group", f"{i}/1")
+                ns.ip("route", "add", f"10.{i}.0.0/24", "nhid", str(i + 100))
+            _assert_nexthops_follow(follower, ns)
+            assert follower.monitor.loads == loads
+            ns.ip("nexthop", "del", "id", "160")  # deletes 10.60.0.0/24 silently
+            _assert_nexthops_follow(follower, ns)
+            assert follower.monitor.loads > loads
+            assert not any(p.fatal for p in follower.problems)

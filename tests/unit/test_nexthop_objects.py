@@ -25,6 +25,7 @@ from tui.kernel.netlink.const import (
 )
 from tui.kernel.netlink.nexthop_codec import decode_nexthop, nexthop_events
 from tui.kernel.netlink.route_shapes import DecodeError
+from tui.kernel.nexthop_watch import routes_may_have_moved, without_buckets
 from tui.model import (
     AF_INET,
     NEXTHOP_GRP_TYPE_RES,
@@ -133,3 +134,16 @@ def test_json_view_timers_and_flags() -> None:
     assert '"resilient_args":{"buckets":4,"idle_timer":120,"unbalanced_timer":30,' in text
     assert '"unbalanced_time":0.07}' in text
     assert '{"id":1,"weight":44}' in text  # (300 - 1) & 0xff + 1, as ip 6.1 reads it
+
+
+def test_which_object_changes_move_routes() -> None:
+    old = without_buckets(_objects())
+    assert old is not None and all(not nh.bucket_nhids for nh in old)
+    grown = (*old, NexthopObject(9, AF_INET, blackhole=True))
+    assert not routes_may_have_moved(old, grown, added_event=True, compat_mode=0)
+    assert routes_may_have_moved(old, grown, added_event=True, compat_mode=1)
+    assert routes_may_have_moved(old, old[1:], added_event=False, compat_mode=0)
+    changed = (NexthopObject(1, AF_INET, 253, gateway="10.1.0.9", oif=2), *old[1:])
+    assert routes_may_have_moved(old, changed, added_event=True, compat_mode=0)
+    assert routes_may_have_moved(None, old, added_event=False, compat_mode=0)
+    assert not routes_may_have_moved(None, None, added_event=False, compat_mode=0)

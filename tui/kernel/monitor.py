@@ -14,7 +14,9 @@ makes the followed store *exact* under churn:
   link whose up/carrier state or master changed, or that lost an IPv4 address (a dump the
   kernel filters by ``RTA_OIF``), as ``RoutesRefreshed``; the events read meanwhile follow it,
   except those the dump already showed.  A deleted link's IPv4 routes are dropped (IPv6 sends
-  events for its own).  Nexthop objects changing reload everything (nothing can be filtered).
+  events for its own).  Nexthop objects replaced or gone (also silently, with their link)
+  reload everything (nothing can be filtered); new ones only re-read the objects in compat
+  mode 0 (``nexthop_watch``).
 * route events become ``RouteChanges`` in batches; link, address, rule and netconf events
   re-read the small state (links, addresses, rules, sysctls) as ``SmallChanged``.
 
@@ -34,11 +36,12 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 
 from pyroute2 import IPRoute
 
 from tui.kernel.netlink.const import (
+    RTM_DELNEXTHOP,
+    RTM_NEWNEXTHOP,
     RTM_NEWROUTE,
     SO_RCVBUFFORCE,
 )
@@ -53,6 +56,7 @@ from tui.kernel.netlink.route_codec import (
 )
 from tui.kernel.netlink.route_dump import dump_request, next_seq, open_route_socket
 from tui.kernel.netns import NetnsError, entered
+from tui.kernel.nexthop_watch import read_compat_mode, routes_may_have_moved, without_buckets
 from tui.model import (
     AF_INET,
     AF_INET6,
@@ -81,7 +85,6 @@ NETLINK_ADD_MEMBERSHIP = 1
 # RTNLGRP_* numbers: link, ipv4 ifaddr, ipv4 route, ipv4 rule, ipv6 ifaddr, ipv6 route,
 # ipv4 netconf, ipv6 rule, ipv6 netconf, nexthop.
 GROUPS = (1, 5, 7, 8, 9, 11, 24, 19, 25, 32)
-RTM_NEWNEXTHOP, RTM_DELNEXTHOP = 104, 105
 IFF_RUNNING = 0x40
 LINK_STATE = IFF_UP | IFF_RUNNING | IFF_LOWER_UP
 RECV_BUFFER = 1 << 18
@@ -96,16 +99,6 @@ _SEQ_PID = struct.Struct("=II")  # nlmsg_seq, nlmsg_pid: at offset 8 of a messag
 FAILURES = 3  # dumps failing in a row before the monitor gives up
 
 Change = tuple[bool, int, Route]
-
-
-def _without_buckets(
-    nexthops: tuple[NexthopObject, ...] | None,
-) -> tuple[NexthopObject, ...] | None:
-    """The objects without their bucket tables: buckets migrate by themselves (timers), which
-    changes no route."""
-    if nexthops is None:
-        return None
-    return tuple(replace(nh, bucket_nhids=()) if nh.bucket_nhids else nh for nh in nexthops)
 
 
 def _join_groups(sock: socket.socket) -> None:
@@ -153,6 +146,8 @@ class Monitor:
         self._links: dict[int, tuple[int, int | None]] = {}
         self._v4addrs: set[tuple[int, str]] = set()
         self._nexthops: tuple[NexthopObject, ...] | None = None
+        self._nexthop_added = False  # an RTM_NEWNEXTHOP since the last small read
+        self._compat_mode = 1
         self._dump: _Dump | None = None
         self._want_full: str | None = None
         self._want_links: set[int] = set()
@@ -285,6 +280,8 @@ class Monitor:
                     dump.loader.event(self._pos, *change)
                 else:
                     dump.held.append((self._pos, change))
+            elif mtype == RTM_NEWNEXTHOP and (dump is None or self._compat_mode == 0):
+                self._nexthop_added = self._small_due = True  # new objects move no route
             elif mtype == RTM_NEWNEXTHOP or mtype == RTM_DELNEXTHOP:  # noqa: SIM109
                 self._want_full = self._want_full or NEXTHOPS_CHANGED
             else:
@@ -369,7 +366,7 @@ class Monitor:
         assert dump.loader is not None
         self._gc_restore()
         state = self._read_small()
-        self._small_due = False
+        self._small_due = self._nexthop_added = False
         self._failures = 0
         self._overrun_told = False
         # Re-read once quiet when the load had to guess, or when it was a reload after an
@@ -420,9 +417,10 @@ class Monitor:
                 ipv6_proc_routes=read_ipv6_proc_routes(),
                 nexthops=read_nexthops(None),
             )
+            self._compat_mode = read_compat_mode()
         self._links = {link.index: (link.flags & LINK_STATE, link.master) for link in links}
         self._v4addrs = {(a.index, a.address) for a in addresses if a.family == AF_INET}
-        self._nexthops = _without_buckets(state.nexthops)
+        self._nexthops = without_buckets(state.nexthops)
         return state
 
     def _small_changed(self) -> None:
@@ -440,9 +438,12 @@ class Monitor:
                 state.nexthops,
             )
         )
-        if old_nexthops != self._nexthops:
-            # A link going down or losing carrier deletes its nexthop objects, shrinks their
-            # groups and deletes the routes through them, all without an event.
+        added, self._nexthop_added = self._nexthop_added, False
+        if routes_may_have_moved(
+            old_nexthops, self._nexthops, added_event=added, compat_mode=self._compat_mode
+        ):
+            # Also silent: a link going down or losing carrier deletes its nexthop objects,
+            # shrinks their groups and deletes the routes through them.
             self._want_full = self._want_full or NEXTHOPS_CHANGED
         for index in sorted(old_links.keys() - self._links.keys()):
             self._want_links.discard(index)

@@ -51,12 +51,12 @@ def _message(attrs: bytes, family: int = 0, scope: int = 0, flags: int = 0) -> b
 
 def test_group_weights_use_weight_high_only_when_the_kernel_says_so() -> None:
     entries = struct.pack("=IBBH", 1, 231, 3, 0) + struct.pack("=IBBH", 2, 0, 0, 0)
-    plain = _message(_attr(NHA_ID, struct.pack("=I", 9)) + _attr(NHA_GROUP, entries))
+    attrs = _attr(NHA_ID, struct.pack("=I", 9)) + _attr(NHA_GROUP, entries)
+    plain = _message(attrs)
     obj = decode_nexthop(plain, 0, len(plain))
     assert [m.weight for m in obj.group] == [232, 1]
-    flagged = plain[:16] + plain[16:] + _attr(NHA_OP_FLAGS, struct.pack("=I", 1 << 31))
-    flagged = struct.pack("=I", len(flagged)) + flagged[4:]
-    assert NHA_OP_FLAG_RESP_GRP_RESVD_0 == 1 << 31
+    flag = struct.pack("=I", NHA_OP_FLAG_RESP_GRP_RESVD_0)
+    flagged = _message(attrs + _attr(NHA_OP_FLAGS, flag))
     obj = decode_nexthop(flagged, 0, len(flagged))
     assert [m.weight for m in obj.group] == [(3 << 8 | 231) + 1, 1]
     # iproute2 6.1 reads the low byte only: weight 1000 prints as 232.

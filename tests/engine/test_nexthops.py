@@ -14,6 +14,8 @@ from tui.fib import Engine, Query, Trace
 from tui.model import (
     AF_INET,
     NEXTHOP_GRP_TYPE_RES,
+    NUD_FAILED,
+    Neighbour,
     NexthopGroupMember,
     NexthopObject,
     ResilientGroup,
@@ -101,3 +103,76 @@ def test_cached_source_address_depends_on_history() -> None:
     plain = _get(_host(nhid=1))  # global addresses only: both choices agree
     assert plain.predicted, plain.reason
     assert (plain.verdict.gateway, plain.verdict.prefsrc) == ("10.1.0.2", "10.1.0.1")
+
+
+def _seeded(engine: Engine, *neighbours: Neighbour, table: bool = True) -> Engine:
+    """The engine's state with a fixed hash seed, use_neigh off, and a neighbour table
+    (``table=False``: none captured)."""
+    state = engine.ctx.state
+    sysctls = replace(
+        state.sysctls,
+        fib_multipath_hash_seed=99,
+        fib_multipath_hash_policy=1,
+        ipv6_multipath_hash_policy=1,
+        fib_multipath_use_neigh=0,
+    )
+    return Engine(replace(state, sysctls=sysctls, neighbours=neighbours if table else None))
+
+
+def test_hash_threshold_group_with_a_fixed_seed_is_exact_and_skips_bad_neighbours() -> None:
+    group = NexthopObject(10, group=(NexthopGroupMember(1, 1), NexthopGroupMember(2, 3)))
+    engine = _seeded(_host(group))
+    answers = [_get(engine, f"10.50.{n}.9", ipproto="tcp", sport=n) for n in range(60)]
+    assert all(t.predicted for t in answers)
+    assert {t.verdict.dev for t in answers} == {"e1", "e2"}
+    assert any("the flow hash" in step.text for step in answers[0].steps)
+    # 10.2.0.2 FAILED: skipped although fib_multipath_use_neigh is 0 (nexthop_is_good_nh)
+    e2 = two_links().index("e2")
+    failed = _seeded(_host(group), Neighbour(AF_INET, e2, "10.2.0.2", NUD_FAILED))
+    answers = [_get(failed, f"10.50.{n}.9", ipproto="tcp", sport=n) for n in range(60)]
+    assert all(t.predicted for t in answers)
+    assert {t.verdict.dev for t in answers} == {"e1"}
+    # no neighbour table: a member may be bad, so the hash alone does not decide
+    unknown = _seeded(_host(group), table=False)
+    answers = [_get(unknown, f"10.50.{n}.9", ipproto="tcp", sport=n) for n in range(60)]
+    assert not any(t.predicted for t in answers)
+    assert all(t.candidates for t in answers)
+
+
+def test_hash_threshold_group_gives_no_source_preference() -> None:
+    """Legacy multipath prefers the next hop whose address is the source; a group does not."""
+    group = NexthopObject(10, group=(NexthopGroupMember(1), NexthopGroupMember(2)))
+    engine = _seeded(_host(group))
+    answers = [_get(engine, f"10.50.{n}.9", src="10.1.0.1", ipproto="udp") for n in range(60)]
+    assert {t.verdict.dev for t in answers} == {"e1", "e2"}
+
+
+def test_unpredicted_group_lists_candidates_with_shares() -> None:
+    group = NexthopObject(10, group=(NexthopGroupMember(1, 1), NexthopGroupMember(2, 3)))
+    trace = _get(_host(group))
+    assert not trace.predicted
+    assert [(c["dev"], c["weight"], c["share"]) for c in trace.candidates] == [
+        ("e1", 1, 0.25),
+        ("e2", 3, 0.75),
+    ]
+
+
+def test_resilient_group_follows_its_bucket_table_with_a_fixed_seed() -> None:
+    members = (NexthopGroupMember(1), NexthopGroupMember(2))
+    group = NexthopObject(
+        10,
+        group=members,
+        group_type=NEXTHOP_GRP_TYPE_RES,
+        resilient=ResilientGroup(4),
+        bucket_nhids=(1, 2, 2, 2),
+    )
+    engine = _seeded(_host(group))
+    answers = [_get(engine, f"10.50.{n}.9", ipproto="tcp", sport=n) for n in range(80)]
+    assert all(t.predicted for t in answers)
+    assert {t.verdict.dev for t in answers} == {"e1", "e2"}
+    steps = " ".join(s.text for s in answers[0].steps)
+    assert "bucket" in steps
+    # buckets not read: unpredicted even with the seed, members listed with their weights
+    trace = _get(_seeded(_host(replace(group, bucket_nhids=()))))
+    assert not trace.predicted and "buckets were not read" in (trace.reason or "")
+    assert [c["share"] for c in trace.candidates] == [None, None]

@@ -177,7 +177,9 @@ def input4(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
         return Verdict(
             type_name(route.type), errno.EINVAL, hit.table, hit.rule, _prefix(hit), action=DROP
         )
-    if not path_choice(ctx, hit, flow, tr) and len(route.multipath) > 1:
+    if (chosen := path_choice(ctx, hit, flow, tr)) is not None:  # a nexthop group
+        hit = chosen
+    elif len(route.multipath) > 1:
         # ip_mkroute_input: fib_select_multipath without a flow, so no source preference.
         hit = pick_multipath(ctx, hit, replace(flow, src=0), tr, flow_hash(ctx, flow))
     assert hit.nh is not None

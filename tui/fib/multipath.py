@@ -67,7 +67,7 @@ class Candidate:
     index: int
     nexthop: Nexthop
     weight: int
-    share: float
+    share: float | None  # None: not known (a resilient group whose buckets were not read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +175,13 @@ def _link_scope_gateway(ctx: Context, nh: Nexthop) -> bool:
     return int4(nh.gateway) not in ctx.local4
 
 
-def neighbour_check(ctx: Context, nh: Nexthop) -> tuple[bool | None, str]:
-    """``fib_good_nh``: (good, the sentence saying which neighbour state decided)."""
-    if not _link_scope_gateway(ctx, nh):
+def neighbour_check(ctx: Context, nh: Nexthop, any_scope: bool = False) -> tuple[bool | None, str]:
+    """``fib_good_nh``: (good, the sentence saying which neighbour state decided).
+
+    ``any_scope``: ``nexthop_is_good_nh`` of a nexthop-object group, which looks the gateway
+    up whatever its scope."""
+    resolved = bool(nh.gateway) if any_scope else _link_scope_gateway(ctx, nh)
+    if not resolved:
         return True, "no gateway to resolve"
     assert nh.gateway is not None
     if not ctx.neighbours.known:
@@ -317,23 +321,33 @@ def pick_multipath(
     lookup's own next hop stays, the trace lists the candidates and is not predicted."""
     route = hit.route
     assert route is not None
-    where = prefix_text(route.family, hit.net, hit.plen)
     sel = select_multipath(ctx, route, flow, hit.nh_index, hash_value)
+    label = f"multipath route {prefix_text(route.family, hit.net, hit.plen)}"
+    return apply_selection(ctx, hit, sel, tr, label)
+
+
+def apply_selection(ctx: Context, hit: Hit, sel: Selection, tr: Tracer, label: str) -> Hit:
+    """Report ``sel`` in the trace (``label`` names the route or group) and give the hit
+    with the chosen next hop of ``hit.route``; when nothing is chosen, the lookup's own next
+    hop stays, the candidates are listed and the answer is not predicted."""
+    route = hit.route
+    assert route is not None
     for note in sel.notes:
         tr.add(NEXTHOP, note)
     if sel.index is None:
         tr.candidates = [candidate_json(ctx, c.nexthop, c.weight, c.share) for c in sel.candidates]
         if tr.on:
             listing = "; ".join(
-                f"{hop_text(ctx, c.nexthop)} weight {c.weight} ({c.share:.1%} of flows)"
+                f"{hop_text(ctx, c.nexthop)} weight {c.weight}"
+                + ("" if c.share is None else f" ({c.share:.1%} of flows)")
                 for c in sel.candidates
             )
-            tr.add(PATH, f"multipath route {where}: the kernel picks one of {listing}")
-        tr.unpredictable(f"multipath route {where}: {sel.reason}")
+            tr.add(PATH, f"{label}: the kernel picks one of {listing}")
+        tr.unpredictable(f"{label}: {sel.reason}")
         return hit
     nh = route.nexthops()[sel.index]
     if tr.on:
-        tr.add(PATH, f"multipath route {where}: next hop {hop_text(ctx, nh)}, {sel.why}")
+        tr.add(PATH, f"{label}: next hop {hop_text(ctx, nh)}, {sel.why}")
     return replace_hit(hit, nh, sel.index)
 
 

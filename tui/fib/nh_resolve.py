@@ -6,12 +6,10 @@ routes while it indexes them without an import cycle.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 
 from tui.model import (
-    NEXTHOP_GRP_TYPE_RES,
     RTN_BLACKHOLE,
     RTN_UNICAST,
     NexthopObject,
@@ -45,19 +43,9 @@ def problem_of(obj: NexthopObject | None, objects: Mapping[int, NexthopObject]) 
 
 
 def _members(obj: NexthopObject, objects: Mapping[int, NexthopObject]) -> tuple[Hop, ...] | None:
-    """A group's members as next hops with their weights (for a resilient group with known
-    buckets: the members that own buckets, weighted by their bucket count); None when a
-    member is missing."""
+    """A group's members as next hops with their weights, in group order (a resilient
+    group's buckets are read by ``nexthops.path_choice``); None when a member is missing."""
     hops = []
-    if obj.group_type == NEXTHOP_GRP_TYPE_RES and obj.bucket_nhids:
-        shares = Counter(obj.bucket_nhids)
-        for member in obj.group:
-            sub = objects.get(member.id)
-            if sub is None:
-                return None
-            if shares.get(member.id):
-                hops.append(_hop(sub, shares[member.id]))
-        return tuple(hops)
     for member in obj.group:
         sub = objects.get(member.id)
         if sub is None:

@@ -31,7 +31,7 @@ from tui.fib.defaults import select_default
 from tui.fib.flow import Flow, Hit
 from tui.fib.lookup import gateway_text, lookup4, type_name
 from tui.fib.multipath import candidate_json, flow_hash, pick_multipath
-from tui.fib.nexthops import path_choice, source_address
+from tui.fib.nexthops import path_choice, source_address, source_device6
 from tui.fib.rules import ACTION_NAMES, fib_lookup
 from tui.fib.siblings6 import select_sibling6
 from tui.fib.srcaddr import inet_select_addr, ipv6_dev_get_saddr
@@ -111,8 +111,8 @@ def _path_choice(ctx: Context, hit: Hit, flow: Flow, tr: Tracer) -> Hit:
     """fib_select_path: without an oif, a multipath route's next hop (fib_select_multipath),
     else among equal default routes (fib_select_default); the hit as the kernel leaves it."""
     route = hit.route
-    if path_choice(ctx, hit, flow, tr):  # a route through a nexthop object
-        return hit
+    if (group := path_choice(ctx, hit, flow, tr)) is not None:  # a nexthop group
+        return group
     if route is None or flow.oif:
         return hit
     if len(route.multipath) > 1:
@@ -303,7 +303,9 @@ def output6(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
 def finish6(ctx: Context, flow: Flow, tr: Tracer, hit: Hit, output: bool) -> Verdict:
     """The IPv6 route as rt6_fill_node reports it: dev (lo for local and the kernel's own
     anycast routes), gateway, prefsrc."""
-    if not path_choice(ctx, hit, flow, tr):  # nexthop groups hash whatever the oif
+    if (chosen := path_choice(ctx, hit, flow, tr)) is not None:  # a nexthop group
+        hit = chosen  # hashed whatever the oif (fib6_select_path)
+    else:
         select_sibling6(ctx, hit, flow, tr)
     route, nh = hit.route, hit.nh
     assert route is not None and nh is not None
@@ -332,7 +334,10 @@ def finish6(ctx: Context, flow: Flow, tr: Tracer, hit: Hit, output: bool) -> Ver
             prefsrc = route.prefsrc
             why = "the route's prefsrc"
         else:
-            value, why = ipv6_dev_get_saddr(ctx, nh.oif or 0, flow.dst)
+            src_dev = source_device6(route, nh)
+            value, why = ipv6_dev_get_saddr(ctx, src_dev, flow.dst)
+            if src_dev != nh.oif and why:
+                why += f" (as for {ctx.dev_name(src_dev)}: the group's first member)"
             prefsrc = to_text(route.family, value) if value is not None else None
         if tr.on and prefsrc:
             tr.add(SOURCE, f"source {prefsrc}: {why}")

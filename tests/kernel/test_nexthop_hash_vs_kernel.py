@@ -228,16 +228,18 @@ def test_resilient_groups_with_buckets_read(grouped: Netns) -> None:
     assert taken >= {(f"fd0{n}::2", f"e{n}") for n in (1, 2, 3)}
 
 
-@pytest.mark.parametrize("first", ["failed", None])
-def test_equal_default_routes_through_nexthop_objects(first: str | None) -> None:
-    """``fib_select_default`` also walks default routes that use nexthop objects: with the
-    first gateway FAILED the second is taken, with no entries the first stays."""
+@pytest.mark.parametrize(("first", "nhid"), [("failed", 1), (None, 1), ("failed", 20)])
+def test_equal_default_routes_through_nexthop_objects(first: str | None, nhid: int) -> None:
+    """``fib_select_default`` also walks default routes that use nexthop objects (a group of
+    one member too: one path): with the first gateway FAILED the second is taken, with no
+    entries the first stays."""
     with temp_netns("fnx") as ns, temp_netns("fnx") as peer:
         for n in (1, 2):
             ns.veth(f"e{n}", f"pe{n}", peer_ns=peer)
             ns.ip("addr", "add", f"10.{n}.0.1/24", "dev", f"e{n}")
             ns.ip("nexthop", "add", "id", str(n), "via", f"10.{n}.0.2", "dev", f"e{n}")
-        ns.ip("route", "add", "default", "nhid", "1")
+        ns.ip("nexthop", "add", "id", "20", "group", "1")
+        ns.ip("route", "add", "default", "nhid", str(nhid))
         ns.ip("route", "append", "default", "nhid", "2")
         if first:
             ns.ip("neigh", "add", "10.1.0.2", "dev", "e1", "nud", first)

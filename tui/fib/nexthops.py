@@ -3,7 +3,8 @@
 With ``net.ipv4.nexthop_compat_mode=0`` (what FRR sets) a route says only ``nhid N``; the next
 hop lives in the nexthop object (net/ipv4/nexthop.c).  ``resolve_route`` gives the engine the
 route as the kernel's lookup sees it: a single object's gateway and device, a blackhole, or a
-group's members as multipath next hops with their weights, so the table lookup skips unusable
+group's members as multipath next hops with their weights (a group of one: its single next hop,
+one path as for the kernel), so the table lookup skips unusable
 members exactly as ``nexthop_get_nhc_lookup`` / ``rt6_nh_find_match`` do.
 
 ``path_choice`` is the one place that decides between the members of a group
@@ -85,10 +86,10 @@ def path_choice(ctx: Context, hit: Hit, flow: Flow, tr: Tracer) -> Hit | None:
         return hit
     if not obj.group or route.type != RTN_UNICAST:
         return None
-    if len(route.multipath) <= 1:
+    if len(route.multipath) <= 1:  # one member: one path, the caller's rules (defaults) apply
         if tr.on:
-            tr.add(NEXTHOP, f"nexthop group {obj.id}: one usable member, no hash needed")
-        return hit
+            tr.add(NEXTHOP, f"nexthop group {obj.id}: one member, no hash needed")
+        return None
     if flow.oif and route.family == AF_INET:
         return hit  # fib_select_path: an oif skips the hash; the table lookup chose
     if obj.group_type == NEXTHOP_GRP_TYPE_RES:

@@ -76,6 +76,11 @@ def resolve_route(route: Route, objects: Mapping[int, NexthopObject]) -> Route:
     hops = _members(obj, objects)
     if hops is None:
         return route
+    if len(hops) == 1:  # one path (fib_info_num_path 1): as a single next hop, as ip shows it
+        one = hops[0]
+        return replace(
+            route, gateway=one.gateway, oif=one.oif, multipath=(), flags=flags | one.flags
+        )
     return replace(route, gateway=None, oif=None, multipath=hops, flags=flags)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.worker import WorkerState
 
 from tui.app.app import FibscopeApp
 from tui.app.run import make_app
@@ -19,8 +20,16 @@ def fixture_app(netns: str | None = None) -> FibscopeApp:
 
 
 async def loaded(pilot: Pilot[None]) -> None:
-    """Wait until discovery and loading have finished and the screen settled."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    """Wait until discovery and loading have finished and the screen settled.
+
+    A worker's answer can start another worker (a lookup's answer redraws rows; rows redraw
+    the status), so wait until a pause leaves no worker pending or running: a fixed number of
+    rounds was short on a busy machine."""
+    for _ in range(50):  # a bound against a worker that never ends, not a timing
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(
+            w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers
+        ):
+            break
     await pilot.pause()

@@ -25,6 +25,7 @@ from tui.fib.table import Match, TableIndex
 from tui.fib.trace import NEXTHOP, ROUTE, TABLE, Tracer
 from tui.model import (
     AF_INET,
+    NUD_FAILED,
     RTN_BLACKHOLE,
     RTN_BROADCAST,
     RTN_LOCAL,
@@ -243,18 +244,27 @@ def _decode_pref(pref: int | None) -> int:
     return ((pref or 0) & 3) ^ 2
 
 
-def _score6(ctx: Context, route: Route, nh: Nexthop, flow: Flow) -> tuple[int, str | None]:
+def _score6(
+    ctx: Context, route: Route, nh: Nexthop, flow: Flow, reachable: bool
+) -> tuple[int, str | None]:
     why = nexthop_unusable(ctx, nh, flow, route.family)
     if why is not None:
         return -1, why
     on_dev = not flow.score_oif or nh.oif == flow.score_oif
     if not on_dev and flow.strict_iface:
         return -1, f"dev {ctx.dev_name(nh.oif)} is not {ctx.dev_name(flow.score_oif)}"
+    if reachable and nh.gateway:
+        state = ctx.neighbours.state(nh.gateway, nh.oif)
+        if state is not None and state & NUD_FAILED:
+            return -2, (
+                f"neighbour {nh.gateway} is FAILED and IPv6 forwarding is off "
+                "(RT6_LOOKUP_F_REACHABLE: rt6_check_neigh)"
+            )
     return (2 if on_dev else 0) | (_decode_pref(route.pref) << 2), None
 
 
 def _best6(
-    ctx: Context, routes: list[Route], flow: Flow, tr: Tracer, where: str
+    ctx: Context, routes: list[Route], flow: Flow, tr: Tracer, where: str, reachable: bool
 ) -> tuple[Route, Nexthop, int, int] | None:
     """find_rr_leaf: the first best-scored route of the lowest metric, else of the rest."""
     first_metric = routes[0].priority or 0
@@ -262,16 +272,16 @@ def _best6(
         (i for i, route in enumerate(routes) if (route.priority or 0) != first_metric),
         len(routes),
     )
-    best = _best_scored(ctx, routes[:cont], flow, tr, where)
+    best = _best_scored(ctx, routes[:cont], flow, tr, where, reachable)
     if best is not None or cont == len(routes):
         return best
     if tr.on:
         tr.add(ROUTE, f"no usable route of metric {first_metric} at {where}: trying higher metrics")
-    return _best_scored(ctx, routes[cont:], flow, tr, where)
+    return _best_scored(ctx, routes[cont:], flow, tr, where, reachable)
 
 
 def _best_scored(
-    ctx: Context, routes: list[Route], flow: Flow, tr: Tracer, where: str
+    ctx: Context, routes: list[Route], flow: Flow, tr: Tracer, where: str, reachable: bool
 ) -> tuple[Route, Nexthop, int, int] | None:
     """The first next hop with the highest score among ``routes`` (None: none usable)."""
     best: tuple[Route, Nexthop, int, int] | None = None
@@ -283,7 +293,7 @@ def _best_scored(
                 tr.add(NEXTHOP, f"{where}: route through blackhole nexthop {route.nhid}")
             return route, route.nexthops()[0], 0, 0
         for number, nh in enumerate(route.nexthops()):
-            score, why = _score6(ctx, route, nh, flow)
+            score, why = _score6(ctx, route, nh, flow, reachable)
             if why is not None and tr.on:
                 tr.add(NEXTHOP, f"next hop {nexthop_text(ctx, nh)} of {where} skipped: {why}")
             if score > best_score:
@@ -294,7 +304,32 @@ def _best_scored(
 def lookup6(ctx: Context, index: TableIndex, flow: Flow, tr: Tracer, label: str) -> Hit:
     """``fib6_table_lookup``: the fib6 nodes in the kernel's order (destination prefixes,
     longest first, and their source subtrees: ``tui.fib.subtrees6``), ``rt6_select`` at each
-    until one gives a usable route."""
+    until one gives a usable route.  With IPv6 forwarding off the kernel first refuses gateways
+    whose neighbour entry is FAILED (``RT6_LOOKUP_F_REACHABLE``); when that leaves nothing, it
+    walks again without the check ("also consider unreachable route")."""
+    reachable = not ctx.state.sysctls.ipv6_forwarding_all and ctx.neighbours.known
+    hit = _walk6(ctx, index, flow, tr, label, reachable)
+    if hit.err == EAGAIN and hit.route is None and reachable and _any_failed(ctx, index, flow):
+        if tr.on:
+            tr.add(TABLE, f"table {label}: again without the neighbour check (rt6_select)")
+        hit = _walk6(ctx, index, flow, tr, label, False)
+    return hit
+
+
+def _any_failed(ctx: Context, index: TableIndex, flow: Flow) -> bool:
+    """A matching route has a gateway whose neighbour is FAILED (a second walk may differ)."""
+    for _plen, _net, routes in index.matches(flow.dst):
+        for route in routes:
+            for nh in route.nexthops():
+                state = ctx.neighbours.state(nh.gateway, nh.oif) if nh.gateway else None
+                if state is not None and state & NUD_FAILED:
+                    return True
+    return False
+
+
+def _walk6(
+    ctx: Context, index: TableIndex, flow: Flow, tr: Tracer, label: str, reachable: bool
+) -> Hit:
     on = tr.on
     matches: Iterable[Match]
     if on:
@@ -321,7 +356,7 @@ def lookup6(ctx: Context, index: TableIndex, flow: Flow, tr: Tracer, label: str)
         routes = node.routes
         if on and previous is not None:
             tr.add(TABLE, f"table {label}: nothing usable at {previous}, falling back to {where}")
-        best = _best6(ctx, routes, flow, tr, where)
+        best = _best6(ctx, routes, flow, tr, where, reachable)
         if best is not None:
             route, nh, number, _score = best
             if on:

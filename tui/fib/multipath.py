@@ -311,6 +311,7 @@ def flow_hash(ctx: Context, flow: Flow) -> int | None:
         proto,
         sport,
         dport,
+        flow.flowlabel if v6 else 0,  # rt6_multipath_hash: policies 0, 2 and field 0x8
     )
 
 

@@ -174,6 +174,11 @@ def _link(data: Any) -> Link:
     link = _make(Link, data, {"inet": _path_conf})
     if not all(type(getattr(link, name)) in (int, type(None)) for name in _PATH_LINK):
         raise TypeError(f"link {link.name!r}: its peer and namespace id must be integers")
+    table = link.vrf_table
+    if table is not None and (type(table) is not int or not 0 <= table <= 0xFFFFFFFF):
+        raise TypeError("a link's vrf_table must be a 32-bit table number")
+    if link.master is not None and type(link.master) is not int:
+        raise TypeError("a link's master must be an interface index")
     return link
 
 

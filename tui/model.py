@@ -229,6 +229,9 @@ class Link:
     link: int | None = None
     link_netnsid: int | None = None
     inet6_proxy_ndp: int | None = None
+    # A VRF device's routing table (IFLA_INFO_DATA / IFLA_VRF_TABLE); None for other kinds
+    # and for captures that predate it.
+    vrf_table: int | None = None
 
     @property
     def up(self) -> bool:

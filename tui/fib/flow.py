@@ -34,6 +34,7 @@ class Flow:
     strict_iface: bool = False  # IPv6 RT6_LOOKUP_F_IFACE: routes must use the oif
     score_oif: int = 0  # IPv6: the device rt6_score_route prefers (oif, or iif on input)
     ignore_linkstate: bool = False
+    l3mdev: int = 0  # flowi_l3mdev: the VRF (L3 master) whose table an l3mdev rule uses
     # (ip_proto, sport, dport) of the packet as asked: the multipath hash reads the packet,
     # whatever the rule layer later clears.
     l4: tuple[int, int, int] = (0, 0, 0)

@@ -18,6 +18,7 @@ from dataclasses import replace
 from tui.fib.addr import to_text, v4_lbcast, v4_loopback, v4_multicast, v4_zeronet
 from tui.fib.context import Context
 from tui.fib.flow import Flow, Hit
+from tui.fib.l3mdev import master_of
 from tui.fib.lookup import type_name
 from tui.fib.multipath import flow_hash, pick_multipath
 from tui.fib.nexthops import path_choice
@@ -59,6 +60,7 @@ def validate_source(ctx: Context, flow: Flow, oif: int, tr: Tracer) -> str | Non
         flow.dscp,
         0,
     )
+    rev.l3mdev = master_of(ctx, iif)  # __fib_validate_source: the input device's VRF
     if ctx.dissect4:
         rev.proto, rev.sport, rev.dport = flow.proto, flow.dport, flow.sport
     quiet = Tracer(False)
@@ -74,7 +76,8 @@ def validate_source(ctx: Context, flow: Flow, oif: int, tr: Tracer) -> str | Non
         return f"the route back to {src_text} is of type {type_name(route.type)}" + (
             " (a local source needs accept_local)" if route.type == RTN_LOCAL else ""
         )
-    if any(nh.oif == iif for nh in route.nexthops()) or (
+    # nhc_l3mdev_matches_dev: the next hop's device, or its VRF, is the input device
+    if any(nh.oif == iif or master_of(ctx, nh.oif) == iif for nh in route.nexthops()) or (
         route.type == RTN_LOCAL and iif == ctx.lo_index
     ):
         tr.add(
@@ -159,9 +162,12 @@ def input4(ctx: Context, flow: Flow, tr: Tracer) -> Verdict:
         if why is not None:
             tr.add(CHECK, f"{why}: EINVAL")
             return Verdict(None, errno.EINVAL, action=DROP)
+        vrf = master_of(ctx, hit.nh.oif)
         if on:
             tr.add(PATH, f"{dst_text} is local: delivered to this host (ip_local_deliver)")
-        return _verdict(ctx, hit, RTN_LOCAL, ctx.lo_index, None, DELIVER)
+            if vrf:
+                tr.add(PATH, f"in VRF {ctx.dev_name(vrf)}: the VRF device stands for lo")
+        return _verdict(ctx, hit, RTN_LOCAL, vrf or ctx.lo_index, None, DELIVER)
     if not forwarding:
         tr.add(CHECK, f"forwarding is off on {ctx.dev_name(iif)}: EHOSTUNREACH")
         return Verdict(

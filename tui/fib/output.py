@@ -29,6 +29,7 @@ from tui.fib.anycast6 import anycast_on_lo
 from tui.fib.context import Context
 from tui.fib.defaults import select_default
 from tui.fib.flow import Flow, Hit
+from tui.fib.l3mdev import master_of
 from tui.fib.lookup import gateway_text, lookup4, type_name
 from tui.fib.multipath import candidate_json, flow_hash, pick_multipath
 from tui.fib.nexthops import path_choice, source_address, source_device6
@@ -189,7 +190,13 @@ def output4(ctx: Context, flow: Flow, tr: Tracer, src_given: bool) -> Verdict:
         return _make(ctx, flow, tr, None, ctx.lo_index, RTN_LOCAL, src_given)
     hit = fib_lookup(ctx, flow, tr)
     if hit.err:
-        if flow.oif and dev_out is not None:
+        if flow.oif and flow.l3mdev and not v4_multicast(flow.dst) and on:
+            tr.add(
+                PATH,
+                f"no usable route in VRF {ctx.dev_name(flow.l3mdev)}: with an oif in a VRF "
+                "the kernel does not assume the destination is on-link",
+            )
+        if flow.oif and dev_out is not None and (v4_multicast(flow.dst) or not flow.l3mdev):
             tr.add(
                 PATH,
                 f"no usable route, but oif {ctx.dev_name(dev_out)} is given: the kernel "
@@ -212,8 +219,16 @@ def output4(ctx: Context, flow: Flow, tr: Tracer, src_given: bool) -> Verdict:
                 flow.src, why = flow.dst, "the destination itself"
             if on:
                 tr.add(SOURCE, f"source {to_text(AF_INET, flow.src)}: {why}")
-        tr.add(PATH, "local destination: the packet is delivered through lo")
-        return _make(ctx, flow, tr, hit, ctx.lo_index, RTN_LOCAL, src_given)
+        vrf = master_of(ctx, hit.nh.oif)
+        if vrf:
+            tr.add(
+                PATH,
+                f"local destination in VRF {ctx.dev_name(vrf)}: the VRF device is the loopback "
+                "of its domain (l3mdev_master_dev_rcu)",
+            )
+        else:
+            tr.add(PATH, "local destination: the packet is delivered through lo")
+        return _make(ctx, flow, tr, hit, vrf or ctx.lo_index, RTN_LOCAL, src_given)
     hit = _path_choice(ctx, hit, flow, tr)
     route = hit.route
     assert route is not None and hit.nh is not None

@@ -18,6 +18,9 @@ from functools import lru_cache
 from tui.fib.addr import MASKS, prefix_text, to_int, to_text
 from tui.fib.context import Context
 from tui.fib.flow import EAGAIN, Flow, Hit
+from tui.fib.l3mdev import ipv6_in_vrf
+from tui.fib.l3mdev import rule_table as l3mdev_rule_table
+from tui.fib.l3mdev import update_flow as l3mdev_update_flow
 from tui.fib.lookup import lookup4, lookup6
 from tui.fib.table import TableIndex
 from tui.fib.trace import PATH, RULE, TABLE, Tracer
@@ -156,7 +159,7 @@ def mismatch(ctx: Context, rule: Rule, flow: Flow) -> str | None:
         return f"mark {flow.mark:#x} does not match {mark:#x}/{mask:#x}"
     if rule.tun_id:
         return f"tun_id {rule.tun_id}: the lookup carries no tunnel id"
-    if rule.l3mdev:
+    if rule.l3mdev and not flow.l3mdev:
         return "the flow is not in a VRF (l3mdev)"
     if rule.uid_range is not None and not rule.uid_range[0] <= flow.uid <= rule.uid_range[1]:
         return f"uid {flow.uid} is outside {rule.uid_range[0]}-{rule.uid_range[1]}"
@@ -252,6 +255,9 @@ def _table_lookup(family: int) -> TableLookup:
 def fib_lookup(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
     """``fib_lookup``: the rules (or the kernel's fast path without custom rules).  The entry
     found is noted on the tracer (``matched``: what ``fibmatch`` would answer)."""
+    if ctx.custom_rules[flow.family]:
+        l3mdev_update_flow(ctx, flow, tr)  # __fib_lookup / fib6_rule_lookup
+    ipv6_in_vrf(ctx, flow, tr)
     if ctx.custom_rules[flow.family]:
         hit = walk_rules(ctx, flow, tr)
     elif flow.family == AF_INET:
@@ -354,8 +360,13 @@ def walk_rules(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
         why = mismatch(ctx, rule, flow)
         if rule.unknown:
             tr.unpredictable(unknown_reason(rule) or "")
-        if rule.l3mdev and ctx.vrf:
-            tr.unpredictable("an l3mdev rule with VRF devices present: VRFs are not modelled")
+        table = rule.table
+        if rule.l3mdev and why is None:
+            vrf_table = l3mdev_rule_table(ctx, flow, tr)
+            if vrf_table is None:
+                why = "the flow's VRF has no known table (l3mdev)"
+            else:
+                table = vrf_table
         matched = (why is None) != rule.inverted
         if not matched:
             if on:
@@ -364,7 +375,11 @@ def walk_rules(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
             position += 1
             continue
         if rule.l3mdev and on:
-            tr.add(RULE, f"{head}: l3mdev rule")
+            tr.add(
+                RULE,
+                f"{head}: the flow is in VRF {ctx.dev_name(flow.l3mdev)}, whose table is "
+                f"{ctx.table_name(table)} (l3mdev_fib_rule_match)",
+            )
         action = rule.action
         if action == FR_ACT_GOTO:
             target = next(
@@ -405,13 +420,12 @@ def walk_rules(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
                     matched=True,
                 )
             return Hit(err, rule=rule.priority, rule_action=action)
-        index = ctx.table(flow.family, rule.table)
+        index = ctx.table(flow.family, table)
         if index is None:
             if on:
                 tr.add(
                     RULE,
-                    f"{head}: matches, but table {ctx.table_name(rule.table)} does not "
-                    "exist: next rule",
+                    f"{head}: matches, but table {ctx.table_name(table)} does not exist: next rule",
                     rule=rule.priority,
                     matched=True,
                 )
@@ -419,7 +433,7 @@ def walk_rules(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
             continue
         if on:
             tr.add(RULE, f"{head}: matches", rule=rule.priority, matched=True)
-        hit = lookup(ctx, index, flow, tr, ctx.table_name(rule.table))
+        hit = lookup(ctx, index, flow, tr, ctx.table_name(table))
         if hit.err == 0:
             suppressed = _suppressed(ctx, rule, hit)
             if suppressed is not None:
@@ -437,8 +451,7 @@ def walk_rules(ctx: Context, flow: Flow, tr: Tracer) -> Hit:
             if on:
                 tr.add(
                     RULE,
-                    f"rule {rule.priority}: no route in table "
-                    f"{ctx.table_name(rule.table)}: next rule",
+                    f"rule {rule.priority}: no route in table {ctx.table_name(table)}: next rule",
                     rule=rule.priority,
                 )
             position += 1

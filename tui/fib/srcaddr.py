@@ -18,6 +18,7 @@ from tui.fib.context import (
     IFA_F_TENTATIVE,
     Context,
 )
+from tui.fib.l3mdev import master_of
 from tui.model import AF_INET, AF_INET6, RT_SCOPE_HOST, RT_SCOPE_LINK, Address
 from tui.names import SCOPE_NAMES
 
@@ -44,7 +45,13 @@ def inet_select_addr(
             found, why = value, f"first primary address of {ctx.dev_name(dev)} with a fitting scope"
     if found:
         return found, why
-    for index in ctx.dev_order:
+    # For VRFs the VRF device takes the place of lo (its addresses first), and only devices
+    # of the same L3 domain count: a device outside every VRF never lends an address to one
+    # inside, nor the other way round.
+    master = master_of(ctx, dev) if ctx.vrf else 0
+    order = [master] if master else []
+    order += [i for i in ctx.dev_order if master_of(ctx, i) == master] if ctx.vrf else ctx.dev_order
+    for index in order:
         for value, _peer, addr in ctx.addrs[AF_INET].get(index, ()):
             if addr.flags & IFA_F_SECONDARY:
                 continue
@@ -52,9 +59,10 @@ def inet_select_addr(
                 return value, (
                     f"{ctx.dev_name(dev)} has no fitting address: first "
                     f"{SCOPE_NAMES.get(addr.scope, addr.scope)} address of "
-                    f"{ctx.dev_name(index)}"
+                    f"{ctx.dev_name(index)}" + (f" (VRF {ctx.dev_name(master)})" if master else "")
                 )
-    return 0, f"no address of scope {SCOPE_NAMES.get(scope, scope)} or wider on any device"
+    where = f"in VRF {ctx.dev_name(master)}" if master else "on any device"
+    return 0, f"no address of scope {SCOPE_NAMES.get(scope, scope)} or wider {where}"
 
 
 # net/ipv6/addrlabel.c: the default policy table (longest prefix wins).
@@ -131,10 +139,39 @@ def ipv6_dev_get_saddr(ctx: Context, dst_dev: int, dst: int) -> tuple[int | None
     dst_label = addr_label(dst)
     # Multicast and link-local destinations take their source from the outgoing device only.
     only_oif = dst_dev and (v6_multicast(dst) or dst_scope <= 0x02)
-    devices = [dst_dev] if only_oif else ctx.dev_order
+    master = master_of(ctx, dst_dev) if not only_oif else 0
+    # Only devices of the output device's L3 domain (VRF) are candidates; in a VRF the output
+    # device and the VRF device are tried first, and suffice when their best address has a
+    # wide enough scope (ipv6_get_saddr_master).
+    domain = [i for i in ctx.dev_order if master_of(ctx, i) == master] if ctx.vrf else ctx.dev_order
+    passes = [[dst_dev]] if only_oif else ([[dst_dev, master], domain] if master else [domain])
     best: tuple[int, ...] | None = None
     best_value: int | None = None
     decided = 0
+    for number, devices in enumerate(passes):
+        if number and best is not None and best[2] >= 0:
+            break
+        best, best_value, decided = _best_of(
+            ctx, devices, dst, dst_scope, dst_label, dst_dev, best, best_value, decided
+        )
+    if best_value is None:
+        return None, "no usable IPv6 address"
+    why = _RULE_WORDS[decided] if decided else "the first candidate"
+    return best_value, f"RFC 6724 source selection: {why}"
+
+
+def _best_of(
+    ctx: Context,
+    devices: list[int],
+    dst: int,
+    dst_scope: int,
+    dst_label: int,
+    dst_dev: int,
+    best: tuple[int, ...] | None,
+    best_value: int | None,
+    decided: int,
+) -> tuple[tuple[int, ...] | None, int | None, int]:
+    """The best candidate so far after scoring the addresses of ``devices``."""
     for dev in devices:
         for value, _peer, addr in ctx.addrs[AF_INET6].get(dev, ()):
             if addr.flags & IFA_F_TENTATIVE and not addr.flags & IFA_F_OPTIMISTIC:
@@ -150,7 +187,4 @@ def ipv6_dev_get_saddr(ctx: Context, dst_dev: int, dst: int) -> tuple[int | None
                     if mine > theirs:
                         best, best_value, decided = score, value, rule
                     break
-    if best_value is None:
-        return None, "no usable IPv6 address"
-    why = _RULE_WORDS[decided] if decided else "the first candidate"
-    return best_value, f"RFC 6724 source selection: {why}"
+    return best, best_value, decided

@@ -90,9 +90,13 @@ def link_from_msg(msg: Any, with_conf: bool = True) -> Link:
     """A Link from a pyroute2 RTM_NEWLINK message (devconf read from /proc when asked)."""
     name = msg.get("IFLA_IFNAME") or f"if{msg['index']}"
     kind = None
+    vrf_table = None
     linkinfo = msg.get("IFLA_LINKINFO")
     if linkinfo is not None:
         kind = linkinfo.get("IFLA_INFO_KIND")
+        data = linkinfo.get("IFLA_INFO_DATA") if kind == "vrf" else None
+        if data is not None and not isinstance(data, str | bytes):
+            vrf_table = data.get("IFLA_VRF_TABLE")
     inet6_fwd = proxy_ndp = None
     af_spec = msg.get("IFLA_AF_SPEC")
     if af_spec is not None:
@@ -116,6 +120,7 @@ def link_from_msg(msg: Any, with_conf: bool = True) -> Link:
         link=msg.get("IFLA_LINK"),
         link_netnsid=msg.get("IFLA_LINK_NETNSID"),
         inet6_proxy_ndp=proxy_ndp,
+        vrf_table=vrf_table,
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 AF_INET = 2
 AF_INET6 = 10
+AF_MPLS = 28  # MPLS routes (ip -f mpls route): kept and shown, never looked up
 
 # Route types (RTN_*), as in <linux/rtnetlink.h>.
 RTN_UNSPEC = 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from tui.model import AF_INET, AF_INET6, RT_TABLE_LOCAL, RT_TABLE_MAIN, NamespaceInfo
+from tui.model import AF_INET, AF_INET6, AF_MPLS, RT_TABLE_LOCAL, RT_TABLE_MAIN, NamespaceInfo
 from tui.names import table_name
 
-FAMILY = {AF_INET: "IPv4", AF_INET6: "IPv6"}
+FAMILY = {AF_INET: "IPv4", AF_INET6: "IPv6", AF_MPLS: "MPLS"}
 
 
 def table_order(counts: Counter[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tui.fib.context import Context
+from tui.fib.devkinds import note_device
 from tui.fib.flow import Flow
 from tui.fib.input import input4, input6
 from tui.fib.output import output4, output6
@@ -73,6 +74,7 @@ class Engine:
         else:
             verdict = output6(ctx, flow, tr)
         if steps:
+            note_device(ctx, verdict, tr)
             tr.add(
                 VERDICT, f"Verdict: {verdict.words(query, ctx.table_names)}", **verdict.to_json()
             )

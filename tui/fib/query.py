@@ -71,9 +71,22 @@ def _addr(name: str, text: object) -> tuple[int, int, str]:
         stripped = text.strip()
         if stripped and stripped != text:
             return _addr(name, stripped)
+        if name == "destination" and _mpls_label(stripped):
+            raise QueryError(
+                f"destination: {stripped} is an MPLS label: MPLS routing (AF_MPLS) is shown by "
+                "`routes --table all` but not looked up (IPv4 and IPv6 only)"
+            ) from None
         raise QueryError(f"{name}: not an IP address: {text!r}") from None
     canonical = socket.inet_ntop(_PTON[family], packed)
     return family, int.from_bytes(packed, "big"), canonical
+
+
+def _mpls_label(text: str) -> bool:
+    """A bare label number (20 bits) or a label stack ``100/200`` as ``ip -f mpls`` writes it."""
+    parts = text.split("/")
+    if len(parts) > 8:
+        return False
+    return all(p.isascii() and p.isdigit() and len(p) <= 7 and int(p) < 1 << 20 for p in parts)
 
 
 def _dev(name: str, value: object) -> str | None:

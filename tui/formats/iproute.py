@@ -18,6 +18,7 @@ from tui.lwtunnel import encap_text
 from tui.model import (
     AF_INET,
     AF_INET6,
+    AF_MPLS,
     RT_TABLE_MAIN,
     RTM_F_CLONED,
     RTN_LOCAL,
@@ -65,7 +66,7 @@ _KEY_FIELDS = (
 )  # fmt: skip
 _key_of = operator.attrgetter(*_KEY_FIELDS)
 _dst_of = operator.attrgetter("dst", "dst_len")
-_HOST_LEN = {AF_INET: 32, AF_INET6: 128}
+_HOST_LEN = {AF_INET: 32, AF_INET6: 128, AF_MPLS: 20}  # af_bit_len
 _PREF_NAMES = {0: "medium", 1: "high", 3: "low"}
 _TEMPLATE_CACHE_LIMIT = 1 << 16
 

@@ -6,18 +6,21 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tui.lwtunnel import encap_summary
-from tui.model import AF_INET6, Route, Rule
+from tui.model import AF_INET, AF_INET6, AF_MPLS, Route, Rule
 from tui.names import table_name
+
+FAMILY_NAMES = {AF_INET: "inet", AF_INET6: "inet6", AF_MPLS: "mpls"}
 
 
 def route_json(route: Route, devs: Mapping[int, str], names: Mapping[int, str]) -> dict[str, Any]:
     """One route as a JSON object (only fields that are set)."""
     out: dict[str, Any] = {
-        "family": "inet6" if route.family == AF_INET6 else "inet",
+        "family": FAMILY_NAMES.get(route.family, str(route.family)),
         "table": route.table,
         "table_name": table_name(route.table, names),
         "type": route.type,
-        "dst": f"{route.dst}/{route.dst_len}",
+        # An MPLS route's destination is one label (20 bits), no prefix.
+        "dst": route.dst if route.family == AF_MPLS else f"{route.dst}/{route.dst_len}",
     }
     optional = {
         "tos": route.tos or None,

@@ -19,18 +19,29 @@ from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
 from tui.formats.candidates import candidate_lines
+from tui.model import NetnsState
 from tui.source.verify import Verifier
 
 
-def query_of(args: argparse.Namespace) -> Query:
-    """The query the command line asks (QueryError on bad input)."""
+def query_of(args: argparse.Namespace, state: NetnsState | None = None) -> Query:
+    """The query the command line asks (QueryError on bad input).  ``--vrf NAME`` is what
+    ``ip route get ... vrf NAME`` sends: the VRF device as the oif."""
     if not args.dest:
         raise QueryError("a destination is needed (or --batch FILE)")
+    oif = args.oif
+    vrf = getattr(args, "vrf", None)
+    if vrf is not None:
+        if oif is not None:
+            raise QueryError("--vrf and --oif both set the output device: give one")
+        links = state.links if state is not None else ()
+        if not any(link.name == vrf and link.kind == "vrf" for link in links):
+            raise QueryError(f"--vrf: {vrf!r} is not a VRF device of this namespace")
+        oif = vrf
     return Query(
         dst=args.dest,
         src=args.src,
         iif=args.iif,
-        oif=args.oif,
+        oif=oif,
         mark=args.mark if args.mark is not None else 0,
         tos=args.tos if args.tos is not None else 0,
         uid=args.uid,
@@ -90,7 +101,7 @@ def cmd_lookup(args: argparse.Namespace, out: TextIO) -> int:
     if args.batch:
         return run_batch(args.batch, lookups, args.steps, out)
     try:
-        query = query_of(args)
+        query = query_of(args, ns.state)
         if args.json:
             answer = lookups.answer(query, steps=True)
         else:

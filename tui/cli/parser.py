@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="src", metavar="ADDR", help="source address")
     p.add_argument("--iif", metavar="DEV", help="input device: simulate a packet arriving on it")
     p.add_argument("--oif", metavar="DEV", help="output device")
+    p.add_argument("--vrf", metavar="NAME", help="look up in a VRF (ip route get ... vrf NAME)")
     p.add_argument("--mark", metavar="N", help="firewall mark")
     p.add_argument(
         "--tos", metavar="N", help="type of service byte (number, or a class name: AF41, CS1, EF)"

@@ -307,7 +307,9 @@ def lookup6(ctx: Context, index: TableIndex, flow: Flow, tr: Tracer, label: str)
     until one gives a usable route.  With IPv6 forwarding off the kernel first refuses gateways
     whose neighbour entry is FAILED (``RT6_LOOKUP_F_REACHABLE``); when that leaves nothing, it
     walks again without the check ("also consider unreachable route")."""
-    reachable = not ctx.state.sysctls.ipv6_forwarding_all and ctx.neighbours.known
+    # Only a FAILED entry makes rt6_check_neigh refuse (CONFIG_IPV6_ROUTER_PREF): without one
+    # the check changes nothing and is skipped.
+    reachable = not ctx.state.sysctls.ipv6_forwarding_all and ctx.neighbours.failed6
     hit = _walk6(ctx, index, flow, tr, label, reachable)
     if hit.err == EAGAIN and hit.route is None and reachable and _any_failed(ctx, index, flow):
         if tr.on:

@@ -51,11 +51,15 @@ def nud_valid(state: int) -> bool:
 class NeighbourIndex:
     """Neighbour states keyed by (family, ifindex, address int); proxy entries left out."""
 
-    __slots__ = ("known", "states")
+    __slots__ = ("failed6", "known", "states")
 
     def __init__(self, entries: tuple[Neighbour, ...] | None) -> None:
         self.known = entries is not None
         self.states: dict[tuple[int, int, int], int] = {}
+        # Some IPv6 entry is FAILED: only then can rt6_check_neigh refuse a gateway.
+        self.failed6 = any(
+            e.family == AF_INET6 and e.state & NUD_FAILED and not e.proxy for e in entries or ()
+        )
         for entry in entries or ():
             if entry.proxy or entry.family not in (AF_INET, AF_INET6):
                 continue

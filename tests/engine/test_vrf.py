@@ -237,3 +237,13 @@ def test_capture_keeps_the_vrf_table_and_masters() -> None:
 def test_the_l3mdev_rule_is_shown_like_ip_rule(engine: Engine) -> None:
     lines = ip_rule_show(vrf_state().rules, family=AF_INET).splitlines()
     assert "1000:\tfrom all lookup [l3mdev-table]" in lines
+
+
+def test_the_local_rule_before_l3mdev_answers_default_vrf_addresses(engine: Engine) -> None:
+    """Rule 0 (table local) comes before the l3mdev rule: an address of the default VRF is
+    local for a flow in blue too, delivered through lo (its device e2 is in no VRF); with an
+    enslaved oif the local route's device does not match and blue's table answers."""
+    trace = ask(engine, "10.2.0.1", oif="blue")
+    assert answer(trace) == ("local", None, 255, 0, None, "lo", "10.2.0.1")
+    bound = ask(engine, "10.2.0.1", oif="e1")
+    assert answer(bound)[:4] == ("unreachable", "EHOSTUNREACH", BLUE, 1000)

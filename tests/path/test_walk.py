@@ -376,3 +376,26 @@ def test_hostile_names_and_addresses_never_crash() -> None:
             result = run(host, start, dst)
             assert result.end.kind in ("delivered", "left_host", "dropped", "unresolved")
             assert text(result)
+
+
+def test_a_pod_veth_enslaved_to_a_vrf_routes_in_the_vrf_table() -> None:
+    """The node's cali devices are slaves of VRF blue (table 10, l3mdev rule): the packet
+    arriving on cali7 is routed by table 10 (modelled from the kernel source, not verified
+    on a live kernel: this kernel has no vrf module)."""
+    made = calico()
+    node = made.hosts["fbknode"]
+    node.link("blue")
+    blue = node.index("blue")
+    made.change("fbknode", "blue", kind="vrf", vrf_table=10)
+    for pod in (7, 9):
+        made.change("fbknode", f"cali{pod}", master=blue)
+    node.routes = [r for r in node.routes if not r.dst.startswith("10.244.")]
+    for pod in (7, 9):
+        node.route(f"10.244.0.{pod}/32", dev=f"cali{pod}", scope=253, table=10)
+    node.route("default", via="203.0.113.1", dev="eth0", table=10)
+    for priority, table, l3mdev in ((0, 255, 0), (1000, 0, 1), (32766, 254, 0), (32767, 253, 0)):
+        node.rule(priority, table=table, l3mdev=l3mdev)
+    result = run(made.build(), "fbkpod7", "10.244.0.9")
+    assert result.end.kind == "delivered", result.end.reason
+    assert result.hops[1].trace.verdict.table == 10
+    assert result.hops[1].trace.predicted

@@ -72,10 +72,16 @@ def segment_of(world: World, out: Place) -> Segment:
                 out.info.label,
                 out.link.name,
             )
-        if peer.link.master is None:
+        master = (
+            peer.state.link_by_index().get(peer.link.master)
+            if peer.link.master is not None
+            else None
+        )
+        if peer.link.master is None or (master is not None and master.kind == "vrf"):
+            # A VRF slave receives like any device; the VRF only changes the lookup there
+            # (tui.fib.l3mdev: modelled, not verified on a live kernel).
             seg.receivers.append((peer, None))
             return seg
-        master = peer.state.link_by_index().get(peer.link.master)
         if master is None or master.kind != "bridge":
             what = master.kind if master is not None else "missing"
             raise PathStop(

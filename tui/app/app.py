@@ -39,6 +39,7 @@ from tui.app.widgets.route_view import RouteView
 from tui.fib.query import Query, QueryError
 from tui.formats.iprule import ip_rule_show
 from tui.formats.links import links_lines
+from tui.formats.safe_text import safe_text
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
 from tui.source import Source
 
@@ -161,24 +162,25 @@ class FibscopeApp(PathFollower):
             side.write_lines(lines)
 
     def _update_status(self) -> None:
-        label = self.info.label if self.info else "-"
+        label = safe_text(self.info.label) if self.info else "-"
         fam = "IPv6" if self.family == AF_INET6 else "IPv4"
         view = self.query_one(RouteView)
         shown = view.rows.row_count if view.rows is not None else 0
         total = len(view.rows.routes) if view.rows is not None else 0
-        tname = self.shown_table_label()
+        tname = safe_text(self.shown_table_label())
+        notice = safe_text(self.notice)
         mode = "paused" if self.paused else self.live_text
         view_name = "route -n" if self.mode == "route-n" else "ip route"
         shows_one = self.mode == "ip" or self.family == AF_INET
         number = f" ({self.table if self.mode == 'ip' else RT_TABLE_MAIN})" if shows_one else ""
         title = f"fibscope  {label} · {tname}{number} · {fam} · {view_name}"
         if self.source.live is False:
-            title += f" · {self.source.description}"
+            title += f" · {safe_text(self.source.description)}"
         self.query_one("#title", Static).update(Text(title, no_wrap=True, overflow="ellipsis"))
         if shown:
             view.say_when_empty("")
-        elif self.notice or self.state is None:
-            view.say_when_empty(self.notice or "Nothing to show.")
+        elif notice or self.state is None:
+            view.say_when_empty(notice or "Nothing to show.")
         elif self.filter:
             view.say_when_empty(f"No route passes the filter: {self.filter.describe()}.")
         elif tname == "all tables":
@@ -190,10 +192,10 @@ class FibscopeApp(PathFollower):
         count = f"{found} of {total:,} {noun}" if self.filter else f"{total:,} {noun}"
         tables = tname if tname == "all tables" else f"table {tname}"
         parts = [f"netns {label}", tables, count]
-        if self.notice:  # early: it matters more than what follows when the line is cut
-            parts.append(self.notice)
+        if notice:  # early: it matters more than what follows when the line is cut
+            parts.append(notice)
         if self.filter:
-            parts.append(f"filter {self.filter.describe()}")
+            parts.append(f"filter {safe_text(self.filter.describe())}")
         if SORT_KEYS[self.sort_index] != "kernel" or self.reverse:
             parts.append(f"sort {SORT_KEYS[self.sort_index]}{' ↓' if self.reverse else ''}")
         parts.append(mode)

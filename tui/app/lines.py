@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from tui.fib.nh_resolve import first_hop_route
 from tui.formats.iproute import RouteFormatter
 from tui.formats.route_n import ROUTE6_N_HEADER, ROUTE_N_HEADER, route_n_line, rtf6_flags_text
+from tui.formats.safe_text import safe_text
 from tui.model import (
     AF_INET6,
     RTN_ANYCAST,
@@ -49,7 +50,7 @@ def route6_n_line_of(route: Route, devs: Mapping[int, str]) -> str:
     metric = route.priority or 0
     metric = metric - (1 << 32) if metric & 0x80000000 else metric
     oif = route.oif or (route.multipath[0].oif if route.multipath else None)
-    dev = devs.get(oif, f"if{oif}") if oif and route.type not in _REJECT else "lo"
+    dev = safe_text(devs.get(oif, f"if{oif}")) if oif and route.type not in _REJECT else "lo"
     dst = f"{route.dst}/{route.dst_len}"
     return f"{dst:<30} {gateway or '::':<26} {rtf6_flags_text(flags):<4} {metric:<3} - {0:6} {dev}"
 

@@ -10,6 +10,7 @@ from tui.fib.compare import differences
 from tui.fib.lookup import src_text
 from tui.fib.trace import Trace
 from tui.formats.candidates import candidate_lines
+from tui.formats.safe_text import safe_text
 from tui.model import Route
 
 STEP_STYLES = {"verdict": "bold", "note": "italic yellow"}
@@ -21,14 +22,14 @@ def trace_text(
     """The answer first (verdict, the kernel's own answer, agree or not), then every step in
     the order the kernel takes them."""
     text = Text()
-    text.append(f"lookup {trace.query.words()}\n", style="bold")
+    text.append(f"lookup {safe_text(trace.query.words())}\n", style="bold")
     verdict = next((step for step in trace.steps if step.kind == "verdict"), None)
     if verdict is not None:
-        text.append(f"{verdict.text}\n", style="bold green" if trace.ok else "bold red")
+        text.append(f"{safe_text(verdict.text)}\n", style="bold green" if trace.ok else "bold red")
     if not trace.predicted:
-        text.append(f"not predicted: {trace.reason}\n", style="bold yellow")
+        text.append(f"not predicted: {safe_text(trace.reason or '')}\n", style="bold yellow")
     for line in candidate_lines(trace.candidates, kernel if not kernel_error else None):
-        text.append(f"{line}\n", style="yellow")
+        text.append(f"{safe_text(line)}\n", style="yellow")
     if kernel_error:
         text.append(f"kernel: not asked ({kernel_error})\n", style="yellow")
     elif kernel is not None:
@@ -38,7 +39,7 @@ def trace_text(
             for k in ("type", "gateway", "dev", "prefsrc", "table")
             if kernel[k] is not None
         )
-        text.append(f"kernel: {words}  ", style="bold")
+        text.append(f"kernel: {safe_text(words)}  ", style="bold")
         if diff:
             text.append(f"DISAGREE ({'; '.join(diff)})", style="bold red")
         else:
@@ -46,7 +47,7 @@ def trace_text(
         text.append("\n")
     steps = [step for step in trace.steps if step.kind != "verdict"]
     for i, step in enumerate(steps, 1):
-        text.append(f"{i:>2}. {step.text}\n", style=STEP_STYLES.get(step.kind, ""))
+        text.append(f"{i:>2}. {safe_text(step.text)}\n", style=STEP_STYLES.get(step.kind, ""))
     return text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
+from tui.formats.safe_text import safe_text
 from tui.model import AF_INET, AF_INET6, AF_MPLS, RT_TABLE_LOCAL, RT_TABLE_MAIN, NamespaceInfo
 from tui.names import table_name
 
@@ -24,16 +25,17 @@ def table_label(family: int, table: int, count: int, names: Mapping[int, str]) -
     name = table_name(table, names)
     number = "" if name == str(table) else str(table)
     noun = "route" if count == 1 else "routes"
+    name = safe_text(name)
     return f"{FAMILY.get(family, '?')} {name:<10} {number:>10} {count:>9,} {noun}"
 
 
 def namespace_label(info: NamespaceInfo, unreadable: str | None = None) -> str:
     """``blue  4026532301  (2 procs: nginx)``, or why it cannot be read."""
-    procs = ", ".join(sorted({p.name for p in info.processes})[:3])
+    procs = ", ".join(safe_text(n) for n in sorted({p.name for p in info.processes})[:3])
     more = f" ({len(info.processes)} procs: {procs})" if info.processes else ""
     if unreadable:
         more = f" · {unreadable}{more}"
-    return f"{info.label:<24} {info.inode}{more}"
+    return f"{safe_text(info.label):<24} {info.inode}{more}"
 
 
 def overview_lines(
@@ -49,11 +51,10 @@ def overview_lines(
     for info in infos:
         mark = "▶" if current is not None and info.inode == current.inode else " "
         procs = f" {len(info.processes)}p" if info.processes else ""
-        lines.append(f"{mark} {info.label[:24]}{procs}")
+        lines.append(f"{mark} {safe_text(info.label)[:24]}{procs}")
     lines += [" ", "TABLES (t)"]
     for fam, tab in table_order(counts):
         mark = "▶" if (fam, tab) == (family, table) else " "
-        lines.append(
-            f"{mark} {FAMILY[fam]} {table_name(tab, names)[:12]:<12} {counts[(fam, tab)]:>8,}"
-        )
+        name = safe_text(table_name(tab, names))[:12]
+        lines.append(f"{mark} {FAMILY[fam]} {name:<12} {counts[(fam, tab)]:>8,}")
     return lines

@@ -19,6 +19,7 @@ from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
 from tui.formats.candidates import candidate_lines
+from tui.formats.safe_text import safe_text
 from tui.model import NetnsState
 from tui.source.verify import Verifier
 
@@ -56,14 +57,14 @@ def query_of(args: argparse.Namespace, state: NetnsState | None = None) -> Query
 def print_human(lookups: Lookups, trace: Trace, out: TextIO) -> bool | None:
     """Steps, then the verdict, then the kernel's answer and whether they agree.  Returns
     False for a disagreement (exit 3), None when the kernel was not asked."""
-    out.write(f"lookup {trace.query.words()}\n")
+    out.write(f"lookup {safe_text(trace.query.words())}\n")
     for step in trace.steps:
-        out.write(f"  {step.text}\n")
+        out.write(f"  {safe_text(step.text)}\n")
     if not trace.predicted:
-        out.write(f"NOT PREDICTED: {trace.reason}\n")
+        out.write(f"NOT PREDICTED: {safe_text(trace.reason or '')}\n")
     kernel = lookups.kernel(trace.query) if lookups.verifier is not None else None
     for line in candidate_lines(trace.candidates, kernel):
-        out.write(line + "\n")
+        out.write(safe_text(line) + "\n")
     if kernel is None:
         return None
     diff = differences(trace.verdict.to_json(), kernel, trace.query)
@@ -77,7 +78,7 @@ def print_human(lookups: Lookups, trace: Trace, out: TextIO) -> bool | None:
         if kernel["table"]:  # 0: the kernel made the route without a table (ip shows none)
             parts += ["table", lookups.names.get(kernel["table"], str(kernel["table"]))]
         words = " ".join(p for p in parts if p)
-    out.write(f"Kernel: {words}\n")
+    out.write(f"Kernel: {safe_text(words)}\n")
     out.write("Agree: yes\n" if not diff else f"Agree: NO ({'; '.join(diff)})\n")
     return not diff or not disagrees(trace, kernel)
 

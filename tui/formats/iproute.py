@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from tui.formats.safe_text import safe_names, safe_text
 from tui.lwtunnel import encap_text
 from tui.model import (
     AF_INET,
@@ -152,8 +153,8 @@ class RouteFormatter:
         *,
         show_table: bool = False,
     ) -> None:
-        self.links = dict(links)
-        self.table_names = dict(table_names or {})
+        self.links = safe_names(links)  # names from the kernel or a file: escaped once here
+        self.table_names = safe_names(table_names or {})
         self.show_table = show_table
         self._templates = _TemplateCache(self._build)
 
@@ -226,7 +227,7 @@ class RouteFormatter:
             out.append(f"table {table_name(table, self.table_names)} ")
         if not flags & RTM_F_CLONED:
             if protocol != RTPROT_BOOT:
-                out.append(f"proto {proto_name(protocol)} ")
+                out.append(f"proto {safe_text(proto_name(protocol))} ")  # names from files
             if scope:
                 out.append(f"scope {scope_name(scope)} ")
         if prefsrc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from tui.formats.safe_text import safe_text
 from tui.model import (
     AF_INET,
     AF_INET6,
@@ -77,11 +78,11 @@ def rule_line(
         if rule.fwmask is not None and rule.fwmask != 0xFFFFFFFF:
             out.append(f"/{_c_hex(rule.fwmask)}")
     if rule.iifname is not None:
-        out.append(f" iif {rule.iifname}")
+        out.append(f" iif {safe_text(rule.iifname)}")
         if rule.flags & FIB_RULE_IIF_DETACHED:
             out.append(" [detached]")
     if rule.oifname is not None:
-        out.append(f" oif {rule.oifname}")
+        out.append(f" oif {safe_text(rule.oifname)}")
         if rule.flags & FIB_RULE_OIF_DETACHED:
             out.append(" [detached]")
     if rule.l3mdev:
@@ -99,7 +100,7 @@ def rule_line(
     if rule.tun_id is not None:
         out.append(f" tun_id {rule.tun_id}")
     if rule.table:
-        out.append(f" lookup {table_name(rule.table, table_names)}")
+        out.append(f" lookup {safe_text(table_name(rule.table, table_names))}")
         if rule.suppress_prefixlen is not None and rule.suppress_prefixlen not in _UNSET_U32:
             plen = rule.suppress_prefixlen
             out.append(f" suppress_prefixlength {plen - (1 << 32) if plen >= 1 << 31 else plen}")
@@ -121,7 +122,7 @@ def rule_line(
     elif rule.action != FR_ACT_TO_TBL:
         out.append(f" {rtntype_name(rule.action)}")
     if rule.protocol and rule.protocol != RTPROT_KERNEL:
-        out.append(f" proto {proto_name(rule.protocol)}")
+        out.append(f" proto {safe_text(proto_name(rule.protocol))}")
     out.append(newer_selector_words(rule))
     return "".join(out)
 

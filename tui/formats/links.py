@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tui.formats.safe_text import safe_text
 from tui.model import AF_INET, AF_INET6, NetnsState
 
 RP_FILTER = {0: "off", 1: "strict", 2: "loose"}
@@ -31,6 +32,7 @@ def links_lines(state: NetnsState, width: int = 78) -> list[str]:
         name = link.name
         if link.master is not None and link.master in by_index:
             name += f"@{by_index[link.master].name}"
+        name = safe_text(name)
         rp_text = RP_FILTER.get(rp, str(rp)) if rp is not None else "-"
         lines.append(
             f"{link.index:>4} {name:<16} {STATES.get(link.operstate, link.operstate):<8} "

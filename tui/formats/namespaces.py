@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tui.formats.safe_text import safe_text
 from tui.model import AF_INET, AF_INET6, Namespace
 
 
@@ -55,7 +56,7 @@ def _process_summary(ns: Namespace, limit: int = 4) -> str:
     for proc in ns.info.processes:
         if proc.name not in names:
             names.append(proc.name)
-    shown = ", ".join(names[:limit])
+    shown = ", ".join(safe_text(name) for name in names[:limit])
     if len(names) > limit:
         shown += f", +{len(names) - limit} more"
     return shown or "-"
@@ -78,6 +79,7 @@ def namespaces_text(
             label += f" ({', '.join(ns.info.names)})"
         elif len(ns.info.names) > 1:
             label += f" ({', '.join(ns.info.names[1:])})"
+        label = safe_text(label)
         if counts is None:
             nums = f"{'-':>7} {'-':>7} {'-':>5}"
         else:
@@ -86,7 +88,7 @@ def namespaces_text(
         procs = len(ns.info.processes)
         line = f"{label:<20} {ns.info.inode:>11} {procs:>5} {nums}  {_process_summary(ns)}"
         if ns.error:
-            line += f"  [{ns.error}]"
+            line += f"  [{safe_text(ns.error)}]"
         lines.append(line)
         what = [
             f"{word} {value}"
@@ -98,9 +100,9 @@ def namespaces_text(
             if value
         ]
         if what:
-            lines.append(f"    {', '.join(what)}")
+            lines.append(safe_text(f"    {', '.join(what)}"))  # a container names itself
         shown = crossings.get(ns.info.inode) or []
         if shown:
             more = f", +{len(shown) - limit} more" if len(shown) > limit else ""
-            lines.append(f"    {', '.join(shown[:limit])}{more}")
+            lines.append(safe_text(f"    {', '.join(shown[:limit])}{more}"))
     return lines

@@ -14,6 +14,7 @@ import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from tui.formats.safe_text import safe_text
 from tui.model import (
     AF_INET,
     AF_INET6,
@@ -92,7 +93,7 @@ def route_n_line(route: Route, links: Mapping[int, str]) -> str:
     if route.dst_len == 32:
         flags += "H"
     gw_text = gateway if gateway and ":" not in gateway else "0.0.0.0"
-    iface = (links.get(oif) or f"if{oif}") if oif else "*"
+    iface = safe_text(links.get(oif) or f"if{oif}") if oif else "*"
     return f"{route.dst:<15} {gw_text:<15} {mask:<15} {flags:<5} {metric:<6} {0:<2} {0:7} {iface}"
 
 
@@ -123,7 +124,8 @@ def route6_n_line(row: Ipv6ProcRoute) -> str:
     dst = f"{row.dst}/{row.dst_len}"
     flags = rtf6_flags_text(row.flags)
     metric, refcnt, use = _c_int(row.metric), _c_int(row.refcnt), _c_int(row.use)
-    return f"{dst:<30} {row.nexthop:<26} {flags:<4} {metric:<3} {refcnt:<1} {use:6} {row.dev[:15]}"
+    dev = safe_text(row.dev[:15])
+    return f"{dst:<30} {row.nexthop:<26} {flags:<4} {metric:<3} {refcnt:<1} {use:6} {dev}"
 
 
 def route6_n(rows: Iterable[Ipv6ProcRoute]) -> str:

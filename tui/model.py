@@ -314,7 +314,7 @@ class Process:
 
     pid: int
     name: str
-    cmdline: str
+    cmdline: str = ""  # captures keep it only when asked (``capture --cmdline``): secrets
 
 
 @dataclass(frozen=True, slots=True)

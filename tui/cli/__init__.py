@@ -4,6 +4,7 @@ module; every failure the user can cause is one line on stderr and exit status 2
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Sequence
 
@@ -50,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fibscope`` command."""
+    for stream in (sys.stdout, sys.stderr):  # a name missed by the escaping never crashes us
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = parse_args(argv)
         return run(args)

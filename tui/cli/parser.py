@@ -90,7 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="only this namespace (repeatable)",
     )
     p.add_argument(
-        "-o", "--output", metavar="FILE", default="-", help="output file (default: stdout)"
+        "-o",
+        "--output",
+        metavar="FILE",
+        default="-",
+        help="output file, replaced only once complete, mode 0600 (default: stdout)",
+    )
+    p.add_argument(
+        "--cmdline",
+        action="store_true",
+        help="also store each process's full command line (may hold secrets; default: "
+        "name and pid only)",
     )
 
     p = sub.add_parser("lookup", help="trace the kernel's routing decision for DEST")

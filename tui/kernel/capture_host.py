@@ -8,15 +8,20 @@ import datetime
 from tui.kernel.netlink.dump import hostname_and_kernel
 from tui.kernel.netlink.nsid import nsid_map
 from tui.kernel.netns import NetnsError
-from tui.model import HostState, Namespace
+from tui.model import HostState, Namespace, NamespaceInfo
 from tui.source import Source, find_namespace
 
 
-def capture_host(source: Source, only: list[str] | None) -> HostState:
-    """Read every namespace (or only those named); unreadable ones keep their error."""
+def capture_host(source: Source, only: list[str] | None, *, cmdline: bool = False) -> HostState:
+    """Read every namespace (or only those named); unreadable ones keep their error.
+
+    Processes are kept by name and pid: a command line may hold a password, and a capture
+    travels.  ``cmdline`` keeps them whole when the user asks for it."""
     infos = source.namespaces()
     if only:
         infos = [find_namespace(infos, name) for name in only]
+    if not cmdline:
+        infos = [_without_cmdlines(info) for info in infos]
     hostname, kernel = hostname_and_kernel()
     namespaces = [source.read(info) for info in infos]
     if source.live:
@@ -65,3 +70,8 @@ def with_nsids(source: Source, namespaces: list[Namespace]) -> list[Namespace]:
         nsids = tuple(sorted(found.items()))
         out.append(dataclasses.replace(ns, state=dataclasses.replace(state, nsids=nsids)))
     return out
+
+
+def _without_cmdlines(info: NamespaceInfo) -> NamespaceInfo:
+    procs = tuple(dataclasses.replace(p, cmdline="") for p in info.processes)
+    return dataclasses.replace(info, processes=procs)

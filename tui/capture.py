@@ -9,30 +9,16 @@ local kernel when one is opened.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
-from collections.abc import Callable
-from typing import IO, Any, TypeVar
+import os
+import stat
+from typing import IO, Any
 
-from tui.model import (
-    Address,
-    DevConf,
-    HostState,
-    Ipv6ProcRoute,
-    Link,
-    Namespace,
-    NamespaceInfo,
-    Neighbour,
-    NetnsState,
-    Nexthop,
-    NexthopGroupMember,
-    NexthopObject,
-    Process,
-    ResilientGroup,
-    Route,
-    RouteExtras,
-    Rule,
-    Sysctls,
-)
+from tui.capture_decode import decode
+from tui.formats.safe_text import safe_text
+from tui.model import HostState, NetnsState, Nexthop, Route
+from tui.schema import SchemaError, show
 
 FORMAT = "fibscope-capture"
 VERSION = 1
@@ -40,10 +26,10 @@ ROUTE_FIELDS = [f.name for f in dataclasses.fields(Route)]
 _MULTIPATH = ROUTE_FIELDS.index("multipath")
 _METRICS = ROUTE_FIELDS.index("metrics")
 _EXTRAS = ROUTE_FIELDS.index("extras")
-# The route fields of captures written before extras (realms/encap/unknown): still loadable.
-_OLDEST_ROUTE_FIELDS = ROUTE_FIELDS[:_EXTRAS]
 
-T = TypeVar("T")
+#: The largest capture read: a full-table host's capture is about 100 MB per million routes
+#: (a row is about 95 bytes), so 2 GiB is twenty such tables; larger is not a capture.
+MAX_BYTES = 2 * 2**30
 
 
 class CaptureError(Exception):
@@ -91,21 +77,6 @@ def _hop_row(hop: Nexthop) -> list[Any]:
     return row
 
 
-def _pairs(value: Any) -> tuple[tuple[int, str], ...]:
-    """Attributes kept raw: [[type, hex], ...] as a tuple of (int, str)."""
-    return tuple((int(kind), str(data)) for kind, data in value)
-
-
-def _encap(value: Any) -> tuple[int, str] | None:
-    return None if value is None else (int(value[0]), str(value[1]))
-
-
-def _hop(row: Any) -> Nexthop:
-    if len(row) == 7:
-        return Nexthop(row[0], row[1], row[2], row[3], row[4], _encap(row[5]), _pairs(row[6]))
-    return Nexthop(*row)
-
-
 def _netns_json(state: NetnsState) -> dict[str, Any]:
     return {
         "links": [_obj(x) for x in state.links],
@@ -149,168 +120,77 @@ def write(host: HostState, fh: IO[str]) -> None:
     fh.write("\n")
 
 
-def _make(cls: Callable[..., T], data: Any, nested: dict[str, Callable[[Any], Any]]) -> T:
-    if not isinstance(data, dict):
-        raise TypeError(f"expected an object for {getattr(cls, '__name__', cls)}")
-    kwargs = {k: (nested[k](v) if k in nested and v is not None else v) for k, v in data.items()}
-    for key, value in kwargs.items():
-        if isinstance(value, list):
-            kwargs[key] = tuple(value)
-    return cls(**kwargs)
-
-
-_PATH_CONF = ("proxy_arp", "proxy_arp_pvlan", "medium_id", "arp_ignore")
-_PATH_LINK = ("link", "link_netnsid", "inet6_proxy_ndp")
-
-
-def _path_conf(data: Any) -> DevConf:
-    conf = _make(DevConf, data, {})
-    if not all(type(getattr(conf, name)) is int for name in _PATH_CONF):
-        raise TypeError("a device's proxy ARP settings must be integers")
-    return conf
-
-
-def _link(data: Any) -> Link:
-    link = _make(Link, data, {"inet": _path_conf})
-    if not all(type(getattr(link, name)) in (int, type(None)) for name in _PATH_LINK):
-        raise TypeError(f"link {link.name!r}: its peer and namespace id must be integers")
-    table = link.vrf_table
-    if table is not None and (type(table) is not int or not 0 <= table <= 0xFFFFFFFF):
-        raise TypeError("a link's vrf_table must be a 32-bit table number")
-    if link.master is not None and type(link.master) is not int:
-        raise TypeError("a link's master must be an interface index")
-    return link
-
-
-def _route(row: Any, width: int) -> Route:
-    if not isinstance(row, list) or len(row) != width:
-        raise TypeError("a route row has the wrong shape")
-    row = list(row)
-    row[_MULTIPATH] = tuple(_hop(n) for n in row[_MULTIPATH])
-    row[_METRICS] = tuple((int(a), b if isinstance(b, str) else int(b)) for a, b in row[_METRICS])
-    if width > _EXTRAS and row[_EXTRAS] is not None:
-        realms, encap, unknown = row[_EXTRAS]
-        row[_EXTRAS] = RouteExtras(realms, _encap(encap), _pairs(unknown))
-    return Route(*row)
-
-
-def _sysctls(data: Any) -> Sysctls:
-    conf: dict[str, Callable[[Any], Any]] = {
-        "conf_all": _path_conf,
-        "conf_default": _path_conf,
-    }
-    return _make(Sysctls, data, conf)
-
-
-def _nexthop(data: Any) -> NexthopObject:
-    nested = {
-        "group": lambda ms: tuple(_make(NexthopGroupMember, m, {}) for m in ms),
-        "resilient": lambda d: _make(ResilientGroup, d, {}),
-        "unknown": lambda us: tuple((int(t), str(h)) for t, h in us),
-    }
-    return _make(NexthopObject, data, nested)
-
-
-def _netns(data: Any, width: int = len(ROUTE_FIELDS)) -> NetnsState:
-    return NetnsState(
-        links=tuple(_link(x) for x in data["links"]),
-        addresses=tuple(_make(Address, x, {}) for x in data["addresses"]),
-        rules=tuple(_make(Rule, x, {"unknown": _pairs}) for x in data["rules"]),
-        routes=tuple(_route(r, width) for r in data["routes"]),
-        sysctls=_sysctls(data["sysctls"]),
-        ipv6_proc_routes=tuple(_make(Ipv6ProcRoute, x, {}) for x in data["ipv6_proc_routes"]),
-        neighbours=_neighbours(data.get("neighbours")),
-        nsids=_nsids(data.get("nsids")),
-        nexthops=(
-            tuple(_nexthop(x) for x in data["nexthops"])
-            if data.get("nexthops") is not None
-            else None
-        ),
-    )
-
-
-def _neighbours(data: Any) -> tuple[Neighbour, ...] | None:
-    """The neighbour table; None when the capture predates it (or did not read it)."""
-    if data is None:
-        return None
-    if not isinstance(data, list):
-        raise TypeError("neighbours must be a list")
-    out = tuple(_make(Neighbour, x, {}) for x in data)
-    for entry in out:
-        ints = (entry.family, entry.ifindex, entry.state, entry.flags)
-        if not all(type(v) is int for v in ints) or not isinstance(entry.dst, str):
-            raise TypeError("a neighbour entry has a field of the wrong type")
-        if not isinstance(entry.lladdr, str | None) or not isinstance(entry.proxy, bool):
-            raise TypeError("a neighbour entry has a field of the wrong type")
-    return out
-
-
-def _nsids(data: Any) -> tuple[tuple[int, int], ...] | None:
-    """The namespace-id map; absent in captures older than ``fibscope path``."""
-    if data is None:
-        return None
-    out: list[tuple[int, int]] = []
-    for pair in data:
-        nsid, inode = pair
-        if type(nsid) is not int or type(inode) is not int:
-            raise TypeError("a namespace id pair must hold two integers")
-        out.append((nsid, inode))
-    return tuple(out)
-
-
-def _info(data: Any) -> NamespaceInfo:
-    procs = {"processes": lambda ps: tuple(_make(Process, p, {}) for p in ps)}
-    return _make(NamespaceInfo, data, procs)
-
-
-def from_json(doc: Any) -> HostState:
-    """A HostState from a capture document; raises CaptureError naming what is wrong."""
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise CaptureError("not a fibscope capture file")
-    if doc.get("version") != VERSION:
-        raise CaptureError(
-            f"capture version {doc.get('version')!r} is not supported (want {VERSION})"
-        )
-    fields = doc.get("route_fields")
-    if fields not in (ROUTE_FIELDS, _OLDEST_ROUTE_FIELDS):
-        raise CaptureError("capture route fields do not match this fibscope version")
-    width = len(fields)
+def from_json(doc: Any, name: str = "capture") -> HostState:
+    """A HostState from a capture document, every part of it checked first (types, ranges,
+    families, cross-references) against ``tui.capture_schema``; CaptureError names the first
+    fault as ``corrupt NAME: <where>: <what>``."""
     try:
-        namespaces = tuple(
-            Namespace(
-                info=_info(ns["info"]),
-                state=_netns(ns["state"], width) if ns.get("state") is not None else None,
-                error=ns.get("error"),
-            )
-            for ns in doc["namespaces"]
-        )
-        names = {int(k): str(v) for k, v in doc.get("table_names", {}).items()}
-        protos = {int(k): str(v) for k, v in doc.get("proto_names", {}).items()}
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise CaptureError(f"corrupt capture: {exc}") from None
-    return HostState(
-        namespaces=namespaces,
-        table_names=names,
-        hostname=str(doc.get("hostname", "")),
-        kernel=str(doc.get("kernel", "")),
-        captured_at=str(doc.get("captured_at", "")),
-        proto_names=protos,
-    )
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise SchemaError("format", "not a fibscope capture file")
+        if doc.get("version") != VERSION:
+            version = show(doc.get("version"))
+            raise SchemaError("version", f"version {version} is not supported (want {VERSION})")
+        return decode(doc, ROUTE_FIELDS)
+    except SchemaError as exc:
+        raise CaptureError(f"corrupt {name}: {exc}") from None
 
 
 def load(path: str) -> HostState:
-    """Read a capture file; every failure is a CaptureError with a one-line message."""
+    """Read a capture file; every failure is a CaptureError with a one-line message.
+
+    Only a regular file of at most MAX_BYTES is read (``/dev/zero`` would grow without end, a
+    FIFO would hang: the file is opened without blocking and checked before any read)."""
+    shown = safe_text(path)
+    data = read_capped(path, shown)
+    enabled = gc.isenabled()
+    gc.disable()  # a million rows of small lists: the collector would triple the load time
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
+        try:
+            doc = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise CaptureError(
+                f"corrupt capture {shown}: line {exc.lineno} column {exc.colno}: "
+                f"not valid JSON ({exc.msg})"
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise CaptureError(f"corrupt capture {shown}: byte {exc.start}: not UTF-8") from None
+        except RecursionError:
+            raise CaptureError(f"corrupt capture {shown}: nested too deeply") from None
+        except ValueError as exc:  # e.g. an integer of more digits than Python converts
+            raise CaptureError(f"corrupt capture {shown}: {str(exc)[:80]}") from None
+        del data
+        return from_json(doc, f"capture {shown}")
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_capped(path: str, shown: str) -> bytes:
+    """The bytes of a regular file of at most MAX_BYTES; CaptureError otherwise."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
     except FileNotFoundError:
-        raise CaptureError(f"{path}: no such file") from None
+        raise CaptureError(f"{shown}: no such file") from None
     except PermissionError:
-        raise CaptureError(f"{path}: permission denied") from None
-    except IsADirectoryError:
-        raise CaptureError(f"{path}: is a directory") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CaptureError(f"{path}: not valid JSON ({exc})") from None
+        raise CaptureError(f"{shown}: permission denied") from None
     except OSError as exc:
-        raise CaptureError(f"{path}: {exc.strerror}") from None
-    return from_json(doc)
+        raise CaptureError(f"{shown}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise CaptureError(f"{shown}: is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise CaptureError(f"{shown}: not a regular file")
+        if st.st_size > MAX_BYTES:
+            raise CaptureError(f"{shown}: {st.st_size:,} bytes: more than a capture can be")
+        chunks, total = [], 0
+        while chunk := os.read(fd, 1 << 24):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_BYTES:  # grew while being read
+                raise CaptureError(f"{shown}: more than {MAX_BYTES:,} bytes")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise CaptureError(f"{shown}: {exc.strerror}") from None
+    finally:
+        os.close(fd)

@@ -44,6 +44,7 @@ def sample_host() -> HostState:
                 inet=DevConf(forwarding=1, rp_filter=2),
                 inet6_forwarding=1,
             ),
+            Link(5, "br0", 0x11043, "UP", kind="bridge"),
         ),
         addresses=(
             Address(

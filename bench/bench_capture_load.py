@@ -54,7 +54,9 @@ def big_host(count: int) -> HostState:
                 )
             )
     for i in range(min(count // 10, 65534)):
-        routes.append(Route(AF_INET6, 254, 1, f"2001:db8:{i + 1:x}::", 48, oif=1, gateway="fe80::1"))
+        routes.append(
+            Route(AF_INET6, 254, 1, f"2001:db8:{i + 1:x}::", 48, oif=1, gateway="fe80::1")
+        )
     state = NetnsState(links=links, routes=tuple(routes))
     info = NamespaceInfo(dev=4, inode=4026531840, is_host=True)
     return HostState(namespaces=(Namespace(info, state),), hostname="bench")

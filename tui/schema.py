@@ -45,10 +45,15 @@ _NONE = type(None)
 def show(value: Any) -> str:
     """A value as an error message quotes it: short (the input may be huge)."""
     if isinstance(value, list):
-        return "a list"
+        small = len(value) <= 4 and all(isinstance(x, (int, str)) for x in value)
+        return show_short(repr(value)) if small else "a list"
     if isinstance(value, dict):
         return "an object"
-    text = repr(value)
+    return show_short(repr(value))
+
+
+def show_short(text: str) -> str:
+    """At most 40 characters of ``text``."""
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -258,13 +263,13 @@ class PrefixLen(Int):
     def check_values(
         self, values: Sequence[Any], ctx: Ctx, full: Sequence[Any] | None
     ) -> tuple[int, str] | None:
-        bad = super().check_values(values, ctx, full)
-        if bad is not None or not values or max(values) <= 32:
-            return bad
+        if not values or (min(values) >= 0 and max(values) <= 32):
+            return None
         fams = _families(values, ctx, full, self.family)
         for i, (f, v) in enumerate(zip(fams, values, strict=True)):
-            if f in HOST_LEN and v > HOST_LEN[f]:
-                return i, f"{v} is out of range 0..{HOST_LEN[f]} for {FAMILIES[f]}"
+            top = HOST_LEN.get(f, 128)
+            if not 0 <= v <= top:
+                return i, f"{v} is out of range 0..{top} for {FAMILIES.get(f, 'its family')}"
         return None
 
 

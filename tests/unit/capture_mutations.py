@@ -1,0 +1,181 @@
+"""A generated corpus of malformed captures: mutations of a valid one.
+
+Every mutation here makes the document wrong whatever field it hits: a float, NaN, an object
+with an unknown key, a number of thousands of digits, 2**64, nesting a hundred thousand deep,
+a key removed that is required, truncation of the text; plus range faults aimed at fields
+(a prefix length past the family's, tos 256, table 0, family 99, an ifindex of no link, a
+badly written address).  Each is (what was done, the bytes of the file).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from tests.unit.test_capture import sample_host
+from tui import capture
+
+HUGE = '"@@HUGE@@"'
+DEEP = '"@@DEEP@@"'
+Path = tuple[str | int, ...]
+
+
+def valid_doc() -> dict[str, Any]:
+    """The document of a capture with every kind of record."""
+    buf = io.StringIO()
+    capture.write(sample_host(), buf)
+    doc: dict[str, Any] = json.loads(buf.getvalue())
+    return doc
+
+
+def _paths(value: Any, path: Path = ()) -> Iterator[Path]:
+    """Every place in the document below the top (each key of each object, each item)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if path == () and key in ("format", "version"):
+                continue
+            yield (*path, key)
+            yield from _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield (*path, i)
+            yield from _paths(item, (*path, i))
+
+
+def _set(doc: Any, path: Path, value: Any) -> Any:
+    out = copy.deepcopy(doc)
+    target = out
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return out
+
+
+def _text(doc: Any) -> bytes:
+    text = json.dumps(doc)
+    text = text.replace(HUGE, "9" * 5000).replace(DEEP, "[" * 100_000 + "]" * 100_000)
+    return text.encode()
+
+
+def _route(doc: Any, index: int, field: str, value: Any) -> Any:
+    pos = capture.ROUTE_FIELDS.index(field)
+    return _set(doc, ("namespaces", 0, "state", "routes", index, pos), value)
+
+
+def mutations() -> Iterator[tuple[str, bytes]]:
+    """(what was done, the file's text) for every malformed capture of the corpus."""
+    doc = valid_doc()
+    paths = list(_paths(doc))
+    for path in sorted(paths, key=lambda p: p[0] == "table_names"):
+        where = ".".join(map(str, path))
+        current = _at(doc, path)
+        if path[0] == "table_names" and len(path) == 2:  # any string is a name: bad keys
+            for key in ("-1", "4294967296", "01", " 5", "main"):
+                yield f"table_names: key {key!r}", _text(_set(doc, path[:1], {key: "x"}))
+            yield "table_names: empty name", _text(_set(doc, path, ""))
+            break
+        yield f"{where}: float", _text(_set(doc, path, 0.5))
+        yield f"{where}: NaN", _text(_set(doc, path, float("nan")))
+        yield f"{where}: unknown key", _text(_set(doc, path, {"bogus": 1}))
+        if not isinstance(current, (dict, list)):
+            yield f"{where}: 2**64", _text(_set(doc, path, 2**64))
+        if not isinstance(current, bool) and not isinstance(current, str):
+            yield f"{where}: true", _text(_set(doc, path, True))
+    for path in paths[::7]:  # the costly ones on a sample of places
+        where = ".".join(map(str, path))
+        yield f"{where}: 5000 digits", _text(_set(doc, path, "@@HUGE@@"))
+        yield f"{where}: deep", _text(_set(doc, path, "@@DEEP@@"))
+    yield from _removed(doc)
+    yield from _ranges(doc)
+    text = _text(doc)
+    for cut in range(1, len(text) - 1, max(1, len(text) // 40)):
+        yield f"truncated at {cut}", text[:cut]
+
+
+def _at(doc: Any, path: Path) -> Any:
+    for step in path:
+        doc = doc[step]
+    return doc
+
+
+def _removed(doc: Any) -> Iterator[tuple[str, bytes]]:
+    state = ("namespaces", 0, "state")
+    required = [
+        (("namespaces", 0), "info"),
+        (("namespaces", 0, "info"), "inode"),
+        (state, "links"),
+        (state, "routes"),
+        ((*state, "links", 0), "index"),
+        ((*state, "links", 1), "name"),
+        ((*state, "addresses", 0), "prefixlen"),
+        ((*state, "rules", 0), "priority"),
+        ((*state, "ipv6_proc_routes", 0), "dev"),
+        (("namespaces", 0, "info", "processes", 0), "pid"),
+        ((), "namespaces"),
+    ]
+    for path, key in required:
+        out = copy.deepcopy(doc)
+        del _at(out, path)[key]
+        yield f"{'.'.join(map(str, path))}.{key} removed", _text(out)
+    out = copy.deepcopy(doc)
+    out["namespaces"][0]["state"]["routes"][0].pop()
+    yield "a route row one short", _text(out)
+
+
+def _ranges(doc: Any) -> Iterator[tuple[str, bytes]]:
+    state = ("namespaces", 0, "state")
+    v4, v6 = 0, 2  # the sample's routes: 0 IPv4 default, 1 IPv4 multipath, 2 IPv6
+    for name, value in [
+        ("dst_len", 33),
+        ("dst_len", -1),
+        ("dst_len", 10**9),
+        ("tos", 256),
+        ("table", 0),
+        ("table", -1),
+        ("table", 2**32),
+        ("family", 99),
+        ("type", 12),
+        ("oif", 999),
+        ("oif", 0),
+        ("dst", "1.2.3"),
+        ("dst", "010.0.0.0"),
+        ("dst", "2001:db8::"),
+        ("gateway", "10.0.0.256"),
+        ("priority", -5),
+        ("src_len", 3),
+        ("multipath", [[None, 2]]),
+        ("multipath", [["10.0.0.1", 2, 0, 0]]),
+        ("multipath", [["10.0.0.1", 77, 1, 0]]),
+        ("metrics", [[0, 5]]),
+        ("metrics", [[2]]),
+    ]:
+        yield f"route {name} = {value!r}", _text(_route(doc, v4, name, value))
+    yield "IPv6 dst_len 129", _text(_route(doc, v6, "dst_len", 129))
+    yield "IPv6 dst in IPv4 text", _text(_route(doc, v6, "dst", "10.0.0.0"))
+    yield "IPv6 dst uppercase", _text(_route(doc, v6, "dst", "2001:DB8::"))
+    for path, value in [
+        ((*state, "rules", 0, "tos"), 300),
+        ((*state, "rules", 0, "src_len"), 40),
+        ((*state, "rules", 0, "uid_range"), [5, 1]),
+        ((*state, "rules", 0, "sport_range"), [1, 70000]),
+        ((*state, "rules", 0, "family"), 7),
+        ((*state, "addresses", 0, "index"), 42),
+        ((*state, "addresses", 0, "prefixlen"), 33),
+        ((*state, "links", 1, "master"), 3),
+        ((*state, "links", 1, "index"), 1),
+        ((*state, "links", 1, "name"), "x" * 16),
+        ((*state, "links", 1, "name"), ""),
+        ((*state, "ipv6_proc_routes", 0, "dst_len"), 200),
+        (("namespaces", 0, "info", "processes", 0, "pid"), 0),
+        (("namespaces", 1, "info", "inode"), 4026531840),
+        (("route_fields",), ["family"]),
+        (("route_fields", 0), "colour"),
+        (("hostname",), "h" * 5000),
+    ]:
+        yield f"{'.'.join(map(str, path))} = {str(value)[:20]}", _text(_set(doc, path, value))
+    yield "not an object", b"[]"
+    yield "empty file", b""
+    yield "not UTF-8", _text(doc).replace(b'"edge-1"', b'"edge-\xff"')

@@ -7,6 +7,8 @@ crashed earlier run never collide, and it is deleted in a ``finally`` even when 
 
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import json
 import os
 import shutil
@@ -107,17 +109,75 @@ class Netns:
         return ip("netns", "exec", self.name, *argv)
 
 
+#: What ``python -m tui`` imports: copied for a user who cannot read the checkout or venv.
+RUNTIME_MODULES = (
+    "tui", "textual", "rich", "pyroute2", "psutil", "markdown_it", "mdurl", "platformdirs",
+    "typing_extensions", "pygments", "linkify_it", "uc_micro", "mdit_py_plugins",
+)  # fmt: skip
+_runtime: dict[int, tuple[str, str]] = {}
+
+
+def _setpriv(user: int) -> list[str]:
+    return ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups"]
+
+
+def user_runtime(user: int) -> tuple[str, str]:
+    """(an interpreter ``user`` may run, a world-readable directory holding a copy of fibscope
+    and what it imports).  A checkout or venv in a directory only root may enter (``mktemp
+    -d``, /root/src) cannot be imported by an unprivileged user: the copy can.  Made once per
+    process, removed at exit."""
+    if user in _runtime:
+        return _runtime[user]
+    base = tempfile.mkdtemp(prefix="fsc-runtime-")
+    atexit.register(shutil.rmtree, base, True)
+    os.chmod(base, 0o755)
+    for name in RUNTIME_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        if spec.submodule_search_locations:
+            src = os.path.dirname(spec.origin)
+            shutil.copytree(src, os.path.join(base, name), ignore=_NO_CACHE)
+        else:
+            shutil.copy(spec.origin, base)
+    for root, dirs, files in os.walk(base):
+        for entry in dirs + files:
+            os.chmod(os.path.join(root, entry), 0o755)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [sys.executable, os.path.realpath(sys.executable), f"/usr/bin/{version}"]
+    for python in candidates:
+        probe = subprocess.run(
+            [*_setpriv(user), python, "-I", "-S", "-c", "pass"], capture_output=True, check=False
+        )
+        if probe.returncode == 0:
+            _runtime[user] = (python, base)
+            return python, base
+    raise RuntimeError(f"no Python interpreter that user {user} may run: {candidates}")
+
+
+_NO_CACHE = shutil.ignore_patterns("__pycache__")
+
+
 def as_user(argv: list[str], user: int | None) -> list[str]:
-    """``argv`` run as ``user`` (uid and gid, no groups) through setpriv; as is for None."""
+    """``argv`` (``python ...``) run as ``user`` (uid and gid, no groups) through setpriv,
+    with the user's own copy of fibscope (``user_runtime``); as is for None."""
     if user is None:
         return argv
-    return ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
+    python, base = user_runtime(user)
+    assert argv[0] == sys.executable, "as_user runs Python programs"
+    boot = f"import sys; sys.path.insert(0, {base!r}); sys.argv[0] = 'fibscope'; "
+    rest = argv[1:]
+    if rest[:2] == ["-m", "tui"]:
+        code = boot + "from tui.cli import main; sys.exit(main(sys.argv[1:]))"
+        return [*_setpriv(user), python, "-I", "-S", "-c", code, *rest[2:]]
+    assert rest[0] == "-c", "as_user runs 'python -m tui ...' or 'python -c CODE'"
+    return [*_setpriv(user), python, "-I", "-S", "-c", boot + rest[1], *rest[2:]]
 
 
 def run_fibscope(*args: str, user: int | None = None) -> subprocess.CompletedProcess[str]:
     """``fibscope ARGS`` in a child process (``python -m tui``), as ``user`` when given."""
     argv = as_user([sys.executable, "-m", "tui", *args], user)
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd="/")
 
 
 def delete_netns(name: str) -> None:

@@ -72,17 +72,24 @@ def write_atomic(path: str, write: Callable[[TextIO], None]) -> None:
     check_target(path)
     directory = os.path.dirname(os.path.abspath(path))
     temp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(temp, _FLAGS, 0o600)
+    # No signal between creating the file and being ready to remove it: a Python handler
+    # (KeyboardInterrupt, Interrupted) would otherwise run there and leave it behind.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, (signal.SIGINT, *_CAUGHT))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.rename(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+        fd = os.open(temp, _FLAGS, 0o600)
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                write(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.rename(temp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     with contextlib.suppress(OSError):  # the rename itself on disk: the directory's entry
         dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.text import Text
@@ -51,11 +51,17 @@ class FibscopeApp(PathFollower):
     """fibscope: how Linux really routes a packet."""
 
     TITLE = "fibscope"
+    # The layout follows the width through CSS classes Textual sets as the size changes
+    # (``Screen.-narrow``, ``Screen.-wide``): never a size read a resize too late.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-normal"), (120, "-wide")]
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
 
     BINDINGS = [
         Binding("q", "quit", "Quit"),
+        # Over SSH people press Ctrl-C: it quits, as in htop and k9s (a focused field with
+        # selected text still copies it: its own binding comes first).
+        Binding("ctrl+c", "quit", "Quit", show=False),
         Binding("l", "lookup", "Lookup"),
         Binding("slash", "filter", "Filter"),
         Binding("n", "namespaces", "Netns"),
@@ -82,6 +88,9 @@ class FibscopeApp(PathFollower):
         # Lookups are handed to thread workers by number (see ShownRows).
         self._lookup_jobs: dict[int, LookupJob] = {}
         self._job_number = 0
+        self.on_start: Callable[[FibscopeApp], None] | None = None  # run once the loop runs
+        self.ended_by: int | None = None  # the signal that ended the app
+        self.crash: str | None = None  # an unexpected error, in one line
 
     # ----- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -110,6 +119,8 @@ class FibscopeApp(PathFollower):
         self.query_one("#lookup", LookupPane).display = False
         self.query_one(RouteView).focus()
         self.set_interval(REFRESH_SECONDS, self._flush_changes)
+        if self.on_start is not None:
+            self.on_start(self)
         self._discover()
 
     # ----- drawing ------------------------------------------------------------------------
@@ -153,7 +164,7 @@ class FibscopeApp(PathFollower):
         changes pour in, since counting a million routes is not free)."""
         side = self.query_one("#side", Log)
         now = time.monotonic()
-        if side.display and (force or now - self._side_at >= 1.0):
+        if force or now - self._side_at >= 1.0:  # kept current even while hidden: cheap
             self._side_at = now
             lines = overview_lines(
                 self.infos, self.info, self.table_counts(), self.family, self.table, self.names
@@ -317,7 +328,20 @@ class FibscopeApp(PathFollower):
         self.push_screen(HelpScreen())
 
     def action_namespaces(self) -> None:
-        """Pick a namespace."""
+        """Pick a namespace among those that exist now (discovered afresh: one deleted since
+        the start is not offered)."""
+        self._rediscover()
+
+    @work(thread=True, exclusive=True, group="discover", description="discovery")
+    def _rediscover(self) -> None:
+        infos = self.source.namespaces()
+        self.call_from_thread(self._pick_namespace, infos)
+
+    def _pick_namespace(self, infos: list[NamespaceInfo]) -> None:
+        if not self.is_running:
+            return
+        self.infos = infos
+        self._update_side()
         options = [
             (str(info.inode), namespace_label(info, self.source.unreadable(info)))
             for info in self.infos
@@ -407,10 +431,16 @@ class FibscopeApp(PathFollower):
         yield from super().get_system_commands(screen)
         yield from palette_commands(lambda name: getattr(self, f"action_{name}"))
 
+    def _fatal_error(self) -> None:
+        """An unexpected error: one line after the terminal is restored (``run.finish``),
+        not Textual's traceback with locals; FIBSCOPE_DEBUG=1 keeps the traceback."""
+        error = self._exception
+        self.crash = f"{type(error).__name__}: {error}" if error is not None else "unknown"
+        if os.environ.get("FIBSCOPE_DEBUG"):
+            super()._fatal_error()
+            return
+        self._close_messages_no_wait()
+
     def on_resize(self) -> None:
-        """Narrow terminals (80 columns) trade the scrollbar for the last route column; wide
-        ones (120+) get the namespaces/tables overview beside the routes."""
-        self.screen.set_class(self.size.width < 100, "narrow")
-        side = self.query_one("#side", Log)
-        side.display = self.size.width >= 120
-        self._update_side()
+        """The overview may have come into view (CSS decides that): fill it."""
+        self.call_after_refresh(self._update_side)

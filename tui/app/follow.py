@@ -56,9 +56,10 @@ class NamespaceFollower(App[None]):
         self.paused = False
         self.pending: list[Event] = []
         self.watch_handle: Watch | None = None
-        self.live_text = (
+        self._live_text = (
             "live" if self.live else ("offline: capture" if not source.live else "static")
         )
+        self.live_text = self._live_text
         self.last_change: str = "-"
         self.notice = ""
         self._dirty = False  # route changes wait for the rows to be rebuilt
@@ -115,6 +116,7 @@ class NamespaceFollower(App[None]):
         self.pending.clear()
         self.inbox.clear()
         self._watch_gen += 1
+        self.live_text = self._live_text  # "offline" was about the namespace left behind
         self.notice = f"reading {info.label}…"
         self._rebuild(keep_cursor=False)
         if self.live:
@@ -170,10 +172,9 @@ class NamespaceFollower(App[None]):
                 # half a second under churn; frozen, the collector skips them (refcounts
                 # still free them when the store is replaced).
                 gc.freeze()
-            if event.reason == LOADED:
+            if event.reason != SETTLED:
+                # A (re)load is complete: what the notice said it was doing is done.
                 self.notice = ""
-            elif event.reason != SETTLED:
-                self.notice = event.reason
             self._stamp()
             self._rebuild(keep_cursor=event.reason != LOADED)
         elif isinstance(event, RouteChanges | RoutesRefreshed):

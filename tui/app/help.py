@@ -28,7 +28,7 @@ KEYS = [
     ("escape", "back to the routes; close a pane or the filter"),
     ("ctrl+p", "command palette: every action by name"),
     ("?", "this help"),
-    ("q", "quit (the terminal is restored)"),
+    ("q, ctrl+c", "quit (the terminal is restored)"),
     ("mouse", "click a route to put the cursor on it, a column name to sort by it"),
 ]
 

@@ -11,12 +11,17 @@ from tui.source import SourceError, find_namespace
 def cmd_app(args: argparse.Namespace) -> int:
     """No subcommand: the terminal app.  A namespace named on the command line must exist
     before the app starts (an unknown one is an error, never the host shown instead)."""
-    from tui.app.run import run_app
+    from tui.app.terminal import prepare_terminal
 
-    source = open_source(args.state)
+    source = open_source(args.state)  # a bad capture is refused first, in the CLI's words
     if args.netns is not None:
         try:
             find_namespace(source.namespaces(), args.netns)
         except SourceError as exc:
             raise CommandError(str(exc)) from None
+    problem = prepare_terminal()
+    if problem is not None:
+        raise CommandError(problem)
+    from tui.app.run import run_app  # after prepare_terminal: Textual reads TERM's colours once
+
     return run_app(source, args.netns)

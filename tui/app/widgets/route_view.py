@@ -97,6 +97,12 @@ class RouteView(ScrollView, can_focus=True):
                     return at - row
         return 0
 
+    def notify_style_update(self) -> None:
+        """A theme change: lines drawn in the old colours must not come back from the cache
+        (as Textual's own ``Log`` does)."""
+        super().notify_style_update()
+        self._cache.clear()
+
     def invalidate(self) -> None:
         """Forget rendered lines and resize the virtual canvas."""
         self._version += 1

@@ -46,6 +46,9 @@ class Picker(ModalScreen[str | None]):
             if oid == self._current:
                 olist.highlighted = i
         olist.focus()
+        # A long list (a host of many containers) shows the current entry, not its top:
+        # scrolled once laid out, when the list knows its height.
+        self.call_after_refresh(olist.scroll_to_highlight, top=True)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Enter or click picks."""

@@ -40,9 +40,28 @@ def have_netns_privilege() -> bool:
 requires_netns = pytest.mark.kernel
 
 
+# ``ip`` with the tests' own name files on /etc/iproute2 (a mount namespace of its own).
+_IP_PRIVATE = (
+    "import os, subprocess, sys\n"
+    "subprocess.run(['mount', '--bind', sys.argv[1], '/etc/iproute2'], check=True)\n"
+    "os.execvp('ip', ['ip', *sys.argv[2:]])\n"
+)
+_PRINTS_NAMES = {"show", "list", "ls", "lst", "get"}
+
+
+def ip_argv(*args: str) -> list[str]:
+    """The command line of ``ip ARGS``: a command that prints names reads the same name
+    files as fibscope (FIBSCOPE_IPROUTE2_DIR, set for every test), not the host's."""
+    confdir = os.environ.get("FIBSCOPE_IPROUTE2_DIR")
+    if confdir is None or not _PRINTS_NAMES & set(args) or os.geteuid() != 0:
+        return ["ip", *args]
+    wrapper = [sys.executable, "-I", "-S", "-c", _IP_PRIVATE, confdir, *args]
+    return ["unshare", "--mount", "--propagation", "private", *wrapper]
+
+
 def ip(*args: str, check: bool = True) -> str:
     """Run ``ip ARGS`` (no shell) and return its stdout; raise IpError with stderr on failure."""
-    proc = subprocess.run(["ip", *args], capture_output=True, text=True, check=False)
+    proc = subprocess.run(ip_argv(*args), capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         raise IpError(f"ip {' '.join(args)}: {proc.stderr.strip()}")
     return proc.stdout

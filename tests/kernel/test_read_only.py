@@ -1,0 +1,120 @@
+"""fibscope is read-only: every command, and the live app, against a namespace leave no trace
+in ``ip monitor all``; and the name files it reads are the ones it is told to read."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from tests.app.tmux import PATIENCE, tmux_running
+from tests.netns_helpers import Netns, ip, requires_netns, run_fibscope, temp_netns
+
+pytestmark = requires_netns
+
+
+class Monitor:
+    """``ip -n NS monitor all`` in the background, its lines collected."""
+
+    def __init__(self, ns: Netns) -> None:
+        self.proc = subprocess.Popen(
+            ["ip", "-n", ns.name, "monitor", "all"], stdout=subprocess.PIPE, text=True
+        )
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, text: str) -> int:
+        """Wait until a line holds ``text``; its index."""
+        deadline = time.monotonic() + PATIENCE
+        while True:
+            for i, line in enumerate(self.lines):
+                if text in line:
+                    return i
+            assert time.monotonic() < deadline, f"monitor never showed {text!r}: {self.lines}"
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def test_nothing_in_fibscope_changes_kernel_state(tmp_path: Path) -> None:
+    with temp_netns("fsr") as ns:
+        ns.veth("r0", "r1")
+        ns.ip("addr", "add", "10.7.0.1/24", "dev", "r0")
+        ns.ip("route", "add", "10.8.0.0/16", "via", "10.7.0.2", "table", "100")
+        ns.ip("rule", "add", "from", "10.7.0.0/24", "lookup", "100", "pref", "100")
+        monitor = Monitor(ns)
+        try:
+            ns.ip("route", "add", "blackhole", "192.0.2.1/32")  # the start marker
+            start = monitor.wait_for("192.0.2.1")
+            batch = tmp_path / "batch.jsonl"
+            batch.write_text('{"dst": "10.8.1.1"}\n{"dst": "10.7.0.9", "from": "10.7.0.1"}\n')
+            capture = str(tmp_path / "cap.json")
+            for args in (
+                ["namespaces"],
+                ["routes", "--table", "all"],
+                ["routes", "--format", "route-n"],
+                ["routes", "-6", "--format", "route-n"],
+                ["routes", "--format", "json"],
+                ["rules"],
+                ["rules", "-6", "--format", "json"],
+                ["lookup", "10.8.1.1", "--verify"],
+                ["lookup", "10.7.0.9", "--from", "10.7.0.1", "--iif", "r0", "--verify"],
+                ["lookup", "--batch", str(batch), "--verify"],
+                ["capture", "-o", capture],
+            ):
+                netns = [] if args[0] == "namespaces" else ["--netns", ns.name]
+                proc = run_fibscope(*args, *netns)
+                assert proc.returncode in (0, 1), (args, proc.stderr)
+            if shutil.which("tmux"):
+                argv = [sys.executable, "-m", "tui", "--netns", ns.name]
+                with tmux_running(argv, tmp_path, size=(130, 40)) as term:
+                    term.wait_screen("routes")
+                    for key in ("t", "Escape", "r", "i", "6", "n", "Escape"):
+                        term.keys(key)
+                        time.sleep(0.2)  # let each screen draw (not a measurement)
+                    term.keys("q")
+                    assert term.outcome()["status"] == 0
+            ns.ip("route", "del", "blackhole", "192.0.2.1/32")  # the end marker
+            end = monitor.wait_for("Deleted blackhole 192.0.2.1")
+        finally:
+            monitor.stop()
+        between = monitor.lines[start + 1 : end]
+        assert between == [], f"fibscope changed kernel state: {between}"
+
+
+def test_table_names_come_from_the_directory_it_is_told(tmp_path: Path) -> None:
+    """FIBSCOPE_IPROUTE2_DIR replaces /etc/iproute2 for table names (the tests' own files:
+    a host program changing /etc/iproute2 meanwhile changes nothing)."""
+    confdir = Path(os.environ["FIBSCOPE_IPROUTE2_DIR"])
+    mine = tmp_path / "iproute2"
+    shutil.copytree(confdir, mine)
+    (mine / "rt_tables.d" / "lab.conf").write_text("100\tlab\n")
+    with temp_netns("fsr") as ns:
+        ns.veth("r0", "r1")
+        ns.ip("route", "add", "10.8.0.0/16", "dev", "r0", "table", "100")
+        env = {"FIBSCOPE_IPROUTE2_DIR": str(mine)}
+        old = os.environ["FIBSCOPE_IPROUTE2_DIR"]
+        os.environ.update(env)
+        try:
+            named = run_fibscope("routes", "--netns", ns.name, "--table", "lab")
+            listed = run_fibscope("routes", "--netns", ns.name, "--table", "all")
+            theirs = ip("-n", ns.name, "route", "show", "table", "all")
+        finally:
+            os.environ["FIBSCOPE_IPROUTE2_DIR"] = old
+        assert named.returncode == 0 and named.stdout == "10.8.0.0/16 dev r0 scope link \n"
+        assert "table lab" in listed.stdout
+        assert listed.stdout == theirs
+        unnamed = run_fibscope("routes", "--netns", ns.name, "--table", "lab")
+        assert unnamed.returncode == 2 and 'invalid table "lab"' in unnamed.stderr

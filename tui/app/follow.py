@@ -172,9 +172,12 @@ class NamespaceFollower(App[None]):
                 # half a second under churn; frozen, the collector skips them (refcounts
                 # still free them when the store is replaced).
                 gc.freeze()
-            if event.reason != SETTLED:
-                # A (re)load is complete: what the notice said it was doing is done.
+            if event.reason == LOADED:
                 self.notice = ""
+            elif event.reason != SETTLED:
+                # A reload is complete: the notice says it happened, not that it is happening.
+                cause = event.reason.split(":")[0]
+                self.notice = f"{cause}: the namespace was re-read at {time.strftime('%H:%M:%S')}"
             self._stamp()
             self._rebuild(keep_cursor=event.reason != LOADED)
         elif isinstance(event, RouteChanges | RoutesRefreshed):

@@ -13,6 +13,7 @@ from tui.capture_schema import (
     ROUTE,
     ROUTE_REQUIRED,
     STATE,
+    STATE_NULLABLE,
     STATE_REQUIRED,
     TOP,
     route_rows,
@@ -96,7 +97,7 @@ def _check_state(state: Any, where: str, routes: Rows) -> None:
                 raise SchemaError(f"{where}.links[{i}].index", f"link {index} is listed twice")
             seen.add(index if type(index) is int else None)
     for key, record in STATE.items():
-        if key not in state:
+        if key not in state or (state[key] is None and key in STATE_NULLABLE):
             continue
         if key == "sysctls":
             assert record is not None
@@ -110,7 +111,9 @@ def _build_state(state: dict[str, Any], names: list[str], fields: list[str]) -> 
     built: dict[str, Any] = {}
     for key, value in state.items():
         record = STATE[key]
-        if key == "routes":
+        if value is None:  # a nullable collection that was not read
+            built[key] = None
+        elif key == "routes":
             built[key] = _build_routes(value, names, fields)
         elif key == "sysctls":
             assert record is not None

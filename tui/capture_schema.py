@@ -21,6 +21,7 @@ from tui.model import (
     Ipv6ProcRoute,
     Link,
     NamespaceInfo,
+    Neighbour,
     Nexthop,
     Process,
     Route,
@@ -222,7 +223,26 @@ SYSCTLS = Record(
         "ipv6_forwarding_all": SYSCTL,
         "ipv6_forwarding_default": SYSCTL,
         "fib_multipath_hash_policy": SYSCTL,
+        "fib_multipath_use_neigh": _u32(optional=True),
+        "fib_multipath_hash_fields": _u32(optional=True),
+        "fib_multipath_hash_seed": _u32(optional=True),
+        "ipv6_multipath_hash_policy": _u32(optional=True),
+        "ipv6_multipath_hash_fields": _u32(optional=True),
     },
+)
+
+NEIGHBOUR = Record(
+    Neighbour,
+    {
+        "family": FAMILY,
+        "ifindex": Int(lo=0, hi=2**31 - 1, ref="links", unref=frozenset({0})),  # 0: a proxy
+        "dst": Addr(),
+        "state": Int(hi=U16),
+        "flags": _u8(),
+        "lladdr": Str(max_len=256, optional=True),
+        "proxy": Bool(),
+    },
+    required=("family", "ifindex", "dst"),
 )
 
 IPV6_PROC_ROUTE = Record(
@@ -270,8 +290,11 @@ STATE: dict[str, Record | None] = {
     "routes": None,
     "sysctls": SYSCTLS,
     "ipv6_proc_routes": IPV6_PROC_ROUTE,
+    "neighbours": NEIGHBOUR,
 }
 STATE_REQUIRED = ("links", "addresses", "rules", "routes")
+#: Collections that may be null: not read (an older capture), unlike an empty one.
+STATE_NULLABLE = {"neighbours"}
 
 NAMESPACE = {"info", "state", "error"}
 TOP = {

@@ -117,6 +117,7 @@ class Int(Field):
     lo: int = 0
     hi: int = U32
     ref: str | None = None
+    unref: frozenset[int] = frozenset()  # values allowed without a referent (0: no device)
     kinds: tuple[type, ...] = (int,)
 
     def noun(self) -> str:
@@ -130,9 +131,9 @@ class Int(Field):
                 if not self.lo <= v <= self.hi:
                     return i, f"{show(v)} is out of range {self.lo}..{self.hi}"
         known = getattr(ctx, self.ref) if self.ref else None
-        if known is not None and not set(values) <= known:
+        if known is not None and not set(values) <= known | self.unref:
             for i, v in enumerate(values):
-                if v not in known:
+                if v not in known and v not in self.unref:
                     return i, f"{v} is not the index of a link of this namespace"
         return None
 

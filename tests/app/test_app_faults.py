@@ -76,8 +76,9 @@ async def test_a_theme_change_repaints_drawn_rows() -> None:
         await pilot.pause()
         after = view.render_line(0)
         assert before.text == after.text
-        styles = lambda strip: [seg.style for seg in strip]  # noqa: E731
-        assert styles(before) != styles(after), "rows kept the old theme's colours"
+        old = [seg.style for seg in before]
+        new = [seg.style for seg in after]
+        assert old != new, "rows kept the old theme's colours"
 
 
 async def test_an_unexpected_error_is_one_line_and_status_1() -> None:

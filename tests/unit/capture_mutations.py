@@ -13,20 +13,37 @@ import copy
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from tests.unit.test_capture import sample_host
 from tui import capture
+from tui.model import AF_INET, AF_INET6, NUD_REACHABLE, HostState, Neighbour
 
 HUGE = '"@@HUGE@@"'
 DEEP = '"@@DEEP@@"'
 Path = tuple[str | int, ...]
 
 
+def valid_host() -> HostState:
+    """The sample host with every optional collection filled (neighbours, a proxy entry on
+    no device, the multipath sysctls)."""
+    host = sample_host()
+    ns = host.namespaces[0]
+    assert ns.state is not None
+    neighbours = (
+        Neighbour(AF_INET, 2, "10.0.0.254", NUD_REACHABLE, 0, "02:00:00:00:00:01"),
+        Neighbour(AF_INET6, 0, "fd00::1", 0, 8, None, True),
+    )
+    sysctls = replace(ns.state.sysctls, fib_multipath_use_neigh=1, fib_multipath_hash_seed=7)
+    state = replace(ns.state, neighbours=neighbours, sysctls=sysctls)
+    return replace(host, namespaces=(replace(ns, state=state), *host.namespaces[1:]))
+
+
 def valid_doc() -> dict[str, Any]:
     """The document of a capture with every kind of record."""
     buf = io.StringIO()
-    capture.write(sample_host(), buf)
+    capture.write(valid_host(), buf)
     doc: dict[str, Any] = json.loads(buf.getvalue())
     return doc
 
@@ -170,6 +187,11 @@ def _ranges(doc: Any) -> Iterator[tuple[str, bytes]]:
         ((*state, "links", 1, "name"), ""),
         ((*state, "ipv6_proc_routes", 0, "dst_len"), 200),
         (("namespaces", 0, "info", "processes", 0, "pid"), 0),
+        ((*state, "neighbours", 0, "ifindex"), 9),
+        ((*state, "neighbours", 0, "dst"), "fd00::2"),
+        ((*state, "neighbours", 1, "state"), 70000),
+        ((*state, "neighbours"), {"family": 2}),
+        ((*state, "sysctls", "fib_multipath_hash_seed"), 2**32),
         (("namespaces", 1, "info", "inode"), 4026531840),
         (("route_fields",), ["family"]),
         (("route_fields", 0), "colour"),

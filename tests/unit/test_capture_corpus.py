@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.capture_mutations import mutations, valid_doc
+from tests.unit.capture_mutations import mutations, valid_doc, valid_host
 from tui import capture
 from tui.cli import main
 
@@ -24,7 +24,7 @@ COMMANDS = [
 def test_the_corpus_is_big_and_its_origin_is_valid(tmp_path: Path) -> None:
     assert len(CORPUS) >= 200
     assert len({name for name, _ in CORPUS}) == len(CORPUS)
-    assert capture.from_json(valid_doc()) is not None
+    assert capture.from_json(valid_doc()) == valid_host()
 
 
 @pytest.mark.parametrize(("name", "data"), CORPUS, ids=[name for name, _ in CORPUS])

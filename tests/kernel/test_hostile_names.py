@@ -23,6 +23,7 @@ pytestmark = requires_netns
 # 15 bytes at most (TASK_COMM_LEN - 1): an OSC title change, a clear screen, a bad byte.
 EVIL_COMM = b"\x1b]0;PWN\x07\x1b[2J\xff"
 EVIL_LINK = "e\x1b]0;PWN\x07"  # 9 bytes
+BAD_UTF8_LINK = "x\udcffy"  # the bytes x, 0xff, y (Python's surrogate escape of 0xff)
 NAMER = (
     "import ctypes, sys, time\n"
     "libc = ctypes.CDLL(None, use_errno=True)\n"
@@ -39,6 +40,8 @@ def hostile_ns() -> Iterator[tuple[Netns, int]]:
     with temp_netns("fsc-evil") as ns:
         ns.veth(EVIL_LINK, "evil1")
         ns.ip("addr", "add", "10.9.0.1/24", "dev", EVIL_LINK)
+        ns.veth(BAD_UTF8_LINK, "evil2")
+        ns.ip("addr", "add", "10.10.0.1/24", "dev", BAD_UTF8_LINK)
         proc = subprocess.Popen(
             ["ip", "netns", "exec", ns.name, sys.executable, "-c", NAMER, EVIL_COMM.hex()],
             stdout=subprocess.PIPE,
@@ -91,6 +94,8 @@ def test_json_keeps_json_escapes(hostile_ns: tuple[Netns, int]) -> None:
         ("routes", "--format", "json"),
         ("rules",),
         ("lookup", "10.9.0.7"),
+        ("lookup", "10.10.0.7"),
+        ("routes", "-6", "--format", "route-n"),
     ],
 )
 def test_link_names_are_escaped(hostile_ns: tuple[Netns, int], args: tuple[str, ...]) -> None:
@@ -98,8 +103,15 @@ def test_link_names_are_escaped(hostile_ns: tuple[Netns, int], args: tuple[str, 
     proc = _fibscope(*args, "--netns", ns.name)
     assert proc.returncode in (0, 1), proc.stderr
     assert b"\x1b" not in proc.stdout and b"\x07" not in proc.stdout
-    if args[0] != "rules":
-        assert b"e\\x1b]0;PWN\\x07" in proc.stdout or b"e\\u001b]0;PWN\\u0007" in proc.stdout
+    assert b"\xff" not in proc.stdout
+    if args[0] == "routes" and "json" in args:
+        assert b"e\\u001b]0;PWN\\u0007" in proc.stdout and b"x\\udcffy" in proc.stdout
+    elif args[0] == "routes":
+        assert b"e\\x1b]0;PWN\\x07" in proc.stdout and b"x\\xffy" in proc.stdout
+    elif args == ("lookup", "10.9.0.7"):
+        assert b"e\\x1b]0;PWN\\x07" in proc.stdout
+    elif args[0] == "lookup":
+        assert b"x\\xffy" in proc.stdout
 
 
 def test_a_capture_of_them_is_shown_escaped_too(

@@ -166,3 +166,25 @@ def test_neighbours_round_trip_and_old_captures_have_none() -> None:
     doc["namespaces"][0]["state"]["neighbours"] = [{"family": 2, "ifindex": 2, "dst": 7}]
     with pytest.raises(capture.CaptureError):
         capture.from_json(json.loads(json.dumps(doc)))
+
+
+@pytest.mark.parametrize("kind", ["zero", "fifo", "directory", "huge"])
+def test_only_regular_files_of_a_capture_size_are_read(tmp_path: Path, kind: str) -> None:
+    """/dev/zero would grow without end and a FIFO would hang: both are refused before any
+    read; so is a (sparse) file larger than any capture can be."""
+    import os
+
+    if kind == "zero":
+        path, words = "/dev/zero", "not a regular file"
+    elif kind == "fifo":
+        path, words = str(tmp_path / "fifo"), "not a regular file"
+        os.mkfifo(path)  # nobody writes to it: opening it to read would block
+    elif kind == "directory":
+        path, words = str(tmp_path), "is a directory"
+    else:
+        path, words = str(tmp_path / "huge.json"), "more than a capture can be"
+        with open(path, "wb") as fh:
+            fh.truncate(capture.MAX_BYTES + 1)
+    with pytest.raises(capture.CaptureError, match=words) as caught:
+        capture.load(path)
+    assert "\n" not in str(caught.value)

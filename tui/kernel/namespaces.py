@@ -121,7 +121,7 @@ def discover() -> list[NamespaceInfo]:
             path = os.path.join(directory, name)
             add(_key(path), name, path)
     try:
-        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as fh:
             mounts = nsfs_mounts(fh.read())
     except OSError:
         mounts = []

@@ -86,14 +86,23 @@ def _multipath_sysctls() -> dict[str, int | None]:
     }
 
 
+def kernel_text(value: Any) -> Any:
+    """A name from the kernel as text: pyroute2 hands over bytes that are not UTF-8 (a link
+    may be named with any byte but '/', ':' and white space); they are kept exactly, as
+    surrogate escapes (what ``os.fsdecode`` does), and escaped only when shown."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    return value
+
+
 def link_from_msg(msg: Any, with_conf: bool = True) -> Link:
     """A Link from a pyroute2 RTM_NEWLINK message (devconf read from /proc when asked)."""
-    name = msg.get("IFLA_IFNAME") or f"if{msg['index']}"
+    name = kernel_text(msg.get("IFLA_IFNAME")) or f"if{msg['index']}"
     kind = None
     vrf_table = None
     linkinfo = msg.get("IFLA_LINKINFO")
     if linkinfo is not None:
-        kind = linkinfo.get("IFLA_INFO_KIND")
+        kind = kernel_text(linkinfo.get("IFLA_INFO_KIND"))
         data = linkinfo.get("IFLA_INFO_DATA") if kind == "vrf" else None
         if data is not None and not isinstance(data, str | bytes):
             vrf_table = data.get("IFLA_VRF_TABLE")
@@ -135,7 +144,7 @@ def address_from_msg(msg: Any) -> Address:
         flags=msg.get("IFA_FLAGS") or msg["flags"],
         local=msg.get("IFA_LOCAL"),
         broadcast=msg.get("IFA_BROADCAST"),
-        label=msg.get("IFA_LABEL"),
+        label=kernel_text(msg.get("IFA_LABEL")),
     )
 
 
@@ -148,7 +157,8 @@ def rule_from_msg(msg: Any) -> Rule:
 def read_ipv6_proc_routes() -> tuple[Ipv6ProcRoute, ...]:
     """The rows of /proc/net/ipv6_route of the calling thread's namespace (what route -6 reads)."""
     try:
-        with open("/proc/thread-self/net/ipv6_route", encoding="ascii") as fh:
+        path = "/proc/thread-self/net/ipv6_route"  # device names may hold any byte
+        with open(path, encoding="ascii", errors="surrogateescape") as fh:
             return tuple(parse_ipv6_route_proc(fh.read()))
     except OSError:
         return ()

@@ -41,6 +41,7 @@ from tui.kernel.netlink.const import (
     RTM_NEWROUTE,
     RTMSG_LEN,
 )
+from tui.kernel.netlink.dump import kernel_text
 from tui.kernel.netlink.prefetch import PrefetchSocket
 from tui.kernel.netlink.route_codec import DecodeError, collect_routes, decode_route
 from tui.kernel.netlink.route_dump import RECV_BUFFER, open_route_socket, stream_chunks
@@ -301,4 +302,5 @@ def route_texts(
 def link_names(path: str | None) -> dict[int, str]:
     """ifindex → name of every link in the namespace at ``path`` (None: our own)."""
     with entered(path), IPRoute() as ipr:
-        return {m["index"]: m.get("IFLA_IFNAME") or f"if{m['index']}" for m in ipr.get_links()}
+        links = ipr.get_links()
+    return {m["index"]: kernel_text(m.get("IFLA_IFNAME")) or f"if{m['index']}" for m in links}

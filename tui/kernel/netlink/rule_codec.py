@@ -80,8 +80,9 @@ _UNSET = 0xFFFFFFFF  # suppress_prefixlength / suppress_ifgroup not set
 
 
 def _name(raw: bytes) -> str:
-    """A NUL-terminated interface name (bytes the kernel did not check: replaced, not fatal)."""
-    return raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+    """A NUL-terminated interface name: bytes that are not UTF-8 kept as surrogate escapes
+    (as link names are, so a rule's iif still names its link; escaped when shown)."""
+    return raw.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
 
 def decode_rule(buf: bytes | bytearray | memoryview, offset: int, length: int) -> Rule:

@@ -33,15 +33,29 @@ class Monitor:
         for line in self.proc.stdout:
             self.lines.append(line.rstrip("\n"))
 
-    def wait_for(self, text: str) -> int:
-        """Wait until a line holds ``text``; its index."""
-        deadline = time.monotonic() + PATIENCE
-        while True:
+    def wait_for(self, text: str, patience: float = PATIENCE) -> int | None:
+        """Wait until a line holds the words of ``text`` in order: its index (None if it
+        never came)."""
+        words = text.split()
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
             for i, line in enumerate(self.lines):
-                if text in line:
+                got = line.replace("]", "] ").split()
+                if any(got[k : k + len(words)] == words for k in range(len(got))):
                     return i
-            assert time.monotonic() < deadline, f"monitor never showed {text!r}: {self.lines}"
             time.sleep(0.02)
+        return None
+
+    def start(self, ns: Netns) -> tuple[int, str]:
+        """Add marker routes until the monitor shows one (it subscribes a moment after it
+        starts): the index of that line and the marker."""
+        for n in range(1, 200):
+            marker = f"192.0.2.{n}"
+            ns.ip("route", "add", "blackhole", f"{marker}/32")
+            found = self.wait_for(f"blackhole {marker} ", 0.5)
+            if found is not None:
+                return found, marker
+        raise AssertionError(f"the monitor never showed a change: {self.lines}")
 
     def stop(self) -> None:
         self.proc.kill()
@@ -56,8 +70,7 @@ def test_nothing_in_fibscope_changes_kernel_state(tmp_path: Path) -> None:
         ns.ip("rule", "add", "from", "10.7.0.0/24", "lookup", "100", "pref", "100")
         monitor = Monitor(ns)
         try:
-            ns.ip("route", "add", "blackhole", "192.0.2.1/32")  # the start marker
-            start = monitor.wait_for("192.0.2.1")
+            start, marker = monitor.start(ns)
             batch = tmp_path / "batch.jsonl"
             batch.write_text('{"dst": "10.8.1.1"}\n{"dst": "10.7.0.9", "from": "10.7.0.1"}\n')
             capture = str(tmp_path / "cap.json")
@@ -86,8 +99,9 @@ def test_nothing_in_fibscope_changes_kernel_state(tmp_path: Path) -> None:
                         time.sleep(0.2)  # let each screen draw (not a measurement)
                     term.keys("q")
                     assert term.outcome()["status"] == 0
-            ns.ip("route", "del", "blackhole", "192.0.2.1/32")  # the end marker
-            end = monitor.wait_for("Deleted blackhole 192.0.2.1")
+            ns.ip("route", "del", "blackhole", f"{marker}/32")  # the end marker
+            end = monitor.wait_for(f"Deleted blackhole {marker} ")
+            assert end is not None, monitor.lines
         finally:
             monitor.stop()
         between = monitor.lines[start + 1 : end]

@@ -72,8 +72,9 @@ def _pair(*values: Any) -> tuple[Any, ...]:
     return values
 
 
-#: An attribute kept raw: [type, hex bytes] (encap payloads, attributes not understood).
-RAW = Rows(_pair, {"type": Int(hi=U16), "data": Hex()}, ("type", "data"))
+#: An attribute kept raw: [type, hex bytes] (encap payloads, attributes not understood; a
+#: nested one is numbered PARENT << 16 | TYPE).
+RAW = Rows(_pair, {"type": Int(hi=U32), "data": Hex()}, ("type", "data"))
 ENCAP = Nested(record=RAW, many=False, optional=True)
 UNKNOWN = Nested(record=RAW, max_items=1024)
 

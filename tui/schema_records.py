@@ -57,7 +57,10 @@ class Record:
         """The model object of one checked record."""
         fields = self.fields
         return self.cls(
-            **{k: (v if (conv := fields[k].convert) is None else conv(v)) for k, v in data.items()}
+            **{
+                k: (v if (conv := fields[k].convert) is None or v is None else conv(v))
+                for k, v in data.items()
+            }
         )
 
 
@@ -98,7 +101,9 @@ class Rows:
     def build_row(self, row: Sequence[Any]) -> Any:
         """The model object of one checked row (fields with a conversion converted)."""
         converts = [self.fields[name].convert for name in self.names]
-        return self.cls(*[v if c is None else c(v) for c, v in zip(converts, row, strict=False)])
+        return self.cls(
+            *[v if c is None or v is None else c(v) for c, v in zip(converts, row, strict=False)]
+        )
 
 
 def check_columns(

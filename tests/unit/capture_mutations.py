@@ -18,7 +18,16 @@ from typing import Any
 
 from tests.unit.test_capture import sample_host
 from tui import capture
-from tui.model import AF_INET, AF_INET6, NUD_REACHABLE, HostState, Neighbour
+from tui.model import (
+    AF_INET,
+    AF_INET6,
+    NUD_REACHABLE,
+    HostState,
+    Neighbour,
+    Nexthop,
+    Route,
+    RouteExtras,
+)
 
 HUGE = '"@@HUGE@@"'
 DEEP = '"@@DEEP@@"'
@@ -36,7 +45,23 @@ def valid_host() -> HostState:
         Neighbour(AF_INET6, 0, "fd00::1", 0, 8, None, True),
     )
     sysctls = replace(ns.state.sysctls, fib_multipath_use_neigh=1, fib_multipath_hash_seed=7)
-    state = replace(ns.state, neighbours=neighbours, sysctls=sysctls)
+    # Attributes kept raw or decoded beyond the basics: realms, encap, unknown ones, a hop
+    # with its own, a congestion control name, rule selectors newer than iproute2 6.1.
+    hop = Nexthop("10.0.0.3", 2, 1, 0, 0x10002, (1, "0a0b"), ((42, "ff"),))
+    extras = RouteExtras(0x20003, (5, "00112233"), ((42, "0a0b0c0d"), (8 << 16 | 20, "09")))
+    rich = Route(
+        AF_INET, 254, 1, "10.77.0.0", 16, multipath=(hop, Nexthop(None, 2)), extras=extras,
+        metrics=((16, "cubic"), (2, 1400)),
+    )  # fmt: skip
+    rule = replace(ns.state.rules[0], dscp=10, dscp_mask=63, unknown=((99, "01"),), tun_id=5)
+    state = replace(
+        ns.state,
+        neighbours=neighbours,
+        sysctls=sysctls,
+        routes=(*ns.state.routes, rich),
+        rules=(rule,),
+    )
+    host = replace(host, proto_names={250: "frr"})
     return replace(host, namespaces=(replace(ns, state=state), *host.namespaces[1:]))
 
 
@@ -192,6 +217,14 @@ def _ranges(doc: Any) -> Iterator[tuple[str, bytes]]:
         ((*state, "neighbours", 1, "state"), 70000),
         ((*state, "neighbours"), {"family": 2}),
         ((*state, "sysctls", "fib_multipath_hash_seed"), 2**32),
+        ((*state, "rules", 0, "dscp"), 64),
+        ((*state, "rules", 0, "unknown"), [[1, "xyz"]]),
+        ((*state, "rules", 0, "unknown"), [[1, "abc"]]),
+        ((*state, "routes", 3, capture.ROUTE_FIELDS.index("extras")), [1, None]),
+        ((*state, "routes", 3, capture.ROUTE_FIELDS.index("extras"), 1), [5, "0G"]),
+        ((*state, "routes", 3, capture.ROUTE_FIELDS.index("multipath"), 0), [None, 2, 1, 0, 5]),
+        ((*state, "routes", 3, capture.ROUTE_FIELDS.index("metrics"), 0, 1), "x" * 17),
+        (("proto_names",), {"256": "big"}),
         (("namespaces", 1, "info", "inode"), 4026531840),
         (("route_fields",), ["family"]),
         (("route_fields", 0), "colour"),

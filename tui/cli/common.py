@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TextIO
 
+from tui.formats.safe_text import safe_text
 from tui.model import Namespace, NetnsState
 from tui.source import CaptureSource, Source, SourceError, find_namespace
 
@@ -16,25 +17,14 @@ class CommandError(Exception):
 
 
 def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """``text`` safe to print as one line: control characters (newlines, ESC, DEL, C1),
-    lone surrogates (undecodable bytes) and other unprintable characters escaped as
-    ``\\xNN``/``\\uNNNN``, cut to ``limit`` characters with a note of how much was left out.
-    Messages echo user input; a 50 MB line or an escape sequence must not reach the terminal."""
-    shown = text[:limit] if len(text) > limit else text
-    if not shown.isprintable():
-        shown = "".join(ch if ch.isprintable() else _escape(ch) for ch in shown)
+    """``text`` safe to print as one line: what does not print (newlines, ESC, DEL, C1,
+    undecodable bytes) escaped by ``safe_text``, cut to ``limit`` characters with a note of
+    how much was left out.  Messages echo user input; a 50 MB line or an escape sequence must
+    not reach the terminal."""
+    shown = safe_text(text[:limit] if len(text) > limit else text)
     if len(text) > limit:
         shown += f"... ({len(text) - limit} more characters)"
     return shown
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the undecodable byte itself
-        return f"\\x{code - 0xDC00:02x}"
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
 def open_source(state_file: str | None) -> Source:

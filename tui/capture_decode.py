@@ -100,7 +100,7 @@ def _check_state(state: Any, where: str, routes: Rows) -> None:
         if key not in state or (state[key] is None and key in STATE_NULLABLE):
             continue
         if key == "sysctls":
-            assert record is not None
+            assert isinstance(record, Record)
             _one(record, state[key], f"{where}.sysctls", ctx)
             continue
         items = _list(state[key], f"{where}.{key}")
@@ -116,8 +116,10 @@ def _build_state(state: dict[str, Any], names: list[str], fields: list[str]) -> 
         elif key == "routes":
             built[key] = _build_routes(value, names, fields)
         elif key == "sysctls":
-            assert record is not None
+            assert isinstance(record, Record)
             built[key] = record.build(value)
+        elif isinstance(record, Rows):
+            built[key] = tuple(map(record.build_row, value))
         else:
             assert record is not None
             built[key] = tuple(map(record.build, value))

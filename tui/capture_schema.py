@@ -23,7 +23,10 @@ from tui.model import (
     NamespaceInfo,
     Neighbour,
     Nexthop,
+    NexthopGroupMember,
+    NexthopObject,
     Process,
+    ResilientGroup,
     Route,
     RouteExtras,
     Rule,
@@ -40,6 +43,7 @@ from tui.schema import (
     Ctx,
     Hex,
     Int,
+    IntList,
     IntOrName,
     OneOf,
     Pair,
@@ -229,6 +233,7 @@ SYSCTLS = Record(
         "fib_multipath_hash_seed": _u32(optional=True),
         "ipv6_multipath_hash_policy": _u32(optional=True),
         "ipv6_multipath_hash_fields": _u32(optional=True),
+        "ipv6_proxy_ndp_all": SYSCTL,
     },
 )
 
@@ -278,13 +283,61 @@ NAMESPACE_INFO = Record(
         "paths": Names(convert=tuple),
         "processes": Nested(record=PROCESS, max_items=2**22),
         "is_host": Bool(),
+        "hostname": Str(max_len=255, optional=True),
+        "container": Str(max_len=255, optional=True),
+        "pod_uid": Str(max_len=255, optional=True),
     },
     required=("dev", "inode"),
 )
 
+NEXTHOP_OBJECT = Record(
+    NexthopObject,
+    {
+        "id": Int(lo=1, hi=U32),
+        "family": _u8(),
+        "scope": _u8(),
+        "protocol": _u8(),
+        "flags": _u32(),
+        "gateway": Addr(optional=True, any_family=True),
+        "oif": Int(lo=1, hi=2**31 - 1, ref="links", optional=True),
+        "blackhole": Bool(),
+        "fdb": Bool(),
+        "group": Nested(
+            record=Record(
+                NexthopGroupMember, {"id": Int(lo=1, hi=U32), "weight": Int(lo=1, hi=U16 + 1)}
+            ),
+            max_items=2**16,
+        ),
+        "group_type": Int(hi=U16),
+        "resilient": Nested(
+            record=Record(
+                ResilientGroup,
+                {
+                    "buckets": Int(hi=U32),
+                    "idle_timer": _u32(),
+                    "unbalanced_timer": _u32(),
+                    "unbalanced_time": Int(hi=U64),
+                },
+                required=("buckets",),
+            ),
+            many=False,
+            optional=True,
+        ),
+        "bucket_nhids": IntList(convert=tuple),
+        "master": Int(lo=1, hi=2**31 - 1, ref="links", optional=True),
+        "encap_type": Int(hi=U16, optional=True),
+        "encap": Hex(optional=True),
+        "unknown": UNKNOWN,
+    },
+    required=("id",),
+)
+
+#: A namespace's ids of other namespaces: [nsid, inode of that namespace].
+NSID = Rows(_pair, {"nsid": Int(lo=S32[0], hi=S32[1]), "inode": Int(hi=U64)}, ("nsid", "inode"))
+
 #: A namespace's state: each collection and its record, in checking order (links first:
 #: others refer to them).  Routes are positional rows (their field names in the header).
-STATE: dict[str, Record | None] = {
+STATE: dict[str, Record | Rows | None] = {
     "links": LINK,
     "addresses": ADDRESS,
     "rules": RULE,
@@ -292,10 +345,12 @@ STATE: dict[str, Record | None] = {
     "sysctls": SYSCTLS,
     "ipv6_proc_routes": IPV6_PROC_ROUTE,
     "neighbours": NEIGHBOUR,
+    "nsids": NSID,
+    "nexthops": NEXTHOP_OBJECT,
 }
 STATE_REQUIRED = ("links", "addresses", "rules", "routes")
 #: Collections that may be null: not read (an older capture), unlike an empty one.
-STATE_NULLABLE = {"neighbours"}
+STATE_NULLABLE = {"neighbours", "nsids", "nexthops"}
 
 NAMESPACE = {"info", "state", "error"}
 TOP = {

@@ -75,13 +75,15 @@ class Field:
 
     def check(self, values: Sequence[Any], ctx: Ctx) -> tuple[int, str] | None:
         """The first bad value's index and what is wrong, or None."""
-        allowed = {*self.kinds, _Missing} | ({_NONE} if self.optional else set())
+        kinds = {*self.kinds, tuple} if list in self.kinds else set(self.kinds)  # a document
+        # built in memory (not parsed) may hold tuples where JSON has lists
+        allowed = {*kinds, _Missing} | ({_NONE} if self.optional else set())
         types = set(map(type, values))
         if not types <= allowed:
             for i, value in enumerate(values):
                 if type(value) not in allowed:
                     return i, f"{show(value)} is not {self.noun()}"
-        if types <= set(self.kinds):
+        if types <= kinds:
             present: Sequence[Any] = values
             full = None
         else:  # nulls and absent keys have nothing more to check

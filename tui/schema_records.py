@@ -77,8 +77,8 @@ class Rows:
 
     def check(self, rows: Sequence[Any], where: str, ctx: Ctx) -> None:
         """SchemaError naming the first fault of any row."""
-        if not set(map(type, rows)) <= {list}:
-            i = next(i for i, r in enumerate(rows) if type(r) is not list)
+        if not set(map(type, rows)) <= {list, tuple}:
+            i = next(i for i, r in enumerate(rows) if type(r) not in (list, tuple))
             raise SchemaError(f"{where}[{i}]", f"{show(rows[i])} is not a list")
         width = len(self.names)
         widths = {width} if self.shortest is None else {self.shortest, width}

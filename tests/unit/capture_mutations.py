@@ -25,6 +25,8 @@ from tui.model import (
     HostState,
     Neighbour,
     Nexthop,
+    NexthopGroupMember,
+    NexthopObject,
     Route,
     RouteExtras,
 )
@@ -60,6 +62,11 @@ def valid_host() -> HostState:
         sysctls=sysctls,
         routes=(*ns.state.routes, rich),
         rules=(rule,),
+        nexthops=(
+            NexthopObject(1, AF_INET, gateway="10.0.0.9", oif=2),
+            NexthopObject(2, group=(NexthopGroupMember(1, 3),), bucket_nhids=(1, 1)),
+        ),
+        nsids=((0, 4026531999),),
     )
     host = replace(host, proto_names={250: "frr"})
     return replace(host, namespaces=(replace(ns, state=state), *host.namespaces[1:]))
@@ -225,6 +232,10 @@ def _ranges(doc: Any) -> Iterator[tuple[str, bytes]]:
         ((*state, "routes", 3, capture.ROUTE_FIELDS.index("multipath"), 0), [None, 2, 1, 0, 5]),
         ((*state, "routes", 3, capture.ROUTE_FIELDS.index("metrics"), 0, 1), "x" * 17),
         (("proto_names",), {"256": "big"}),
+        ((*state, "nexthops", 0, "oif"), 77),
+        ((*state, "nexthops", 1, "group", 0, "weight"), 0),
+        ((*state, "nexthops", 1, "bucket_nhids"), [1, -1]),
+        ((*state, "nsids", 0), [0]),
         (("namespaces", 1, "info", "inode"), 4026531840),
         (("route_fields",), ["family"]),
         (("route_fields", 0), "colour"),

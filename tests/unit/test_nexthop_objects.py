@@ -30,6 +30,7 @@ from tui.model import (
     AF_INET,
     NEXTHOP_GRP_TYPE_RES,
     HostState,
+    Link,
     Namespace,
     NamespaceInfo,
     NetnsState,
@@ -111,7 +112,8 @@ def _objects() -> tuple[NexthopObject, ...]:
 
 
 def test_capture_round_trip_keeps_every_nexthop_field() -> None:
-    state = NetnsState(nexthops=_objects())
+    # The link the objects name is there too: a capture is checked for such references.
+    state = NetnsState(links=(Link(2, "e1", 0x11043),), nexthops=_objects())
     host = HostState((Namespace(NamespaceInfo(1, 2), state),))
     back = capture.from_json(capture.to_json(host)).namespaces[0].state
     assert back is not None and back.nexthops == _objects()

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tui.formats.safe_text import safe_names
 from tui.model import (
     NEXTHOP_GRP_TYPE_MPATH,
     NEXTHOP_GRP_TYPE_RES,
@@ -105,7 +106,8 @@ def nexthop_line(nh: NexthopObject, links: Mapping[int, str], *, deleted: bool =
 def ip_nexthop_show(
     nexthops: Iterable[NexthopObject], links: Mapping[int, str], *, family: int = 0
 ) -> str:
-    """The complete stdout of ``ip [-4|-6] nexthop show``."""
+    """The complete stdout of ``ip [-4|-6] nexthop show`` (link names escaped)."""
+    links = safe_names(links)
     return "".join(nexthop_line(nh, links) + "\n" for nh in select_nexthops(nexthops, family))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tui.formats.safe_text import safe_text
 from tui.names import table_name
 from tui.path.result import DELIVERED, LEFT_HOST, NETFILTER_NOTE, Hop, PathResult
 from tui.path.walk import drop_reason
@@ -89,10 +90,9 @@ def header(result: PathResult) -> str:
 
 
 def printable(text: str) -> str:
-    """Names come from the kernel and capture files: control characters are shown escaped."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    """Names come from the kernel and capture files: shown escaped by the one sanitiser
+    (an undecodable byte as ``\\xff``, not its surrogate's code)."""
+    return safe_text(text)
 
 
 def path_lines(result: PathResult, names: Mapping[int, str], steps: bool = False) -> list[str]:

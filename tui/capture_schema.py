@@ -16,6 +16,7 @@ from typing import Any
 from tui.model import (
     AF_INET,
     AF_INET6,
+    AF_MPLS,
     Address,
     DevConf,
     Ipv6ProcRoute,
@@ -54,6 +55,7 @@ from tui.schema import StrList as Names
 from tui.schema_records import Nested, Record, Rows
 
 FAMILY = OneOf(choices={AF_INET: "inet", AF_INET6: "inet6"})
+ROUTE_FAMILY = OneOf(choices={AF_INET: "inet", AF_INET6: "inet6", AF_MPLS: "mpls"})
 IFINDEX = Int(lo=1, hi=2**31 - 1, ref="links")
 IFNAME = Str(max_len=15, empty=False)  # IFNAMSIZ - 1
 SYSCTL = Int(lo=S32[0], hi=S32[1])
@@ -107,7 +109,7 @@ EXTRAS = Rows(
 )
 
 ROUTE: dict[str, Any] = {
-    "family": FAMILY,
+    "family": ROUTE_FAMILY,
     "table": Int(lo=1, hi=U32),
     "type": Int(hi=RTN_MAX),
     "dst": Addr(),
@@ -158,6 +160,7 @@ LINK = Record(
         "inet": Nested(record=DEVCONF, many=False, optional=True),
         "inet6_forwarding": Int(lo=S32[0], hi=S32[1], optional=True),
         "link": Int(hi=2**31 - 1, optional=True),  # the peer's ifindex: maybe elsewhere
+        "vrf_table": Int(lo=1, hi=U32, optional=True),  # a VRF device's table
         "link_netnsid": Int(lo=S32[0], hi=S32[1], optional=True),
         "inet6_proxy_ndp": SYSCTL_OPT,
     },

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Any
 
-FAMILIES = {socket.AF_INET: "IPv4", socket.AF_INET6: "IPv6"}
-HOST_LEN = {socket.AF_INET: 32, socket.AF_INET6: 128}
+FAMILIES: dict[int, str] = {socket.AF_INET: "IPv4", socket.AF_INET6: "IPv6"}
+AF_MPLS = 28  # an MPLS route's destination is a label, its length 20 bits
+HOST_LEN: dict[int, int] = {socket.AF_INET: 32, socket.AF_INET6: 128, AF_MPLS: 20}
+FAMILY_NAMES = {**FAMILIES, AF_MPLS: "MPLS"}
 U8, U16, U32, U64 = 2**8 - 1, 2**16 - 1, 2**32 - 1, 2**64 - 1
 S32 = (-(2**31), 2**31 - 1)
 
@@ -242,6 +244,12 @@ class Addr(Field):
                             f"{show(v)} is not an {FAMILIES[fam]} address as the kernel writes it"
                         )
                         return i, what
+        if AF_MPLS in kinds:
+            for i, (f, v) in enumerate(zip(fams, values, strict=True)):
+                if f == AF_MPLS and not (v.isascii() and v.isdigit() and str(int(v)) == v):
+                    return i, f"{show(v)} is not an MPLS label"
+                if f == AF_MPLS and int(v) >= 1 << 20:
+                    return i, f"{show(v)} is not an MPLS label (20 bits)"
         return None
 
 
@@ -266,13 +274,15 @@ class PrefixLen(Int):
     def check_values(
         self, values: Sequence[Any], ctx: Ctx, full: Sequence[Any] | None
     ) -> tuple[int, str] | None:
-        if not values or (min(values) >= 0 and max(values) <= 32):
+        if not values or (min(values) >= 0 and max(values) <= 20):
             return None
         fams = _families(values, ctx, full, self.family)
+        if min(values) >= 0 and max(values) <= 32 and AF_MPLS not in set(fams):
+            return None
         for i, (f, v) in enumerate(zip(fams, values, strict=True)):
             top = HOST_LEN.get(f, 128)
             if not 0 <= v <= top:
-                return i, f"{v} is out of range 0..{top} for {FAMILIES.get(f, 'its family')}"
+                return i, f"{v} is out of range 0..{top} for {FAMILY_NAMES.get(f, 'its family')}"
         return None
 
 

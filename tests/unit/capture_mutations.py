@@ -21,6 +21,7 @@ from tui import capture
 from tui.model import (
     AF_INET,
     AF_INET6,
+    AF_MPLS,
     NUD_REACHABLE,
     HostState,
     Neighbour,
@@ -60,7 +61,12 @@ def valid_host() -> HostState:
         ns.state,
         neighbours=neighbours,
         sysctls=sysctls,
-        routes=(*ns.state.routes, rich),
+        routes=(
+            *ns.state.routes,
+            rich,
+            Route(AF_MPLS, 254, 1, "100", 20, gateway="10.0.0.9", oif=2),
+        ),
+        links=(*ns.state.links[:2], replace(ns.state.links[2], kind="vrf", vrf_table=10)),
         rules=(rule,),
         nexthops=(
             NexthopObject(1, AF_INET, gateway="10.0.0.9", oif=2),
@@ -236,6 +242,10 @@ def _ranges(doc: Any) -> Iterator[tuple[str, bytes]]:
         ((*state, "nexthops", 1, "group", 0, "weight"), 0),
         ((*state, "nexthops", 1, "bucket_nhids"), [1, -1]),
         ((*state, "nsids", 0), [0]),
+        ((*state, "routes", 4, 3), "1048576"),
+        ((*state, "routes", 4, 3), "0100"),
+        ((*state, "routes", 4, 4), 21),
+        ((*state, "links", 2, "vrf_table"), 0),
         (("namespaces", 1, "info", "inode"), 4026531840),
         (("route_fields",), ["family"]),
         (("route_fields", 0), "colour"),

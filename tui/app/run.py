@@ -9,7 +9,7 @@ import sys
 
 from tui.app.app import FibscopeApp
 from tui.app.terminal import rich_terminal
-from tui.atomic_file import die_of
+from tui.capture.atomic_file import die_of
 from tui.formats.safe_text import safe_text
 from tui.source import Source
 

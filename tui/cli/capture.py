@@ -14,7 +14,7 @@ from tui.source import SourceError
 def cmd_capture(args: argparse.Namespace, out: TextIO) -> int:
     """``fibscope capture``: every readable namespace (or those named) to a versioned file."""
     from tui import capture
-    from tui.atomic_file import Interrupted, die_of, signals_interrupt, write_atomic
+    from tui.capture.atomic_file import Interrupted, die_of, signals_interrupt, write_atomic
     from tui.kernel.capture_host import capture_host
 
     source = open_source(None)
@@ -47,7 +47,7 @@ def cmd_capture(args: argparse.Namespace, out: TextIO) -> int:
 
 def _check_output(path: str) -> None:
     """Refuse an output that cannot be replaced before spending time reading the host."""
-    from tui.atomic_file import check_target
+    from tui.capture.atomic_file import check_target
 
     try:
         check_target(path)

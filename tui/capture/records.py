@@ -1,8 +1,8 @@
-"""Records for ``tui.schema``: lists of JSON objects or of positional rows, checked a column
+"""Records for ``tui.capture.schema``: lists of JSON objects or of positional rows, checked a column
 at a time and then built into the model's dataclasses (pure, no I/O).
 
 A record is a table ``name -> Field``; adding an optional field to a capture is one line in
-that table (see ``tui.capture_schema``).  Fields that hold records (a route's next hops, a
+that table (see ``tui.capture.tables``).  Fields that hold records (a route's next hops, a
 namespace's processes, a link's IPv4 settings) are fields too, so nesting is checked the same
 way, to the depth the format has and no deeper.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.schema import MISSING, Ctx, Field, SchemaError, place, show
+from tui.capture.schema import MISSING, Ctx, Field, SchemaError, place, show
 
 # A check across a record's fields: (columns by name, context) -> (index, field, what) or None.
 CrossCheck = Callable[[Mapping[str, Sequence[Any]], Ctx], "tuple[int, str, str] | None"]

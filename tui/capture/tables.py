@@ -13,6 +13,26 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tui.capture.records import Nested, Record, Rows
+from tui.capture.schema import (
+    S32,
+    U8,
+    U16,
+    U32,
+    U64,
+    Addr,
+    Bool,
+    Ctx,
+    Hex,
+    Int,
+    IntList,
+    IntOrName,
+    OneOf,
+    Pair,
+    PrefixLen,
+    Str,
+)
+from tui.capture.schema import StrList as Names
 from tui.model import (
     AF_INET,
     AF_INET6,
@@ -33,26 +53,6 @@ from tui.model import (
     Rule,
     Sysctls,
 )
-from tui.schema import (
-    S32,
-    U8,
-    U16,
-    U32,
-    U64,
-    Addr,
-    Bool,
-    Ctx,
-    Hex,
-    Int,
-    IntList,
-    IntOrName,
-    OneOf,
-    Pair,
-    PrefixLen,
-    Str,
-)
-from tui.schema import StrList as Names
-from tui.schema_records import Nested, Record, Rows
 
 FAMILY = OneOf(choices={AF_INET: "inet", AF_INET6: "inet6"})
 ROUTE_FAMILY = OneOf(choices={AF_INET: "inet", AF_INET6: "inet6", AF_MPLS: "mpls"})

@@ -15,10 +15,10 @@ import os
 import stat
 from typing import IO, Any
 
-from tui.capture_decode import decode
+from tui.capture.decode import decode
+from tui.capture.schema import SchemaError, show
 from tui.formats.safe_text import safe_text
 from tui.model import HostState, NetnsState, Nexthop, Route
-from tui.schema import SchemaError, show
 
 FORMAT = "fibscope-capture"
 VERSION = 1
@@ -122,7 +122,7 @@ def write(host: HostState, fh: IO[str]) -> None:
 
 def from_json(doc: Any, name: str = "capture") -> HostState:
     """A HostState from a capture document, every part of it checked first (types, ranges,
-    families, cross-references) against ``tui.capture_schema``; CaptureError names the first
+    families, cross-references) against ``tui.capture.tables``; CaptureError names the first
     fault as ``corrupt NAME: <where>: <what>``."""
     try:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:

@@ -1,4 +1,4 @@
-"""A capture document checked whole against ``tui.capture_schema``, then built into the model
+"""A capture document checked whole against ``tui.capture.tables``, then built into the model
 (pure, no I/O).  Nothing is built before everything is checked: a fault anywhere is one
 ``SchemaError`` naming where, and no half-read host reaches a view or the engine."""
 
@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tui.capture_schema import (
+from tui.capture.records import Record, Rows
+from tui.capture.schema import U8, U32, Ctx, SchemaError, Str, show
+from tui.capture.tables import (
     NAMESPACE,
     NAMESPACE_INFO,
     ROUTE,
@@ -19,8 +21,6 @@ from tui.capture_schema import (
     route_rows,
 )
 from tui.model import HostState, Namespace, NetnsState, Route
-from tui.schema import U8, U32, Ctx, SchemaError, Str, show
-from tui.schema_records import Record, Rows
 
 MAX_NAMESPACES = 2**16
 TEXT = Str(max_len=1024)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 import struct
 
-from tui.names import unknown_attr_words
+from tui.names import LWTUNNEL_ENCAP_NAMES, unknown_attr_words
 
 LWTUNNEL_ENCAP_MPLS = 1
 LWTUNNEL_ENCAP_IP = 2
@@ -22,9 +22,6 @@ LWTUNNEL_ENCAP_IP6 = 4
 LWTUNNEL_ENCAP_SEG6 = 5
 LWTUNNEL_ENCAP_SEG6_LOCAL = 7
 RTA_ENCAP = 22
-# LWTUNNEL_ENCAP_* numbers are 1 mpls, 2 ip, 3 ila, 4 ip6, 5 seg6, 6 bpf, 7 seg6local, ...
-ENCAP_NAMES = {1: "mpls", 2: "ip", 3: "ila", 4: "ip6", 5: "seg6", 6: "bpf", 7: "seg6local",
-               8: "rpl", 9: "ioam6", 10: "xfrm"}  # fmt: skip
 TUNNEL_CSUM, TUNNEL_KEY, TUNNEL_SEQ = 0x01, 0x04, 0x08
 SEG6_MODES = ("inline", "encap", "l2encap", "encap.red", "l2encap.red")
 SEG6LOCAL_ACTIONS = (
@@ -169,7 +166,7 @@ def encap_text(
     except ValueError:
         data = b""
     attrs = _attrs(data)
-    head = f" encap {ENCAP_NAMES.get(kind, 'unknown')} "
+    head = f" encap {LWTUNNEL_ENCAP_NAMES.get(kind, 'unknown')} "
     if kind in (LWTUNNEL_ENCAP_IP, LWTUNNEL_ENCAP_IP6):
         body, rest = _ip(attrs, kind == LWTUNNEL_ENCAP_IP6)
     elif kind == LWTUNNEL_ENCAP_MPLS:

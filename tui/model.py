@@ -428,6 +428,10 @@ class NetnsState:
         """Links keyed by ifindex."""
         return {link.index: link for link in self.links}
 
+    def link_names(self) -> dict[int, str]:
+        """Link names keyed by ifindex: how every view turns an ``oif`` into ``dev NAME``."""
+        return {link.index: link.name for link in self.links}
+
     def link_named(self, name: str) -> Link | None:
         """The link with that name, if any."""
         for link in self.links:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tui.model import (
+    AF_INET,
+    AF_INET6,
+    AF_MPLS,
     FR_ACT_BLACKHOLE,
     FR_ACT_GOTO,
     FR_ACT_NOP,
@@ -31,6 +34,16 @@ RTN_NAMES: tuple[str, ...] = (
     "none", "unicast", "local", "broadcast", "anycast", "multicast",
     "blackhole", "unreachable", "prohibit", "throw", "nat", "xresolve",
 )  # fmt: skip
+# The engine's and the kernel answer's word for a route type: "unspec" for 0, none for
+# RTN_XRESOLVE (the kernel never answers with it), else rtnl_rtntype_n2a's.
+TYPE_NAMES: dict[int, str] = {0: "unspec", **dict(enumerate(RTN_NAMES[1:11], start=1))}
+# Address families, as ip -j and the capture file name them.
+FAMILY_NAMES: dict[int, str] = {AF_INET: "inet", AF_INET6: "inet6", AF_MPLS: "mpls"}
+# LWTUNNEL_ENCAP_* numbers: the word after ``encap`` (lwtunnel_encap_str()).
+LWTUNNEL_ENCAP_NAMES: dict[int, str] = {
+    1: "mpls", 2: "ip", 3: "ila", 4: "ip6", 5: "seg6", 6: "bpf", 7: "seg6local", 8: "rpl",
+    9: "ioam6", 10: "xfrm",
+}  # fmt: skip
 
 # Routing protocols: iproute2 6.1's built-in table (lib/rt_names.c rtnl_rtprot_tab) ...
 PROTO_BUILTIN: dict[int, str] = {

@@ -21,5 +21,5 @@ def nexthops_lines(state: NetnsState) -> list[str]:
         ]
     if not state.nexthops:
         return [heading, "", "This namespace has no nexthop objects."]
-    links = {link.index: link.name for link in state.links}
+    links = state.link_names()
     return [heading, "", *ip_nexthop_show(state.nexthops, links).splitlines()]

@@ -82,7 +82,7 @@ class ShownRows(NamespaceFollower):
         if self.state is None:
             return
         start = time.perf_counter()
-        devs = {link.index: link.name for link in self.state.links}
+        devs = self.state.link_names()
         objects = {nh.id: nh for nh in self.state.nexthops or ()}
         line_of = make_line_of(self.mode, self.family, devs, self.names, objects)
         rows = RouteRows(self.current_routes(), line_of, lambda r: devs.get(r.oif or 0, ""))

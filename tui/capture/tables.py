@@ -36,7 +36,6 @@ from tui.capture.schema import StrList as Names
 from tui.model import (
     AF_INET,
     AF_INET6,
-    AF_MPLS,
     Address,
     DevConf,
     Ipv6ProcRoute,
@@ -53,9 +52,10 @@ from tui.model import (
     Rule,
     Sysctls,
 )
+from tui.names import FAMILY_NAMES
 
 FAMILY = OneOf(choices={AF_INET: "inet", AF_INET6: "inet6"})
-ROUTE_FAMILY = OneOf(choices={AF_INET: "inet", AF_INET6: "inet6", AF_MPLS: "mpls"})
+ROUTE_FAMILY = OneOf(choices=FAMILY_NAMES)
 IFINDEX = Int(lo=1, hi=2**31 - 1, ref="links")
 IFNAME = Str(max_len=15, empty=False)  # IFNAMSIZ - 1
 SYSCTL = Int(lo=S32[0], hi=S32[1])

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from tui.formats.safe_text import safe_text
-from tui.model import Namespace, NetnsState
+from tui.model import Namespace
 from tui.source import CaptureSource, Source, SourceError, find_namespace
 
 MESSAGE_LIMIT = 300  # characters of an error message; input echoed in it is cut to fit
@@ -49,11 +49,6 @@ def read_namespace(source: Source, name: str | None) -> Namespace:
     if ns.state is None:
         raise CommandError(f"namespace {info.label}: {ns.error}")
     return ns
-
-
-def devs_of(state: NetnsState) -> dict[int, str]:
-    """ifindex -> link name."""
-    return {link.index: link.name for link in state.links}
 
 
 def write_lines(lines: Iterable[str], out: TextIO) -> None:

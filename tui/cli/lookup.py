@@ -13,7 +13,7 @@ from typing import TextIO
 
 from tui.cli.answers import DISAGREE, ERROR_VERDICT, FOUND, Lookups, disagrees
 from tui.cli.batch import run_batch
-from tui.cli.common import CommandError, devs_of, open_source, read_namespace
+from tui.cli.common import CommandError, open_source, read_namespace
 from tui.fib.compare import differences
 from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
@@ -96,7 +96,7 @@ def cmd_lookup(args: argparse.Namespace, out: TextIO) -> int:
     lookups = Lookups(
         Engine(ns.state, names),
         Verifier(kernel, ns.info, ns.state) if kernel is not None else None,
-        devs_of(ns.state),
+        ns.state.link_names(),
         names,
     )
     if args.batch:

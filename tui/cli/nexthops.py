@@ -39,7 +39,7 @@ def _read(args: argparse.Namespace) -> tuple[tuple[NexthopObject, ...] | None, d
             raise CommandError(str(exc)) from None
     ns = read_namespace(source, args.netns)
     assert ns.state is not None
-    return ns.state.nexthops, {link.index: link.name for link in ns.state.links}, ns.info.label
+    return ns.state.nexthops, ns.state.link_names(), ns.info.label
 
 
 def cmd_nexthops(args: argparse.Namespace, out: TextIO) -> int:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TextIO
 
-from tui.cli.common import CommandError, devs_of, open_source, read_namespace, write_lines
+from tui.cli.common import CommandError, open_source, read_namespace, write_lines
 from tui.fib.nh_resolve import first_hop_route
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.json_view import routes_json
@@ -48,7 +48,7 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
         return _stream_routes(kernel, source, args, family, table, names, out)
     ns = read_namespace(source, args.netns)
     assert ns.state is not None
-    devs = devs_of(ns.state)
+    devs = ns.state.link_names()
     routes = select_routes(
         ns.state.routes,
         family=family if args.ipv6 else 0,

@@ -27,9 +27,6 @@ from tui.model import (
     AF_INET,
     NUD_FAILED,
     RTN_BLACKHOLE,
-    RTN_BROADCAST,
-    RTN_LOCAL,
-    RTN_MULTICAST,
     RTN_NAT,
     RTN_PROHIBIT,
     RTN_THROW,
@@ -40,6 +37,7 @@ from tui.model import (
     Nexthop,
     Route,
 )
+from tui.names import TYPE_NAMES as TYPE_NAMES
 
 # fib_props[type].error
 TYPE_ERROR = {
@@ -48,19 +46,6 @@ TYPE_ERROR = {
     RTN_PROHIBIT: errno.EACCES,
     RTN_THROW: EAGAIN,
     RTN_NAT: errno.EINVAL,
-}
-TYPE_NAMES = {
-    0: "unspec",
-    RTN_UNICAST: "unicast",
-    RTN_LOCAL: "local",
-    RTN_BROADCAST: "broadcast",
-    4: "anycast",
-    RTN_MULTICAST: "multicast",
-    RTN_BLACKHOLE: "blackhole",
-    RTN_UNREACHABLE: "unreachable",
-    RTN_PROHIBIT: "prohibit",
-    RTN_THROW: "throw",
-    RTN_NAT: "nat",
 }
 
 

@@ -40,18 +40,15 @@ from tui.model import (
     Route,
     Rule,
 )
-from tui.names import unknown_attr_words
+from tui.names import RULE_ACTION_NAMES, unknown_attr_words
 
 ACTION_ERROR = {
     FR_ACT_BLACKHOLE: errno.EINVAL,
     FR_ACT_UNREACHABLE: errno.ENETUNREACH,
     FR_ACT_PROHIBIT: errno.EACCES,
 }
-ACTION_NAMES = {
-    FR_ACT_BLACKHOLE: "blackhole",
-    FR_ACT_UNREACHABLE: "unreachable",
-    FR_ACT_PROHIBIT: "prohibit",
-}
+# The words of the actions that end a lookup with an error (names.py holds every action word).
+ACTION_NAMES = {action: RULE_ACTION_NAMES[action] for action in ACTION_ERROR}
 DEFAULT_RULE_OF_TABLE = {RT_TABLE_LOCAL: 0, RT_TABLE_MAIN: 32766, RT_TABLE_DEFAULT: 32767}
 FIB_RULE_FIND_SADDR = 0x10000
 

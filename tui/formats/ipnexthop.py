@@ -19,12 +19,7 @@ from tui.model import (
     NEXTHOP_GRP_TYPE_RES,
     NexthopObject,
 )
-from tui.names import RT_FLAG_WORDS, proto_name, rt_flags_text, scope_name
-
-LWTUNNEL_ENCAP_NAMES = {
-    1: "mpls", 2: "ip", 3: "ila", 4: "ip6", 5: "seg6", 6: "bpf", 7: "seg6local", 8: "rpl",
-    9: "ioam6", 10: "xfrm",
-}  # fmt: skip
+from tui.names import LWTUNNEL_ENCAP_NAMES, RT_FLAG_WORDS, proto_name, rt_flags_text, scope_name
 
 
 def select_nexthops(nexthops: Iterable[NexthopObject], family: int = 0) -> list[NexthopObject]:

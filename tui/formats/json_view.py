@@ -6,10 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tui.lwtunnel import encap_summary
-from tui.model import AF_INET, AF_INET6, AF_MPLS, Route, Rule
-from tui.names import table_name
-
-FAMILY_NAMES = {AF_INET: "inet", AF_INET6: "inet6", AF_MPLS: "mpls"}
+from tui.model import AF_MPLS, Route, Rule
+from tui.names import FAMILY_NAMES, table_name
 
 
 def route_json(route: Route, devs: Mapping[int, str], names: Mapping[int, str]) -> dict[str, Any]:

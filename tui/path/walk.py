@@ -152,7 +152,7 @@ def _candidates(world: World, info: NamespaceInfo, trace: Trace) -> tuple[str, .
     if verdict.prefix is None or verdict.table is None:
         return ()
     state = world.state(info)
-    names = {link.index: link.name for link in state.links}
+    names = state.link_names()
     dst, _, plen = verdict.prefix.partition("/")
     zero = "::" if trace.query.family != 2 else "0.0.0.0"
     dst, length = (zero, 0) if dst == "default" else (dst, int(plen or 0))
@@ -188,7 +188,7 @@ def drop_reason(trace: Trace) -> str:
 def _holder(world: World, info: NamespaceInfo, dst: str) -> str | None:
     """The device holding ``dst`` in ``info`` (None: a local route without an address)."""
     state = world.state(info)
-    names = {link.index: link.name for link in state.links}
+    names = state.link_names()
     for addr in state.addresses:
         if (addr.local or addr.address) == dst:
             return names.get(addr.index)

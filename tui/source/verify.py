@@ -35,7 +35,7 @@ class Verifier:
     def __init__(self, kernel: KernelAccess, info: NamespaceInfo, state: NetnsState) -> None:
         self.kernel = kernel
         self.info = info
-        self.devs = {link.index: link.name for link in state.links}
+        self.devs = state.link_names()
         self.index = {link.name: link.index for link in state.links}
 
     def ask(self, query: Query) -> dict[str, Any]:

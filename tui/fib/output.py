@@ -33,7 +33,8 @@ from tui.fib.l3mdev import master_of
 from tui.fib.lookup import gateway_text, lookup4, type_name
 from tui.fib.multipath import candidate_json, flow_hash, pick_multipath
 from tui.fib.nexthops import path_choice, source_address, source_device6
-from tui.fib.rules import ACTION_NAMES, fib_lookup
+from tui.fib.rule_match import ACTION_NAMES
+from tui.fib.rules import fib_lookup
 from tui.fib.siblings6 import select_sibling6
 from tui.fib.srcaddr import inet_select_addr, ipv6_dev_get_saddr
 from tui.fib.trace import CHECK, NEXTHOP, PATH, SOURCE, Tracer, Verdict

@@ -77,8 +77,8 @@ from tui.source.events import (
     SmallChanged,
     Snapshot,
 )
+from tui.store.identity import route_key, uses_link
 from tui.store.loader import RACE_WINDOW, DumpLoader
-from tui.store.routes import route_key, uses_link
 
 SOL_NETLINK = 270
 NETLINK_ADD_MEMBERSHIP = 1

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tui.model import AF_INET6, Route
-from tui.store.routes import RouteStore, _ident, _same_ident, same_entry
+from tui.store.identity import entry_ident, same_entry, same_entry_ident
+from tui.store.routes import RouteStore
 from tui.store.routes6 import Entry
 
 RACE_WINDOW = 64  # events this close before a dump datagram may have raced its making
@@ -19,7 +20,7 @@ _KeyState = tuple[list[Route], list[Entry] | None]  # a key's shown routes and I
 
 
 def _key(route: Route) -> KeyId:
-    return (route.family, route.table, _ident(route))
+    return (route.family, route.table, entry_ident(route))
 
 
 def _visible(change: Change, shown: list[Route]) -> bool:
@@ -71,7 +72,7 @@ class DumpLoader:
         self.raced = True
         store = self.store
         t = store._table(route)
-        before = (store._group(t, store._slot(t, route)), t.entries6.get(_ident(route)))
+        before = (store._group(t, store._slot(t, route)), t.entries6.get(entry_ident(route)))
         store.apply(new, flags, route)
         self._recent.append((pos, (new, flags, route), before))
 
@@ -87,7 +88,7 @@ class DumpLoader:
                 last is not None
                 and route.family == last.family
                 and route.table == last.table
-                and _same_ident(route, last)
+                and same_entry_ident(route, last)
             ):  # another entry of the key being loaded
                 if held:
                     held.append(route)
@@ -121,7 +122,7 @@ class DumpLoader:
         first = shown[0]
         store = self.store
         t = store._table(first)
-        ident = _ident(first)
+        ident = entry_ident(first)
         slot = store._slot(t, first, ident)
         if store._group(t, slot) == shown:
             return  # the events built what the dump shows

@@ -28,82 +28,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tui.model import AF_INET6, RTNH_F_DEAD, RTNH_F_LINKDOWN, Route
+from tui.model import AF_INET6, Route
 from tui.store import routes6
+from tui.store.identity import Ident, entry_ident, same_entry, same_entry_ident, uses_link
 from tui.store.routes6 import Entry
 
-Key = tuple[int, int, str, int, int, int | None, str | None, int]
-Ident = tuple[str, int, int, int | None, str | None, int]
 Slot = str | Ident  # where a key's entries are kept in its table: the dst text, or the identity
 
 NLM_F_REPLACE = 0x100
 NLM_F_EXCL = 0x200
 NLM_F_CREATE = 0x400
 NLM_F_APPEND = 0x800
-# Next hop state the kernel changes without a route event (carrier, device down).
-VOLATILE = RTNH_F_DEAD | RTNH_F_LINKDOWN
-
-
-def route_key(route: Route) -> Key:
-    """The kernel's identity of a FIB entry."""
-    return (
-        route.family,
-        route.table,
-        route.dst,
-        route.dst_len,
-        route.tos,
-        route.priority,
-        route.src,
-        route.src_len,
-    )
-
-
-def _ident(route: Route) -> Ident:
-    """The identity of a FIB entry within one (family, table)."""
-    return (route.dst, route.dst_len, route.tos, route.priority, route.src, route.src_len)
-
-
-def _same_ident(a: Route, b: Route) -> bool:
-    """The same key within a table (compared field by field: no tuples made)."""
-    return (
-        a.dst == b.dst
-        and a.dst_len == b.dst_len
-        and a.tos == b.tos
-        and a.priority == b.priority
-        and a.src == b.src
-        and a.src_len == b.src_len
-    )
-
-
-def _hops(route: Route) -> list[tuple[str | None, int | None, int]]:
-    """Next hops without their volatile state: (gateway, oif, weight)."""
-    if route.multipath:
-        return [(nh.gateway, nh.oif, nh.weight) for nh in route.multipath]
-    return [(route.gateway, route.oif, 1)]
-
-
-def same_entry(a: Route, b: Route) -> bool:
-    """The same FIB entry, perhaps in another next hop state (linkdown, dead)."""
-    if a == b:
-        return True
-    return (
-        a.type == b.type
-        and a.gateway == b.gateway
-        and a.oif == b.oif
-        and (a.flags & ~VOLATILE) == (b.flags & ~VOLATILE)
-        and a.protocol == b.protocol
-        and a.scope == b.scope
-        and a.prefsrc == b.prefsrc
-        and a.nhid == b.nhid
-        and a.metrics == b.metrics
-        and len(a.multipath) == len(b.multipath)
-        and _hops(a) == _hops(b)
-    )
-
-
-def uses_link(route: Route, ifindex: int) -> bool:
-    """True when a next hop of ``route`` goes out through ``ifindex``."""
-    return route.oif == ifindex or any(nh.oif == ifindex for nh in route.multipath)
 
 
 class _Table:
@@ -183,16 +118,16 @@ class RouteStore:
         dst = route.dst
         single = t.one.get(dst)
         if single is not None:
-            if _same_ident(single, route):
+            if same_entry_ident(single, route):
                 return dst
         else:
             entries = t.many.get(dst)
-            if entries is not None and _same_ident(entries[0], route):
+            if entries is not None and same_entry_ident(entries[0], route):
                 return dst
         if dst not in t.aliased:
             return None
         if ident is None:
-            ident = _ident(route)
+            ident = entry_ident(route)
         return ident if ident in t.one or ident in t.many else None
 
     @staticmethod
@@ -202,7 +137,7 @@ class RouteStore:
         if dst not in t.one and dst not in t.many:
             return dst
         t.aliased.add(dst)
-        return _ident(route)
+        return entry_ident(route)
 
     @staticmethod
     def _claim(t: _Table, route: Route) -> bool:
@@ -212,15 +147,15 @@ class RouteStore:
         single = one.get(dst)
         if single is None and dst not in many:
             if dst in t.aliased:
-                ident = _ident(route)
+                ident = entry_ident(route)
                 if ident in one or ident in many:
                     return False
             one[dst] = route
         else:
             holder = single if single is not None else many[dst][0]
-            if _same_ident(holder, route):
+            if same_entry_ident(holder, route):
                 return False
-            ident = _ident(route)
+            ident = entry_ident(route)
             if ident in one or ident in many:
                 return False
             t.aliased.add(dst)
@@ -317,7 +252,7 @@ class RouteStore:
 
     def _entries6(self, t: _Table, slot: Slot | None, route: Route) -> list[Entry]:
         """The IPv6 entries of ``route``'s key: remembered, or what the shown routes say."""
-        known = t.entries6.get(_ident(route))
+        known = t.entries6.get(entry_ident(route))
         if known is not None:
             return known
         return [e for shown in self._group(t, slot) for e in routes6.split(shown)]
@@ -326,7 +261,7 @@ class RouteStore:
         self, t: _Table, slot: Slot | None, route: Route, entries: list[Entry] | None
     ) -> bool:
         """Make ``entries`` the IPv6 entries of ``route``'s key; False when nothing changed."""
-        ident = _ident(route)
+        ident = entry_ident(route)
         if entries is None or entries == self._entries6(t, slot, route):
             return False
         shown = routes6.render(entries)
@@ -390,13 +325,13 @@ class RouteStore:
                 ]
             lost = len(gone)
             for slot in gone:
-                t.entries6.pop(_ident(t.one.pop(slot)), None)
+                t.entries6.pop(entry_ident(t.one.pop(slot)), None)
             for slot, entries in list(t.many.items()):
                 keep = [r for r in entries if not hit(r)]
                 if len(keep) != len(entries):
                     lost += len(entries) - len(keep)
                     for r in entries:
-                        t.entries6.pop(_ident(r), None)
+                        t.entries6.pop(entry_ident(r), None)
                     del t.many[slot]
                     if len(keep) == 1:
                         t.one[slot] = keep[0]

@@ -15,7 +15,7 @@ from tui.kernel.netlink.const import NLM_F_DUMP, NLM_F_REQUEST, RTA_OIF, RTM_GET
 from tui.kernel.netlink.route_codec import DecodeError, collect_routes
 from tui.kernel.netlink.route_dump import RECV_BUFFER, next_seq
 from tui.model import AF_INET, AF_INET6, RTM_F_CLONED, Route
-from tui.store.routes import uses_link
+from tui.store.identity import uses_link
 
 _REQUEST = struct.Struct("=IHHIIBBBBBBBBI")  # nlmsghdr + rtmsg
 _U32_ATTR = struct.Struct("=HHI")

@@ -32,36 +32,44 @@ import gc
 import os
 import select
 import socket
-import struct
 import threading
 import time
 from collections.abc import Callable
 
-from pyroute2 import IPRoute
-
+from tui.kernel.event_socket import (
+    BATCH_SECONDS,
+    BIG_REFRESH,
+    FAILURES,
+    GONE_CHECK_SECONDS,
+    LINK_STATE,
+    MAX_RCVBUF,
+    NEXTHOPS_CHANGED,
+    QUIET_SECONDS,
+    RECV_BUFFER,
+    SEQ_PID,
+    Change,
+    RouteDumpJob,
+    join_groups,
+    read_small_state,
+)
+from tui.kernel.event_socket import OVERRUN as OVERRUN
 from tui.kernel.netlink.const import (
     RTM_DELNEXTHOP,
     RTM_NEWNEXTHOP,
     RTM_NEWROUTE,
     SO_RCVBUFFORCE,
 )
-from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small, read_sysctls
-from tui.kernel.netlink.link_dump import oif_request
-from tui.kernel.netlink.nexthop_codec import read_nexthops
 from tui.kernel.netlink.route_codec import (
     DecodeError,
     NetlinkError,
     collect_routes,
     iter_messages,
 )
-from tui.kernel.netlink.route_dump import dump_request, next_seq, open_route_socket
-from tui.kernel.netns import NetnsError, entered
-from tui.kernel.nexthop_watch import read_compat_mode, routes_may_have_moved, without_buckets
+from tui.kernel.netlink.route_dump import open_route_socket
+from tui.kernel.netns import NetnsError
+from tui.kernel.nexthop_watch import routes_may_have_moved, without_buckets
 from tui.model import (
     AF_INET,
-    AF_INET6,
-    IFF_LOWER_UP,
-    IFF_UP,
     RTM_F_CLONED,
     NetnsState,
     NexthopObject,
@@ -78,58 +86,7 @@ from tui.source.events import (
     Snapshot,
 )
 from tui.store.identity import route_key, uses_link
-from tui.store.loader import RACE_WINDOW, DumpLoader
-
-SOL_NETLINK = 270
-NETLINK_ADD_MEMBERSHIP = 1
-# RTNLGRP_* numbers: link, ipv4 ifaddr, ipv4 route, ipv4 rule, ipv6 ifaddr, ipv6 route,
-# ipv4 netconf, ipv6 rule, ipv6 netconf, nexthop.
-GROUPS = (1, 5, 7, 8, 9, 11, 24, 19, 25, 32)
-IFF_RUNNING = 0x40
-LINK_STATE = IFF_UP | IFF_RUNNING | IFF_LOWER_UP
-RECV_BUFFER = 1 << 18
-BATCH_SECONDS = 0.05  # events are handed over at least this often while they pour in
-GONE_CHECK_SECONDS = 0.5
-QUIET_SECONDS = 1.0
-BIG_REFRESH = 50_000  # a partial re-read this large is redone as a full one (cheaper to apply)
-MAX_RCVBUF = 256 << 20  # overruns double the socket buffer up to this
-OVERRUN = "netlink overrun: events were lost, re-reading the whole namespace"
-NEXTHOPS_CHANGED = "nexthop objects changed"
-_SEQ_PID = struct.Struct("=II")  # nlmsg_seq, nlmsg_pid: at offset 8 of a message
-FAILURES = 3  # dumps failing in a row before the monitor gives up
-
-Change = tuple[bool, int, Route]
-
-
-def _join_groups(sock: socket.socket) -> None:
-    for group in GROUPS:
-        try:
-            sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
-        except OSError:
-            continue  # an old kernel without that group: the rest still works
-
-
-class _Dump:
-    """A route dump running on the event socket, one family after the other."""
-
-    def __init__(self, reason: str, ifindex: int | None = None) -> None:
-        self.reason = reason
-        self.ifindex = ifindex  # None: a full load
-        self.families = [AF_INET, AF_INET6]
-        self.seq = 0
-        self.spoiled = False  # events were lost meanwhile: the result is thrown away
-        self.loader = DumpLoader() if ifindex is None else None
-        self.routes: list[Route] = []
-        self.shown_at: dict[int, int] = {}  # key hash → position of the datagram showing it
-        self.held: list[tuple[int, Change]] = []  # events read while a partial dump runs
-
-    def request(self) -> bytes:
-        """The next family's request (a new sequence number each)."""
-        self.seq = next_seq()
-        family = self.families.pop(0)
-        if self.ifindex is None:
-            return dump_request(family, self.seq)
-        return oif_request(family, self.seq, self.ifindex)
+from tui.store.loader import RACE_WINDOW
 
 
 class Monitor:
@@ -148,7 +105,7 @@ class Monitor:
         self._nexthops: tuple[NexthopObject, ...] | None = None
         self._nexthop_added = False  # an RTM_NEWNEXTHOP since the last small read
         self._compat_mode = 1
-        self._dump: _Dump | None = None
+        self._dump: RouteDumpJob | None = None
         self._want_full: str | None = None
         self._want_links: set[int] = set()
         self._changes: list[Change] = []
@@ -208,7 +165,7 @@ class Monitor:
             return
         with sock:
             self._portid = sock.getsockname()[0]
-            _join_groups(sock)
+            join_groups(sock)
             self._want_full = LOADED
             self._follow(sock)
 
@@ -253,7 +210,7 @@ class Monitor:
                     raise
                 self._overrun(sock)
                 continue
-            seq, pid = _SEQ_PID.unpack_from(buf, 8) if n >= 16 else (0, 0)
+            seq, pid = SEQ_PID.unpack_from(buf, 8) if n >= 16 else (0, 0)
             if pid == self._portid:  # a dump answering us (events carry their sender's)
                 if self._dump is not None and seq == self._dump.seq:
                     self._dumped(sock, buf, n)
@@ -308,7 +265,7 @@ class Monitor:
     def _start_dump(self, sock: socket.socket) -> None:
         """Start the dump that is due, if any: a full load first, then links one by one."""
         if self._want_full is not None:
-            self._dump = _Dump(self._want_full)
+            self._dump = RouteDumpJob(self._want_full)
             self._want_full = None
             self._want_links.clear()
             self._gc_was = self._gc_was or gc.isenabled()
@@ -316,7 +273,7 @@ class Monitor:
         elif self._want_links:
             ifindex = min(self._want_links)
             self._want_links.discard(ifindex)
-            self._dump = _Dump("link state changed", ifindex)
+            self._dump = RouteDumpJob("link state changed", ifindex)
         else:
             return
         self._flush()
@@ -361,7 +318,7 @@ class Monitor:
         else:
             self._refreshed(dump)
 
-    def _loaded(self, dump: _Dump) -> None:
+    def _loaded(self, dump: RouteDumpJob) -> None:
         """A full load is complete: read the small state and hand the store over."""
         assert dump.loader is not None
         self._gc_restore()
@@ -378,7 +335,7 @@ class Monitor:
         self.loads += 1
         self.emit(Snapshot(state, dump.reason, dump.loader.finish()))
 
-    def _refreshed(self, dump: _Dump) -> None:
+    def _refreshed(self, dump: RouteDumpJob) -> None:
         """A link's routes were re-read: hand them over, then the events read meanwhile that
         the dump did not already show."""
         ifindex = dump.ifindex
@@ -406,20 +363,9 @@ class Monitor:
     # ----- small state ----------------------------------------------------------------------
     def _read_small(self) -> NetnsState:
         """Links, addresses, rules and sysctls now (entering the namespace), remembered."""
-        with entered(self.path):
-            with IPRoute() as ipr:
-                links, addresses, rules = read_small(ipr)
-            state = NetnsState(
-                links=links,
-                addresses=addresses,
-                rules=rules,
-                sysctls=read_sysctls(),
-                ipv6_proc_routes=read_ipv6_proc_routes(),
-                nexthops=read_nexthops(None),
-            )
-            self._compat_mode = read_compat_mode()
-        self._links = {link.index: (link.flags & LINK_STATE, link.master) for link in links}
-        self._v4addrs = {(a.index, a.address) for a in addresses if a.family == AF_INET}
+        state, self._compat_mode = read_small_state(self.path)
+        self._links = {link.index: (link.flags & LINK_STATE, link.master) for link in state.links}
+        self._v4addrs = {(a.index, a.address) for a in state.addresses if a.family == AF_INET}
         self._nexthops = without_buckets(state.nexthops)
         return state
 

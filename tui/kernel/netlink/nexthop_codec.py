@@ -55,6 +55,7 @@ from tui.kernel.netlink.const import (
 )
 from tui.kernel.netlink.route_codec import DecodeError, NetlinkError, ReadableBuffer, _raise_error
 from tui.kernel.netlink.route_dump import RECV_BUFFER, next_seq, open_route_socket
+from tui.kernel.netlink.shared_objects import FAMILY_BY_LEN
 from tui.model import NexthopGroupMember, NexthopObject, ResilientGroup
 
 _HEAD = struct.Struct("=IHHI")  # nlmsg_len, nlmsg_type, nlmsg_flags, nlmsg_seq
@@ -62,7 +63,6 @@ _GROUP_ENTRY = struct.Struct("=IBBH")  # id, weight, weight_high (6.12+), resvd
 _U16 = struct.Struct("=H")
 _U32 = struct.Struct("=I")
 _U64 = struct.Struct("=Q")
-_FAMILY_BY_LEN = {4: socket.AF_INET, 16: socket.AF_INET6}
 RETRIES = 5
 
 NexthopEvent = tuple[bool, NexthopObject]  # (is RTM_NEWNEXTHOP, the object)
@@ -122,8 +122,8 @@ def decode_nexthop(buf: ReadableBuffer, offset: int, length: int) -> NexthopObje
             fields["oif"] = _U32.unpack_from(buf, pos)[0]
         elif kind == NHA_MASTER and plen >= 4:
             fields["master"] = _U32.unpack_from(buf, pos)[0]
-        elif kind == NHA_GATEWAY and plen in _FAMILY_BY_LEN:
-            fields["gateway"] = socket.inet_ntop(_FAMILY_BY_LEN[plen], payload)
+        elif kind == NHA_GATEWAY and plen in FAMILY_BY_LEN:
+            fields["gateway"] = socket.inet_ntop(FAMILY_BY_LEN[plen], payload)
         elif kind == NHA_BLACKHOLE:
             fields["blackhole"] = True
         elif kind == NHA_FDB:

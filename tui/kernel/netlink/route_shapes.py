@@ -9,7 +9,7 @@ No per-attribute Python loop runs for the other million messages.
 
 Two tricks keep the builder near 0.5 µs: interned address text (a bounded dict), and filling a
 mutable twin of the frozen dataclass then assigning ``__class__`` (the frozen ``__init__`` pays
-``object.__setattr__`` per field: 1.5 µs).  The twin is checked at import, with a fallback.
+``object.__setattr__`` per field: 1.5 µs), both in ``shared_objects``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import os
 import socket
 import struct
 from collections.abc import Callable
-from dataclasses import MISSING, fields
-from typing import Any, cast
+from dataclasses import MISSING
+from typing import Any
 
 from tui.kernel.netlink.const import (
     NLA_TYPE_MASK,
@@ -44,13 +44,26 @@ from tui.kernel.netlink.const import (
     RTAX_CC_ALGO,
     RTMSG_LEN,
 )
-from tui.model import AF_INET, AF_INET6, Nexthop, Route, RouteExtras
+from tui.kernel.netlink.shared_objects import (
+    ADDRS,
+    DEFAULT_DST,
+    FAMILY_BY_LEN,
+    HOPS,
+    OCTET,
+    OCTET_DOT,
+    ROUTE_FIELDS,
+    ROUTE_TWIN,
+    V4_PREFIX,
+    cstr,
+    make_nexthop,
+    twin_works,
+)
+from tui.model import Route, RouteExtras
 
 ReadableBuffer = bytes | bytearray | memoryview
 Builder = Callable[[ReadableBuffer, int], "Route | None"]
 
 USER_HZ = os.sysconf("SC_CLK_TCK")  # rta_expires is in these ticks
-_FAMILY_BY_LEN = {4: socket.AF_INET, 16: socket.AF_INET6}
 _U32_FIELDS = {
     RTA_OIF: "oif",
     RTA_PRIORITY: "priority",
@@ -64,121 +77,12 @@ _ADDR_FIELDS = {RTA_GATEWAY: "gateway", RTA_PREFSRC: "prefsrc", RTA_SRC: "src"}
 ECHOED = frozenset({3, 16, 24, 25, 27, 28, 29, 31})
 RTAX_LAST = 17  # RTAX_FASTOPEN_NO_COOKIE: the last metric iproute2 6.1 and fibscope know
 _EXTRAS = ("realms", "encap", "unknown")  # fields of RouteExtras, built as one object
+_ROUTE_TWIN_OK = twin_works(Route, ROUTE_TWIN)  # else the builders call Route()
 NESTED = 1 << 16  # a nested attribute kept raw is numbered PARENT * NESTED + TYPE
-
-
-class _Hops(dict[tuple[Nexthop, ...], tuple[Nexthop, ...]]):
-    """Multipath next hop tuples, interned: a million ECMP routes over the same gateways
-    share a few tuples instead of holding ~190 bytes of next hops each.  Bounded."""
-
-    limit = 1 << 16
-
-    def __call__(self, hops: tuple[Nexthop, ...]) -> tuple[Nexthop, ...]:
-        shared = self.get(hops)
-        if shared is not None:
-            return shared
-        if len(self) >= self.limit:
-            self.clear()
-        self[hops] = hops
-        return hops
-
-
-HOPS = _Hops()
 
 
 class DecodeError(ValueError):
     """The bytes are not a well-formed netlink route message (truncated or bad lengths)."""
-
-
-class _AddrText(dict[bytes, str]):
-    """Address bytes → canonical text, interned so a million routes share a few strings.
-
-    Bounded, so streaming a dump of unique addresses keeps constant memory.
-    """
-
-    limit = 1 << 16
-
-    def __missing__(self, key: bytes) -> str:
-        if len(self) >= self.limit:
-            self.clear()
-        text = socket.inet_ntop(_FAMILY_BY_LEN[len(key)], key)
-        self[key] = text
-        return text
-
-
-class _V4Prefix(dict[bytes, str]):
-    """First two bytes of an IPv4 address → ``"a.b."`` (at most 65536 entries).
-
-    With ``_OCTET_DOT`` and ``_OCTET`` this formats a unique destination in ~70 ns where
-    ``inet_ntop`` takes ~150 ns.
-    """
-
-    def __missing__(self, key: bytes) -> str:
-        text = f"{key[0]}.{key[1]}."
-        self[key] = text
-        return text
-
-
-ADDRS = _AddrText()
-_V4_PREFIX = _V4Prefix()
-_OCTET = tuple(str(i) for i in range(256))
-_OCTET_DOT = tuple(f"{i}." for i in range(256))
-_DEFAULT_DST = {AF_INET: "0.0.0.0", AF_INET6: "::"}
-
-
-def _twin(cls: type) -> type | None:
-    """A plain class with the very slot layout of ``cls`` (None if it has no own slots)."""
-    slots = cls.__dict__.get("__slots__")
-    if not isinstance(slots, tuple) or cls.__bases__ != (object,):
-        return None
-    return type(f"_{cls.__name__}Twin", (), {"__slots__": slots})
-
-
-def _twin_works(cls: type, twin: type | None) -> bool:
-    """True if a twin filled field by field, then re-classed, equals the real construction."""
-    if twin is None:
-        return False
-    names = [f.name for f in fields(cls)]
-    try:
-        obj: Any = object.__new__(twin)
-        for i, name in enumerate(names):
-            setattr(obj, name, i)
-        obj.__class__ = cls
-        return bool(obj == cls(*range(len(names))))
-    except (TypeError, AttributeError):
-        return False
-
-
-_ROUTE_TWIN = _twin(Route)
-_ROUTE_TWIN_OK = _twin_works(Route, _ROUTE_TWIN)
-_NEXTHOP_TWIN = _twin(Nexthop)
-_ROUTE_FIELDS = fields(Route)
-
-
-def _nexthop_twin(
-    gateway: str | None,
-    oif: int | None,
-    weight: int,
-    flags: int,
-    realms: int | None = None,
-    encap: tuple[int, str] | None = None,
-    unknown: tuple[tuple[int, str], ...] = (),
-) -> Nexthop:
-    obj: Any = object.__new__(_NEXTHOP_TWIN)  # type: ignore[arg-type]
-    obj.gateway, obj.oif, obj.weight, obj.flags = gateway, oif, weight, flags
-    obj.realms, obj.encap, obj.unknown = realms, encap, unknown
-    obj.__class__ = Nexthop
-    return cast(Nexthop, obj)
-
-
-def cstr(raw: bytes) -> str:
-    """A NUL-terminated string attribute (the congestion control algorithm's name)."""
-    return raw.split(b"\0", 1)[0].decode("ascii", "replace")
-
-
-make_nexthop: Callable[..., Nexthop] = (
-    _nexthop_twin if _twin_works(Nexthop, _NEXTHOP_TWIN) else Nexthop
-)
 
 
 def _pad(n: int) -> str:
@@ -269,7 +173,7 @@ class _Shape:
             return f"v4_prefix[v{i}] + octet_dot[v{i + 1}] + octet[v{i + 2}]"
         if plen in (4, 16):
             i = self.val(f"{plen}s")
-            return f"addrs[v{i}]" if intern else f"ntop({_FAMILY_BY_LEN[plen]}, v{i})"
+            return f"addrs[v{i}]" if intern else f"ntop({FAMILY_BY_LEN[plen]}, v{i})"
         self.fmt.append(_pad(plen))
         return None
 
@@ -372,7 +276,7 @@ class _Shape:
         """The builder's Python source, header checks pinned to the sample's values."""
         cond = " or ".join(f"v{i} != {sample[i]!r}" for i in self.checks) or "False"
         exprs = []
-        for fld in _ROUTE_FIELDS:
+        for fld in ROUTE_FIELDS:
             default = fld.default if fld.default is not MISSING else None
             exprs.append((fld.name, self.fields.get(fld.name, repr(default))))
         names = "".join(f"v{i}, " for i in range(self.nvals))
@@ -394,7 +298,7 @@ def compile_shape(buf: ReadableBuffer, start: int, end: int) -> Builder:
     env: dict[str, Any] = {
         "unpack": unpacker.unpack_from,
         "new": object.__new__,
-        "twin": _ROUTE_TWIN,
+        "twin": ROUTE_TWIN,
         "Route": Route,
         "extras": RouteExtras,
         "nh": make_nexthop,
@@ -402,10 +306,10 @@ def compile_shape(buf: ReadableBuffer, start: int, end: int) -> Builder:
         "hops": HOPS,
         "ntop": socket.inet_ntop,
         "addrs": ADDRS,
-        "v4_prefix": _V4_PREFIX,
-        "octet": _OCTET,
-        "octet_dot": _OCTET_DOT,
-        "default_dst": _DEFAULT_DST.get,
+        "v4_prefix": V4_PREFIX,
+        "octet": OCTET,
+        "octet_dot": OCTET_DOT,
+        "default_dst": DEFAULT_DST.get,
         "hz": USER_HZ,
     }
     exec(shape.source(unpacker.unpack_from(buf, start)), env)

@@ -1,0 +1,96 @@
+"""The monitor's netlink socket: the groups it joins, its limits, and the route dump that runs
+on it between events (one family after the other, a full load or the routes of one link),
+and the small state (links, addresses, rules, sysctls, nexthop objects) it re-reads."""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+from pyroute2 import IPRoute
+
+from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small, read_sysctls
+from tui.kernel.netlink.link_dump import oif_request
+from tui.kernel.netlink.nexthop_codec import read_nexthops
+from tui.kernel.netlink.route_dump import dump_request, next_seq
+from tui.kernel.netns import entered
+from tui.kernel.nexthop_watch import read_compat_mode
+from tui.model import (
+    AF_INET,
+    AF_INET6,
+    IFF_LOWER_UP,
+    IFF_UP,
+    NetnsState,
+    Route,
+)
+from tui.store.loader import DumpLoader
+
+SOL_NETLINK = 270
+NETLINK_ADD_MEMBERSHIP = 1
+# RTNLGRP_* numbers: link, ipv4 ifaddr, ipv4 route, ipv4 rule, ipv6 ifaddr, ipv6 route,
+# ipv4 netconf, ipv6 rule, ipv6 netconf, nexthop.
+GROUPS = (1, 5, 7, 8, 9, 11, 24, 19, 25, 32)
+IFF_RUNNING = 0x40
+LINK_STATE = IFF_UP | IFF_RUNNING | IFF_LOWER_UP
+RECV_BUFFER = 1 << 18
+BATCH_SECONDS = 0.05  # events are handed over at least this often while they pour in
+GONE_CHECK_SECONDS = 0.5
+QUIET_SECONDS = 1.0
+BIG_REFRESH = 50_000  # a partial re-read this large is redone as a full one (cheaper to apply)
+MAX_RCVBUF = 256 << 20  # overruns double the socket buffer up to this
+OVERRUN = "netlink overrun: events were lost, re-reading the whole namespace"
+NEXTHOPS_CHANGED = "nexthop objects changed"
+SEQ_PID = struct.Struct("=II")  # nlmsg_seq, nlmsg_pid: at offset 8 of a message
+FAILURES = 3  # dumps failing in a row before the monitor gives up
+
+Change = tuple[bool, int, Route]
+
+
+def join_groups(sock: socket.socket) -> None:
+    """Listen to every group whose events change what fibscope shows."""
+    for group in GROUPS:
+        try:
+            sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+        except OSError:
+            continue  # an old kernel without that group: the rest still works
+
+
+class RouteDumpJob:
+    """A route dump running on the event socket, one family after the other."""
+
+    def __init__(self, reason: str, ifindex: int | None = None) -> None:
+        self.reason = reason
+        self.ifindex = ifindex  # None: a full load
+        self.families = [AF_INET, AF_INET6]
+        self.seq = 0
+        self.spoiled = False  # events were lost meanwhile: the result is thrown away
+        self.loader = DumpLoader() if ifindex is None else None
+        self.routes: list[Route] = []
+        self.shown_at: dict[int, int] = {}  # key hash → position of the datagram showing it
+        self.held: list[tuple[int, Change]] = []  # events read while a partial dump runs
+
+    def request(self) -> bytes:
+        """The next family's request (a new sequence number each)."""
+        self.seq = next_seq()
+        family = self.families.pop(0)
+        if self.ifindex is None:
+            return dump_request(family, self.seq)
+        return oif_request(family, self.seq, self.ifindex)
+
+
+def read_small_state(path: str | None) -> tuple[NetnsState, int]:
+    """Links, addresses, rules, sysctls, /proc's IPv6 routes and nexthop objects now
+    (entering the namespace), with the kernel's nexthop compat mode read there too."""
+    with entered(path):
+        with IPRoute() as ipr:
+            links, addresses, rules = read_small(ipr)
+        state = NetnsState(
+            links=links,
+            addresses=addresses,
+            rules=rules,
+            sysctls=read_sysctls(),
+            ipv6_proc_routes=read_ipv6_proc_routes(),
+            nexthops=read_nexthops(None),
+        )
+        compat_mode = read_compat_mode()
+    return state, compat_mode

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Nexthop objects have their own module; they are imported from here like the rest.
+from tui.model.nexthop_objects import *  # noqa: F403
+from tui.model.nexthop_objects import NexthopObject
+
 AF_INET = 2
 AF_INET6 = 10
 AF_MPLS = 28  # MPLS routes (ip -f mpls route): kept and shown, never looked up
@@ -346,63 +350,6 @@ class NamespaceInfo:
         if self.names:
             return self.names[0]
         return f"net:[{self.inode}]"
-
-
-# Nexthop group types (NEXTHOP_GRP_TYPE_*).
-NEXTHOP_GRP_TYPE_MPATH = 0
-NEXTHOP_GRP_TYPE_RES = 1
-
-
-@dataclass(frozen=True, slots=True)
-class NexthopGroupMember:
-    """One member of a nexthop group (``struct nexthop_grp``); ``weight`` as the user gave
-    it (the wire value plus one)."""
-
-    id: int
-    weight: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class ResilientGroup:
-    """NHA_RES_GROUP of a resilient group; the timers in the kernel's clock_t (1/100 s)."""
-
-    buckets: int
-    idle_timer: int = 0
-    unbalanced_timer: int = 0
-    unbalanced_time: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class NexthopObject:
-    """A nexthop object (RTM_NEWNEXTHOP): a single next hop, a blackhole or a group.
-
-    ``bucket_nhids`` is a resilient group's bucket table (index -> member id) as
-    RTM_GETNEXTHOPBUCKET dumped it, empty when not read.  Attributes fibscope does not decode
-    are kept in ``unknown`` as (type, hex payload) so views and lookups can name them.
-    """
-
-    id: int
-    family: int = 0
-    scope: int = 0
-    protocol: int = 0
-    flags: int = 0
-    gateway: str | None = None
-    oif: int | None = None
-    blackhole: bool = False
-    fdb: bool = False
-    group: tuple[NexthopGroupMember, ...] = ()
-    group_type: int = NEXTHOP_GRP_TYPE_MPATH
-    resilient: ResilientGroup | None = None
-    bucket_nhids: tuple[int, ...] = ()
-    master: int | None = None
-    encap_type: int | None = None
-    encap: str | None = None
-    unknown: tuple[tuple[int, str], ...] = ()
-
-    @property
-    def is_group(self) -> bool:
-        """A group of other nexthop objects."""
-        return bool(self.group)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,13 +20,14 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Input, Log, Static
+from textual.widgets import ContentSwitcher, Footer, Input, Log
 
 from tui.app.help import HelpScreen
 from tui.app.lines import header_lines
 from tui.app.lookup_pane import LookupPane
 from tui.app.lookup_runner import LookupResult, LookupRunner
 from tui.app.lookup_view import trace_text, winning_route
+from tui.app.modes import Mode, Pane
 from tui.app.nexthops_pane import nexthops_lines
 from tui.app.overview import namespace_label, overview_lines, table_label, table_order
 from tui.app.pacing import REFRESH_SECONDS
@@ -34,12 +35,12 @@ from tui.app.palette import palette_commands
 from tui.app.path_follow import PathFollower
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter
+from tui.app.status import StatusLine, StatusState, status_text
 from tui.app.widgets.route_header import RouteHeader
 from tui.app.widgets.route_view import RouteView
 from tui.fib.query import Query, QueryError
 from tui.formats.iprule import ip_rule_show
 from tui.formats.links import links_lines
-from tui.formats.safe_text import safe_text
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
 from tui.source import Source
 
@@ -95,22 +96,22 @@ class FibscopeApp(PathFollower):
     # ----- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         """Title, the switchable main area, the lookup pane, the filter field and status."""
-        yield Static("", id="title")
+        yield StatusLine("", id="title")
         with Horizontal(id="body"):
             yield Log(id="side", highlight=False, auto_scroll=False)
-            with ContentSwitcher(initial="routes-pane", id="main"):
-                with Vertical(id="routes-pane"):
+            with ContentSwitcher(initial=Pane.ROUTES, id="main"):
+                with Vertical(id=Pane.ROUTES):
                     yield RouteHeader(id="route-header")
                     yield RouteView(id="routes")
-                yield Log(id="rules", highlight=False, auto_scroll=False)
-                yield Log(id="links", highlight=False, auto_scroll=False)
-                yield Log(id="nexthops", highlight=False, auto_scroll=False)
+                yield Log(id=Pane.RULES, highlight=False, auto_scroll=False)
+                yield Log(id=Pane.LINKS, highlight=False, auto_scroll=False)
+                yield Log(id=Pane.NEXTHOPS, highlight=False, auto_scroll=False)
         yield LookupPane(id="lookup")
         yield Input(
             placeholder="filter: prefix, address, device or text; Enter applies, Escape clears",
             id="filter",
         )
-        yield Static("", id="status")
+        yield StatusLine("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -172,84 +173,70 @@ class FibscopeApp(PathFollower):
             side.clear()
             side.write_lines(lines)
 
-    def _update_status(self) -> None:
-        label = safe_text(self.info.label) if self.info else "-"
-        fam = "IPv6" if self.family == AF_INET6 else "IPv4"
-        view = self.query_one(RouteView)
-        shown = view.rows.row_count if view.rows is not None else 0
-        total = len(view.rows.routes) if view.rows is not None else 0
-        tname = safe_text(self.shown_table_label())
-        notice = safe_text(self.notice)
-        mode = "paused" if self.paused else self.live_text
-        view_name = "route -n" if self.mode == "route-n" else "ip route"
-        shows_one = self.mode == "ip" or self.family == AF_INET
-        number = f" ({self.table if self.mode == 'ip' else RT_TABLE_MAIN})" if shows_one else ""
-        title = f"fibscope  {label} · {tname}{number} · {fam} · {view_name}"
-        if self.source.live is False:
-            title += f" · {safe_text(self.source.description)}"
-        self.query_one("#title", Static).update(Text(title, no_wrap=True, overflow="ellipsis"))
-        if shown:
-            view.say_when_empty("")
-        elif notice or self.state is None:
-            view.say_when_empty(notice or "Nothing to show.")
-        elif self.filter:
-            view.say_when_empty(f"No route passes the filter: {self.filter.describe()}.")
-        elif tname == "all tables":
-            view.say_when_empty(f"No table has {fam} routes.")
-        else:
-            view.say_when_empty(f"Table {tname} has no {fam} routes.")
-        found = f"{shown:,}+" if view.rows is not None and view.rows.partial else f"{shown:,}"
-        noun = "route" if total == 1 else "routes"
-        count = f"{found} of {total:,} {noun}" if self.filter else f"{total:,} {noun}"
-        tables = tname if tname == "all tables" else f"table {tname}"
-        parts = [f"netns {label}", tables, count]
-        if notice:  # early: it matters more than what follows when the line is cut
-            parts.append(notice)
-        if self.filter:
-            parts.append(f"filter {safe_text(self.filter.describe())}")
-        if SORT_KEYS[self.sort_index] != "kernel" or self.reverse:
-            parts.append(f"sort {SORT_KEYS[self.sort_index]}{' ↓' if self.reverse else ''}")
-        parts.append(mode)
-        if self.live:
-            parts.append(f"changed {self.last_change}")
-        if self.pending:
-            parts.append(f"{len(self.pending)} updates held")
-        self.query_one("#status", Static).update(
-            Text("  │  ".join(parts), no_wrap=True, overflow="ellipsis")
+    def status_state(self) -> StatusState:
+        """What the title and status line say now, gathered from the app and its rows."""
+        rows = self.query_one(RouteView).rows
+        return StatusState(
+            label=self.info.label if self.info else None,
+            family=self.family,
+            table=self.table,
+            table_label=self.shown_table_label(),
+            mode=self.mode,
+            live=self.live,
+            live_text=self.live_text,
+            paused=self.paused,
+            notice=self.notice,
+            filter_text=self.filter.describe() if self.filter else None,
+            sort=SORT_KEYS[self.sort_index],
+            reverse=self.reverse,
+            last_change=self.last_change,
+            held=len(self.pending),
+            shown=rows.row_count if rows is not None else 0,
+            total=len(rows.routes) if rows is not None else 0,
+            partial=rows is not None and rows.partial,
+            has_state=self.state is not None,
+            source_live=self.source.live,
+            source_description=self.source.description,
         )
 
+    def _update_status(self) -> None:
+        text = status_text(self.status_state())
+        self.query_one("#title", StatusLine).show(text.title)
+        self.query_one(RouteView).say_when_empty(text.empty)
+        self.query_one("#status", StatusLine).show(text.status)
+
     # ----- actions ------------------------------------------------------------------------
-    def _show(self, pane: str) -> None:
+    def _show(self, pane: Pane) -> None:
         self.query_one("#main", ContentSwitcher).current = pane
-        if pane == "routes-pane":
+        if pane == Pane.ROUTES:
             self.query_one(RouteView).focus()
 
     def action_rules(self) -> None:
         """Show the policy rules (again: back to the routes)."""
         switcher = self.query_one("#main", ContentSwitcher)
-        self._show("routes-pane" if switcher.current == "rules" else "rules")
+        self._show(Pane.ROUTES if switcher.current == Pane.RULES else Pane.RULES)
 
     def action_links(self) -> None:
         """Show links, addresses and forwarding (again: back to the routes)."""
         switcher = self.query_one("#main", ContentSwitcher)
-        self._show("routes-pane" if switcher.current == "links" else "links")
+        self._show(Pane.ROUTES if switcher.current == Pane.LINKS else Pane.LINKS)
 
     def action_nexthops(self) -> None:
         """Show the nexthop objects (again: back to the routes)."""
         switcher = self.query_one("#main", ContentSwitcher)
-        self._show("routes-pane" if switcher.current == "nexthops" else "nexthops")
+        self._show(Pane.ROUTES if switcher.current == Pane.NEXTHOPS else Pane.NEXTHOPS)
 
     def action_toggle_view(self) -> None:
         """route -n form ⇄ ip route form."""
-        self.mode = "ip" if self.mode == "route-n" else "route-n"
-        self._show("routes-pane")
+        self.mode = Mode.IP if self.mode == Mode.ROUTE_N else Mode.ROUTE_N
+        self._show(Pane.ROUTES)
         self._rebuild(keep_cursor=True)
 
     def _fit_mode(self) -> None:
         """A table picked that ``route -n`` does not list alone (IPv4 other than main; any
         single IPv6 table, since route -n -A inet6 lists them all) is shown as ip route."""
-        if self.mode == "route-n" and (self.family == AF_INET6 or self.table != RT_TABLE_MAIN):
-            self.mode = "ip"
+        if self.mode == Mode.ROUTE_N and (self.family == AF_INET6 or self.table != RT_TABLE_MAIN):
+            self.mode = Mode.IP
 
     def action_toggle_family(self) -> None:
         """IPv4 ⇄ IPv6."""
@@ -279,7 +266,7 @@ class FibscopeApp(PathFollower):
 
     def action_filter(self) -> None:
         """Open the filter field."""
-        self._show("routes-pane")
+        self._show(Pane.ROUTES)
         field = self.query_one("#filter", Input)
         field.display = True
         field.value = self.filter.text if self.filter else ""
@@ -308,7 +295,7 @@ class FibscopeApp(PathFollower):
         elif lookup.display:
             self.close_lookup()
         else:
-            self._show("routes-pane")
+            self._show(Pane.ROUTES)
 
     def close_lookup(self) -> None:
         """Hide the lookup pane and the winner's highlight."""
@@ -370,7 +357,7 @@ class FibscopeApp(PathFollower):
                 fam, _, tab = choice.partition(":")
                 self.family, self.table = int(fam), int(tab)
                 self._fit_mode()
-                self._show("routes-pane")
+                self._show(Pane.ROUTES)
                 self._rebuild(keep_cursor=False)
 
         current = f"{self.family}:{self.table}"

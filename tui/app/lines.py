@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from tui.app.modes import Mode
 from tui.fib.nh_resolve import first_hop_route
 from tui.formats.iproute import RouteFormatter
 from tui.formats.route_n import ROUTE6_N_HEADER, ROUTE_N_HEADER, route_n_line, rtf6_flags_text
@@ -56,7 +57,7 @@ def route6_n_line_of(route: Route, devs: Mapping[int, str]) -> str:
 
 
 def make_line_of(
-    mode: str,
+    mode: Mode,
     family: int,
     devs: Mapping[int, str],
     names: Mapping[int, str],
@@ -64,7 +65,7 @@ def make_line_of(
 ) -> Callable[[Route], str]:
     """A function from a route to its one-line text in ``mode`` ('route-n' or 'ip');
     ``route -n`` shows a nexthop object's first next hop, as /proc/net/route does."""
-    if mode == "ip":
+    if mode == Mode.IP:
         formatter = RouteFormatter(devs, names, show_table=False)
         return lambda route: formatter.line(route).replace("\n\t", "  ").rstrip()
     if family == AF_INET6:
@@ -76,9 +77,9 @@ def make_line_of(
     return lambda route: route_n_line(route, devs)
 
 
-def header_lines(mode: str, family: int) -> list[str]:
+def header_lines(mode: Mode, family: int) -> list[str]:
     """The column header above the rows (route -n has one; ip route has none)."""
-    if mode == "ip":
+    if mode == Mode.IP:
         return []
     header = ROUTE6_N_HEADER if family == AF_INET6 else ROUTE_N_HEADER
     return header.splitlines()[1:]

@@ -13,6 +13,7 @@ from textual import work
 
 from tui.app.follow import BIG_TABLE, NamespaceFollower
 from tui.app.lines import make_line_of
+from tui.app.modes import Mode
 from tui.app.pacing import MARK_LIMIT
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
 from tui.app.widgets.route_view import RouteView
@@ -40,7 +41,7 @@ class ShownRows(NamespaceFollower):
         self.names = source.table_names()
         self.family = AF_INET
         self.table = RT_TABLE_MAIN
-        self.mode = "route-n"
+        self.mode = Mode.ROUTE_N
         self.filter: RouteFilter | None = None
         self.sort_index = 0
         self.reverse = False
@@ -54,7 +55,7 @@ class ShownRows(NamespaceFollower):
         """The routes of the selected family and table; in the route -n form exactly what
         ``route -n`` lists (the CLI's selection: IPv4 table main without broadcast and
         multicast, IPv6 every table with each multipath next hop on its own)."""
-        if self.mode == "route-n":
+        if self.mode == Mode.ROUTE_N:
             if self.family == AF_INET6:
                 routes = self.store.routes(AF_INET6)
             else:
@@ -66,7 +67,7 @@ class ShownRows(NamespaceFollower):
 
     def shown_table_label(self) -> str:
         """What the title says of the tables shown: route -n -A inet6 shows every table."""
-        if self.mode == "route-n":
+        if self.mode == Mode.ROUTE_N:
             return "all tables" if self.family == AF_INET6 else "main"
         return table_name(self.table, self.names)
 

@@ -12,7 +12,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import Log, Static
 
-from tests.app.conftest import FIXTURE, fixture_app, loaded
+from tests.app.helpers import FIXTURE, fixture_app, loaded
 from tests.netns_helpers import requires_netns, temp_netns
 from tui.app.pickers import Picker
 from tui.app.run import finish, make_app

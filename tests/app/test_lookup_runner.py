@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.app.conftest import FIXTURE
+from tests.app.helpers import FIXTURE
 from tui.app.lookup_runner import LookupRunner
 from tui.fib import Engine, Query
 from tui.source import CaptureSource

@@ -12,7 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
-from tests.app.conftest import loaded
+from tests.app.helpers import loaded
 from tests.path.made import small_node
 from tui import capture
 from tui.app.app import FibscopeApp

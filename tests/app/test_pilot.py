@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import ContentSwitcher, Input, Log
 
-from tests.app.conftest import fixture_app, loaded
+from tests.app.helpers import fixture_app, loaded
 from tui.app.help import HelpScreen
 from tui.app.lookup_pane import LookupPane
 from tui.app.pickers import Picker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import fixture_app, loaded
+from tests.app.helpers import fixture_app, loaded
 from tui.app.widgets.route_header import RouteHeader, column_at
 from tui.app.widgets.route_view import RouteView
 from tui.formats.route_n import ROUTE6_N_HEADER, ROUTE_N_HEADER

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import loaded
+from tests.app.helpers import loaded
 from tests.netns_helpers import Netns, requires_netns, run_fibscope, temp_netns
 from tui.app.app import FibscopeApp
 from tui.app.run import make_app

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.app.conftest import fixture_app, loaded
+from tests.app.helpers import fixture_app, loaded
 
 SnapCompare = Callable[..., bool]
 SIZES = [(80, 24), (120, 40)]

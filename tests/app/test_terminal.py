@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import FIXTURE
+from tests.app.helpers import FIXTURE
 from tests.app.tmux import PATIENCE, tmux_running
 from tests.netns_helpers import requires_netns, temp_netns
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_cli_errors import assert_one_line_error
 from tests.path.made import calico, small_node
-from tests.unit.test_cli_errors import assert_one_line_error
 from tui import capture
 from tui.fib.query import Query
 from tui.path import follow

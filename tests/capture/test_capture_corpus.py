@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.capture_mutations import mutations, valid_doc, valid_host
+from tests.capture.capture_mutations import mutations, valid_doc, valid_host
 from tui import capture
 from tui.cli import main
 

@@ -1,4 +1,5 @@
-"""Shared set-up for app tests: the app built from a made-up capture, never the kernel."""
+"""Shared helpers for app tests (a plain module, not a conftest): the app built from a made-up
+capture, never the kernel, and the wait until it has settled."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.test_capture import sample_host
+from tests.capture.test_capture import sample_host
 from tui import capture
 
 

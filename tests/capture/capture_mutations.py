@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
-from tests.unit.test_capture import sample_host
+from tests.capture.test_capture import sample_host
 from tui import capture
 from tui.model import (
     AF_INET,

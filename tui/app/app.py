@@ -2,8 +2,8 @@
 
 What is on screen and the keys.  Its bases: following the namespace (loading, live events
 into the model) in ``tui.app.follow``, the rows of the shown table (filtered and sorted,
-redrawn as often as their cost allows) in ``tui.app.shown_rows``; lookups are traced in a
-worker (``tui.app.lookup_runner``).
+redrawn as often as their cost allows) in ``tui.app.shown_rows``, the lookup pane's trace
+and path in ``tui.app.path_follow``; the title and status line in ``tui.app.status``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -25,8 +24,6 @@ from textual.widgets import ContentSwitcher, Footer, Input, Log
 from tui.app.help import HelpScreen
 from tui.app.lines import header_lines
 from tui.app.lookup_pane import LookupPane
-from tui.app.lookup_runner import LookupResult, LookupRunner
-from tui.app.lookup_view import trace_text, winning_route
 from tui.app.modes import Mode, Pane
 from tui.app.nexthops_pane import nexthops_lines
 from tui.app.overview import namespace_label, overview_lines, table_label, table_order
@@ -38,14 +35,10 @@ from tui.app.rows import SORT_KEYS, RouteFilter
 from tui.app.status import StatusLine, StatusState, status_text
 from tui.app.widgets.route_header import RouteHeader
 from tui.app.widgets.route_view import RouteView
-from tui.fib.query import Query, QueryError
 from tui.formats.iprule import ip_rule_show
 from tui.formats.links import links_lines
-from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo, NetnsState, Route
+from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo
 from tui.source import Source
-
-# (query, namespace, state, engine key, routes to index or None)
-LookupJob = tuple[Query, NamespaceInfo, NetnsState, tuple[int, int], tuple[Route, ...] | None]
 
 
 class FibscopeApp(PathFollower):
@@ -84,11 +77,7 @@ class FibscopeApp(PathFollower):
         super().__init__(
             source, netns, live=live, ansi_color=True if "NO_COLOR" in os.environ else None
         )
-        self.lookups = LookupRunner(source, self.names)
         self._side_at = 0.0
-        # Lookups are handed to thread workers by number (see ShownRows).
-        self._lookup_jobs: dict[int, LookupJob] = {}
-        self._job_number = 0
         self.on_start: Callable[[FibscopeApp], None] | None = None  # run once the loop runs
         self.ended_by: int | None = None  # the signal that ended the app
         self.crash: str | None = None  # an unexpected error, in one line
@@ -232,12 +221,6 @@ class FibscopeApp(PathFollower):
         self._show(Pane.ROUTES)
         self._rebuild(keep_cursor=True)
 
-    def _fit_mode(self) -> None:
-        """A table picked that ``route -n`` does not list alone (IPv4 other than main; any
-        single IPv6 table, since route -n -A inet6 lists them all) is shown as ip route."""
-        if self.mode == Mode.ROUTE_N and (self.family == AF_INET6 or self.table != RT_TABLE_MAIN):
-            self.mode = Mode.IP
-
     def action_toggle_family(self) -> None:
         """IPv4 ⇄ IPv6."""
         self.family = AF_INET6 if self.family == AF_INET else AF_INET
@@ -297,19 +280,6 @@ class FibscopeApp(PathFollower):
         else:
             self._show(Pane.ROUTES)
 
-    def close_lookup(self) -> None:
-        """Hide the lookup pane and the winner's highlight."""
-        self.query_one("#lookup", LookupPane).display = False
-        view = self.query_one(RouteView)
-        view.show_winner(None)
-        view.focus()
-
-    def action_lookup(self) -> None:
-        """Open the lookup pane with the destination field focused."""
-        pane = self.query_one("#lookup", LookupPane)
-        pane.display = True
-        pane.focus_destination()
-
     def action_help(self) -> None:
         """Every key."""
         self.push_screen(HelpScreen())
@@ -362,52 +332,6 @@ class FibscopeApp(PathFollower):
 
         current = f"{self.family}:{self.table}"
         self.push_screen(Picker("Tables (Enter shows, Escape cancels)", options, current), picked)
-
-    def on_lookup_pane_requested(self, message: LookupPane.Requested) -> None:
-        """Enter in the lookup pane: validate, then trace (and ask the kernel when live)."""
-        pane = self.query_one("#lookup", LookupPane)
-        self.path = None
-        fields = dict(message.fields)
-        if "dst" not in fields:
-            pane.show(Text("A destination is needed.", style="bold red"))
-            return
-        try:
-            query = Query.from_mapping(fields)
-        except QueryError as exc:
-            pane.show(Text(str(exc), style="bold red"))
-            return
-        if self.state is None or self.info is None:
-            pane.show(Text("No namespace state to look up in.", style="bold red"))
-            return
-        pane.show(Text("tracing…"))
-        key = (id(self.state), self.store.version)
-        routes = self.lookups.snapshot(key, self.store)
-        self._job_number += 1
-        self._lookup_jobs[self._job_number] = (query, self.info, self.state, key, routes)
-        self._run_lookup(self._job_number)
-
-    @work(thread=True, exclusive=True, group="lookup", description="lookup")
-    def _run_lookup(self, job: int) -> None:
-        query, info, state, key, routes = self._lookup_jobs.pop(job)
-        result = self.lookups.run(query, info, state, key, routes)
-        self.call_from_thread(self._show_trace, result, job)
-
-    def _show_trace(self, result: LookupResult, job: int) -> None:
-        if job != self._job_number or not self.is_running:
-            return  # a newer lookup was asked for meanwhile: its answer is the one to show
-        pane = self.query_one("#lookup", LookupPane)
-        trace = result.trace
-        if trace is None:
-            pane.show(Text(result.error or "no answer", style="bold red"))
-            return
-        pane.show(trace_text(trace, result.kernel, result.kernel_error))
-        family = trace.query.family
-        winner = winning_route(trace, self.store.routes(family))
-        if winner is not None and (winner.table != self.table or family != self.family):
-            self.table, self.family = winner.table, family
-            self._fit_mode()
-            self._rebuild(keep_cursor=False)
-        self.query_one(RouteView).show_winner(winner)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A field with the focus takes "/" as text: the footer does not offer the filter."""

@@ -65,6 +65,12 @@ class ShownRows(NamespaceFollower):
             return route_n_routes(routes, self.family, lo)
         return self.store.table_routes(self.family, self.table)
 
+    def _fit_mode(self) -> None:
+        """A table picked that ``route -n`` does not list alone (IPv4 other than main; any
+        single IPv6 table, since route -n -A inet6 lists them all) is shown as ip route."""
+        if self.mode == Mode.ROUTE_N and (self.family == AF_INET6 or self.table != RT_TABLE_MAIN):
+            self.mode = Mode.IP
+
     def shown_table_label(self) -> str:
         """What the title says of the tables shown: route -n -A inet6 shows every table."""
         if self.mode == Mode.ROUTE_N:

@@ -21,15 +21,17 @@ def cmd_namespaces(args: argparse.Namespace, out: TextIO) -> int:
             infos = [find_namespace(infos, args.netns)]
         except SourceError as exc:
             raise CommandError(str(exc)) from None
-    namespaces = [source.read(info) for info in infos]
-    if source.live:  # a capture has its namespace-id maps already
-        from tui.kernel.capture_host import with_nsids
+    counted = None
+    if source.live:  # links and counts only: a namespace's routes are counted, not built
+        from tui.kernel.listing import list_namespaces
 
-        namespaces = with_nsids(source, namespaces)
+        namespaces, counted = list_namespaces(source, infos)
+    else:  # a capture is read already (and has its namespace-id maps)
+        namespaces = [source.read(info) for info in infos]
     veths = crossings(namespaces)
     if args.format == "json":
-        json.dump(namespaces_json(namespaces, veths), out, indent=1)
+        json.dump(namespaces_json(namespaces, veths, counted), out, indent=1)
         out.write("\n")
     else:
-        write_lines(namespaces_text(namespaces, veths), out)
+        write_lines(namespaces_text(namespaces, veths, counted=counted), out)
     return 0

@@ -7,8 +7,13 @@ from typing import Any
 from tui.formats.safe_text import safe_text
 from tui.model import AF_INET, AF_INET6, Namespace
 
+# {inode: counts} given by a reader that counted without building the routes.
+Counted = dict[int, dict[str, int]]
 
-def _counts(ns: Namespace) -> dict[str, int] | None:
+
+def _counts(ns: Namespace, counted: Counted | None = None) -> dict[str, int] | None:
+    if counted is not None:
+        return counted.get(ns.info.inode)
     if ns.state is None:
         return None
     st = ns.state
@@ -22,10 +27,13 @@ def _counts(ns: Namespace) -> dict[str, int] | None:
 
 
 def namespaces_json(
-    namespaces: list[Namespace], crossings: dict[int, list[str]] | None = None
+    namespaces: list[Namespace],
+    crossings: dict[int, list[str]] | None = None,
+    counted: Counted | None = None,
 ) -> list[dict[str, Any]]:
     """One object per namespace: names, inode, processes, counts or the error, and its veths'
-    crossings (``eth0 <-> node:cali7``; null when the namespace was not read)."""
+    crossings (``eth0 <-> node:cali7``; null when the namespace was not read).  ``counted``
+    replaces counting each state's routes (a listing read without them)."""
     crossings = crossings or {}
     out = []
     for ns in namespaces:
@@ -43,7 +51,7 @@ def namespaces_json(
                 "hostname": info.hostname,
                 "container": info.container,
                 "pod_uid": info.pod_uid,
-                "counts": _counts(ns),
+                "counts": _counts(ns, counted),
                 "crossings": crossings.get(info.inode),
                 "error": ns.error,
             }
@@ -63,9 +71,13 @@ def _process_summary(ns: Namespace, limit: int = 4) -> str:
 
 
 def namespaces_text(
-    namespaces: list[Namespace], crossings: dict[int, list[str]] | None = None, limit: int = 6
+    namespaces: list[Namespace],
+    crossings: dict[int, list[str]] | None = None,
+    limit: int = 6,
+    counted: Counted | None = None,
 ) -> list[str]:
-    """A table a person reads: one line per namespace, its veths' crossings under it."""
+    """A table a person reads: one line per namespace, its veths' crossings under it
+    (``counted`` as in ``namespaces_json``)."""
     crossings = crossings or {}
     header = (
         f"{'NAMESPACE':<20} {'INODE':>11} {'PROCS':>5} {'ROUTES4':>7} {'ROUTES6':>7} "
@@ -73,7 +85,7 @@ def namespaces_text(
     )
     lines = [header]
     for ns in namespaces:
-        counts = _counts(ns)
+        counts = _counts(ns, counted)
         label = ns.info.label
         if ns.info.is_host and ns.info.names:
             label += f" ({', '.join(ns.info.names)})"

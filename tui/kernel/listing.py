@@ -1,0 +1,37 @@
+"""``fibscope namespaces`` on the live kernel: each namespace's links and counts, no routes.
+
+``LiveSource.read`` builds a namespace's whole state (a million routes take seconds and
+hundreds of MB); the listing only shows counts and veth crossings, so it reads those alone
+(``netlink.summary``) and maps the namespace ids the crossings need.
+"""
+
+from __future__ import annotations
+
+from tui.kernel.capture_host import with_nsids
+from tui.kernel.live_source import path_of
+from tui.kernel.netlink.summary import read_summary
+from tui.kernel.netns import NetnsError
+from tui.model import Namespace, NamespaceInfo, NetnsState
+from tui.source import Source
+
+
+def list_namespaces(
+    source: Source, infos: list[NamespaceInfo]
+) -> tuple[list[Namespace], dict[int, dict[str, int]]]:
+    """Each namespace with only its links read (its state holds nothing else: never hand it
+    to the engine), and ``{inode: counts}`` for those that could be read; an unreadable or
+    vanished namespace keeps its error."""
+    namespaces: list[Namespace] = []
+    counts: dict[int, dict[str, int]] = {}
+    for info in infos:
+        try:
+            links, counted = read_summary(path_of(info))
+        except NetnsError as exc:
+            namespaces.append(Namespace(info=info, error=str(exc)))
+            continue
+        except OSError as exc:
+            namespaces.append(Namespace(info=info, error=f"{exc.strerror or exc}"))
+            continue
+        namespaces.append(Namespace(info=info, state=NetnsState(links=links)))
+        counts[info.inode] = counted.as_dict()
+    return with_nsids(source, namespaces), counts

@@ -47,8 +47,8 @@ def test_counts_and_links_are_those_of_the_full_read(pair: tuple[Netns, Netns]) 
     assert counts.rules4 == sum(r.family == AF_INET for r in state.rules) == 4
     assert counts.rules6 == sum(r.family == AF_INET6 for r in state.rules) == 3
     assert counts.links == len(state.links) == 5
-    fields = ("index", "name", "flags", "operstate", "kind", "master", "mtu", "address", "link")
-    fields += ("link_netnsid",)
+    fields = ["index", "name", "flags", "operstate", "kind", "master", "mtu", "address"]
+    fields += ["link", "link_netnsid"]
     full = {link.index: link for link in state.links}
     for link in links:
         for name in fields:

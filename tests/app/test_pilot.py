@@ -8,6 +8,7 @@ from textual.widgets import ContentSwitcher, Input, Log
 from tests.app.helpers import fixture_app, loaded
 from tui.app.help import HelpScreen
 from tui.app.lookup_pane import LookupPane
+from tui.app.ns_picker import NamespacePicker
 from tui.app.pickers import Picker
 from tui.app.widgets.route_view import RouteView
 from tui.model import AF_INET, AF_INET6, RTN_LOCAL
@@ -96,7 +97,7 @@ async def test_n_switches_namespace_and_unreadable_ones_say_why() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("n")
-        assert isinstance(app.screen, Picker)
+        assert isinstance(app.screen, NamespacePicker)
         await pilot.press("down", "enter")
         await loaded(pilot)
         assert app.info is not None and app.info.label == "blue"

@@ -98,3 +98,15 @@ def test_a_namespace_that_cannot_be_entered_keeps_its_error() -> None:
 
     with pytest.raises(NetnsError):
         read_summary("/run/netns/fsc-does-not-exist-0000")
+
+
+def test_live_crossings_read_links_only(pair: tuple[Netns, Netns]) -> None:
+    from tui.kernel.live_source import LiveSource
+
+    big, other = pair
+    source = LiveSource()
+    infos = [i for i in source.namespaces() if i.known_as(big.name) or i.known_as(other.name)]
+    found = source.crossings(infos)
+    by_name = {i.label: found.get(i.inode) for i in infos}
+    assert by_name[other.name] == [f"x0p <-> {big.name}:x0"]
+    assert f"x0 <-> {other.name}:x0p" in (by_name[big.name] or [])

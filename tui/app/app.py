@@ -26,7 +26,8 @@ from tui.app.lines import header_lines
 from tui.app.lookup_pane import LookupPane
 from tui.app.modes import Mode, Pane
 from tui.app.nexthops_pane import nexthops_lines
-from tui.app.overview import namespace_label, overview_lines, table_label, table_order
+from tui.app.ns_picker import NamespacePicker
+from tui.app.overview import overview_lines, table_label, table_order
 from tui.app.pacing import REFRESH_SECONDS
 from tui.app.palette import palette_commands
 from tui.app.path_follow import PathFollower
@@ -286,7 +287,7 @@ class FibscopeApp(PathFollower):
 
     def action_namespaces(self) -> None:
         """Pick a namespace among those that exist now (discovered afresh: one deleted since
-        the start is not offered)."""
+        the start is not offered); type to filter; crossings are read while it is open."""
         self._rediscover()
 
     @work(thread=True, exclusive=True, group="discover", description="discovery")
@@ -299,19 +300,16 @@ class FibscopeApp(PathFollower):
             return
         self.infos = infos
         self._update_side()
-        options = [
-            (str(info.inode), namespace_label(info, self.source.unreadable(info)))
-            for info in self.infos
-        ]
-        current = str(self.info.inode) if self.info else None
+        unreadable = {info.inode: self.source.unreadable(info) for info in infos}
+        source = self.source
 
-        def picked(choice: str | None) -> None:
-            for info in self.infos:
-                if choice is not None and str(info.inode) == choice and info != self.info:
-                    self.switch_namespace(info)
+        def picked(choice: NamespaceInfo | None) -> None:
+            if choice is not None and choice != self.info:
+                self.switch_namespace(choice)
 
         self.push_screen(
-            Picker("Namespaces (Enter switches, Escape cancels)", options, current), picked
+            NamespacePicker(infos, unreadable, self.info, lambda: source.crossings(infos)),
+            picked,
         )
 
     def action_tables(self) -> None:

@@ -29,15 +29,6 @@ def table_label(family: int, table: int, count: int, names: Mapping[int, str]) -
     return f"{FAMILY.get(family, '?')} {name:<10} {number:>10} {count:>9,} {noun}"
 
 
-def namespace_label(info: NamespaceInfo, unreadable: str | None = None) -> str:
-    """``blue  4026532301  (2 procs: nginx)``, or why it cannot be read."""
-    procs = ", ".join(safe_text(n) for n in sorted({p.name for p in info.processes})[:3])
-    more = f" ({len(info.processes)} procs: {procs})" if info.processes else ""
-    if unreadable:
-        more = f" · {unreadable}{more}"
-    return f"{safe_text(info.label):<24} {info.inode}{more}"
-
-
 def overview_lines(
     infos: list[NamespaceInfo],
     current: NamespaceInfo | None,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from tui.kernel.capture_host import with_nsids
 from tui.kernel.live_source import path_of
-from tui.kernel.netlink.summary import read_summary
+from tui.kernel.netlink.summary import read_link_list, read_summary
 from tui.kernel.netns import NetnsError
 from tui.model import Namespace, NamespaceInfo, NetnsState
+from tui.path.crossings import crossings
 from tui.source import Source
 
 
@@ -35,3 +36,15 @@ def list_namespaces(
         namespaces.append(Namespace(info=info, state=NetnsState(links=links)))
         counts[info.inode] = counted.as_dict()
     return with_nsids(source, namespaces), counts
+
+
+def live_crossings(source: Source, infos: list[NamespaceInfo]) -> dict[int, list[str]]:
+    """By inode, the veth crossings of each namespace that can be read (links only)."""
+    namespaces: list[Namespace] = []
+    for info in infos:
+        try:
+            links = read_link_list(path_of(info))
+        except (NetnsError, OSError):  # gone or forbidden: nothing to show
+            continue
+        namespaces.append(Namespace(info=info, state=NetnsState(links=links)))
+    return crossings(with_nsids(source, namespaces))

@@ -120,6 +120,12 @@ class LiveSource:
         """Follow ``info``: ``emit`` is called from a thread with each Event."""
         return watch(info, emit, rcvbuf=self.rcvbuf)
 
+    def crossings(self, infos: list[NamespaceInfo]) -> dict[int, list[str]]:
+        """Each namespace's links read now (no routes), its namespace ids asked."""
+        from tui.kernel.listing import live_crossings
+
+        return live_crossings(self, infos)
+
     def path_host(self) -> LiveHost:
         """Namespaces read as the path reaches them; namespace ids asked of the kernel."""
         from tui.kernel.path_host import LiveHost

@@ -15,6 +15,7 @@ from typing import Protocol
 from tui import capture
 from tui.model import HostState, Namespace, NamespaceInfo
 from tui.names import set_proto_files
+from tui.path.crossings import crossings as path_crossings
 from tui.path.host import CaptureHost, PathHost
 from tui.source.events import Event
 from tui.source.kernel import KernelAccess
@@ -68,6 +69,11 @@ class Source(Protocol):
         there is none (a capture)."""
         ...
 
+    def crossings(self, infos: list[NamespaceInfo]) -> dict[int, list[str]]:
+        """By inode, each namespace's veths and where their other ends are
+        (``eth0 <-> node:cali7``), from the links alone (cheap: no routes are read)."""
+        ...
+
 
 class CaptureSource:
     """A capture file opened read-only."""
@@ -119,6 +125,11 @@ class CaptureSource:
     def kernel(self) -> KernelAccess | None:
         """A capture has no kernel to ask."""
         return None
+
+    def crossings(self, infos: list[NamespaceInfo]) -> dict[int, list[str]]:
+        """From the recorded links and namespace-id maps."""
+        wanted = {info.inode for info in infos}
+        return path_crossings([ns for ns in self.host.namespaces if ns.info.inode in wanted])
 
 
 def find_namespace(infos: list[NamespaceInfo], name: str | None) -> NamespaceInfo:

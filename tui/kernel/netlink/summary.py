@@ -245,3 +245,9 @@ def read_summary(path: str | None) -> tuple[tuple[Link, ...], Counts]:
         links=len(links),
     )
     return links, counts
+
+
+def read_link_list(path: str | None) -> tuple[Link, ...]:
+    """The links of the namespace at ``path`` alone (listing fields)."""
+    with open_route_socket(path, rcvbuf=1 << 20) as sock:
+        return read_links(sock, bytearray(RECV_BUFFER))

@@ -23,9 +23,10 @@ def cmd_namespaces(args: argparse.Namespace, out: TextIO) -> int:
             raise CommandError(str(exc)) from None
     counted = None
     if source.live:  # links and counts only: a namespace's routes are counted, not built
+        from tui.kernel.entry import path_of
         from tui.kernel.listing import list_namespaces
 
-        namespaces, counted = list_namespaces(source, infos)
+        namespaces, counted = list_namespaces(source, infos, path_of)
     else:  # a capture is read already (and has its namespace-id maps)
         namespaces = [source.read(info) for info in infos]
     veths = crossings(namespaces)

@@ -40,7 +40,7 @@ def with_nsids(source: Source, namespaces: list[Namespace]) -> list[Namespace]:
     """Each read namespace with its map of namespace ids (what IFLA_LINK_NETNSID values
     mean), so that ``path --state`` can cross veths.  A namespace whose peer's ifindex
     matches is asked about first; an id naming no captured namespace is left out."""
-    from tui.kernel.live_source import path_of
+    from tui.kernel.entry import path_of
     from tui.kernel.path_host import open_path
 
     out: list[Namespace] = []

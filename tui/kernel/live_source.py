@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from tui.kernel.entry import NEEDS_ROOT, may_enter, path_of
 from tui.kernel.monitor import Monitor
 from tui.kernel.name_files import ENV_DIR, read_proto_names
 from tui.kernel.namespaces import discover, is_own
@@ -39,8 +40,6 @@ RT_TABLES_DIRS = (
 if TYPE_CHECKING:
     from tui.kernel.path_host import LiveHost
 
-NEEDS_ROOT = "root is needed to read another namespace"
-
 
 def read_table_names() -> dict[int, str]:
     """Names from the rt_tables files; unreadable files and bad lines are ignored.
@@ -61,11 +60,6 @@ def read_table_names() -> dict[int, str]:
         except OSError:
             continue
     return merged_names(*texts)
-
-
-def may_enter(info: NamespaceInfo) -> bool:
-    """Our own namespace is always readable; entering another one takes root."""
-    return is_own(info) or os.geteuid() == 0
 
 
 class LiveSource:
@@ -124,25 +118,13 @@ class LiveSource:
         """Each namespace's links read now (no routes), its namespace ids asked."""
         from tui.kernel.listing import live_crossings
 
-        return live_crossings(self, infos)
+        return live_crossings(self, infos, path_of)
 
     def path_host(self) -> LiveHost:
         """Namespaces read as the path reaches them; namespace ids asked of the kernel."""
         from tui.kernel.path_host import LiveHost
 
         return LiveHost(self, path_of)
-
-
-def path_of(info: NamespaceInfo) -> str | None:
-    """Where to enter ``info`` (None: our own); NetnsError when it cannot be entered."""
-    if is_own(info):
-        return None
-    if not may_enter(info):
-        raise NetnsError(NEEDS_ROOT)
-    for path in info.paths:
-        if os.path.exists(path):
-            return path
-    raise NetnsError("namespace has gone")
 
 
 class LiveKernel:

@@ -89,6 +89,7 @@ def _netns_json(state: NetnsState) -> dict[str, Any]:
         "nsids": None if state.nsids is None else [list(pair) for pair in state.nsids],
         # Absent: not read.  Optional, so captures made before it load as they are.
         **({} if state.nexthops is None else {"nexthops": [_obj(x) for x in state.nexthops]}),
+        **({} if state.fdb is None else {"fdb": [_obj(x) for x in state.fdb]}),
     }
 
 

@@ -38,6 +38,7 @@ from tui.model import (
     AF_INET6,
     Address,
     DevConf,
+    FdbEntry,
     Ipv6ProcRoute,
     Link,
     NamespaceInfo,
@@ -51,6 +52,7 @@ from tui.model import (
     RouteExtras,
     Rule,
     Sysctls,
+    Vxlan,
 )
 from tui.names import FAMILY_NAMES
 
@@ -145,6 +147,20 @@ def _route_src_len(cols: Mapping[str, Sequence[Any]], ctx: Ctx) -> tuple[int, st
     return None
 
 
+VXLAN = Record(
+    Vxlan,
+    {
+        "vni": Int(hi=0xFFFFFF),
+        "port": Int(hi=U16),
+        "local": Addr(optional=True, any_family=True),
+        "group": Addr(optional=True, any_family=True),
+        "link": Int(lo=1, hi=2**31 - 1, optional=True),  # in the link-netns: maybe elsewhere
+        "external": Bool(),
+        "learning": Bool(),
+    },
+    required=("vni",),
+)
+
 LINK = Record(
     Link,
     {
@@ -163,6 +179,7 @@ LINK = Record(
         "vrf_table": Int(lo=1, hi=U32, optional=True),  # a VRF device's table
         "link_netnsid": Int(lo=S32[0], hi=S32[1], optional=True),
         "inet6_proxy_ndp": SYSCTL_OPT,
+        "vxlan": Nested(record=VXLAN, many=False, optional=True),  # a vxlan's settings
     },
     required=("index", "name", "flags"),
 )
@@ -252,6 +269,20 @@ NEIGHBOUR = Record(
         "proxy": Bool(),
     },
     required=("family", "ifindex", "dst"),
+)
+
+#: A vxlan forwarding entry (``bridge fdb ... dst R``) of a vxlan device of the namespace.
+FDB_ENTRY = Record(
+    FdbEntry,
+    {
+        "ifindex": IFINDEX,
+        "lladdr": Str(max_len=17, empty=False),
+        "dst": Addr(any_family=True),
+        "vni": Int(hi=0xFFFFFF, optional=True),
+        "port": Int(hi=U16, optional=True),
+        "via": Int(lo=1, hi=2**31 - 1, optional=True),  # the underlay's ifindex
+    },
+    required=("ifindex", "lladdr", "dst"),
 )
 
 IPV6_PROC_ROUTE = Record(
@@ -350,10 +381,11 @@ STATE: dict[str, Record | Rows | None] = {
     "neighbours": NEIGHBOUR,
     "nsids": NSID,
     "nexthops": NEXTHOP_OBJECT,
+    "fdb": FDB_ENTRY,
 }
 STATE_REQUIRED = ("links", "addresses", "rules", "routes")
 #: Collections that may be null: not read (an older capture), unlike an empty one.
-STATE_NULLABLE = {"neighbours", "nsids", "nexthops"}
+STATE_NULLABLE = {"neighbours", "nsids", "nexthops", "fdb"}
 
 NAMESPACE = {"info", "state", "error"}
 TOP = {

@@ -215,6 +215,32 @@ class DevConf:
 
 
 @dataclass(frozen=True, slots=True)
+class Vxlan:
+    """A vxlan device's settings (IFLA_INFO_DATA): where its outer packets come from and go."""
+
+    vni: int
+    port: int = 4789  # the UDP destination port (IFLA_VXLAN_PORT)
+    local: str | None = None  # the outer source address, when set
+    group: str | None = None  # the default remote (or multicast group)
+    link: int | None = None  # IFLA_VXLAN_LINK: the underlay device (in the link-netns)
+    external: bool = False  # collect_metadata: VNI and remote come with each packet
+    learning: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class FdbEntry:
+    """A vxlan forwarding entry (``bridge fdb ... dev vx0 dst R``): frames for ``lladdr``
+    (00:00:00:00:00:00: every unknown one) go to the remote ``dst``."""
+
+    ifindex: int
+    lladdr: str
+    dst: str
+    vni: int | None = None  # NDA_VNI, when not the device's
+    port: int | None = None  # NDA_PORT, when not the device's
+    via: int | None = None  # NDA_IFINDEX: the underlay device to send through
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """A network device of the namespace."""
 
@@ -237,6 +263,8 @@ class Link:
     # A VRF device's routing table (IFLA_INFO_DATA / IFLA_VRF_TABLE); None for other kinds
     # and for captures that predate it.
     vrf_table: int | None = None
+    # A vxlan device's settings; None for other kinds and for captures that lack them.
+    vxlan: Vxlan | None = None
 
     @property
     def up(self) -> bool:
@@ -370,6 +398,8 @@ class NetnsState:
     nsids: tuple[tuple[int, int], ...] | None = None
     # None: not read (a capture made before fibscope read nexthop objects).
     nexthops: tuple[NexthopObject, ...] | None = None
+    # The vxlan forwarding entries (AF_BRIDGE neighbours with a remote); None: not read.
+    fdb: tuple[FdbEntry, ...] | None = None
 
     def link_by_index(self) -> dict[int, Link]:
         """Links keyed by ifindex."""

@@ -29,6 +29,7 @@ from tui.path.result import (
     PathResult,
 )
 from tui.path.segment import Answer, Segment, segment_of, who_answers
+from tui.path.vxlan import Encap, decapsulate, encapsulate
 from tui.path.world import PathStop, Place, World
 
 MAX_HOPS = 64
@@ -46,19 +47,23 @@ def follow(
     hops: list[Hop] = []
     seen: set[tuple[int, str | None, str]] = set()
     info, iif, src, mark, uid = start, query.iif, query.src, query.mark, query.uid
+    packet, oif = query, None  # the packet on the wire now (an outer one inside a vxlan)
+    inside: list[Encap] = []  # the inner packets carried, innermost first
     end: End | None = None
     while end is None:
         if len(hops) >= MAX_HOPS:
             end = End(LOOP, info.label, iif, f"still going after {MAX_HOPS} hops")
             break
-        key = (info.inode, iif, query.dst)
+        key = (info.inode, iif, packet.dst)
         if key in seen:
             end = End(LOOP, info.label, iif, f"back in {info.label} on {iif} (a routing loop)")
             break
         seen.add(key)
         try:
-            hop_query = dataclasses.replace(query, src=src, iif=iif, oif=None, mark=mark, uid=uid)
+            hop_query = dataclasses.replace(packet, src=src, iif=iif, oif=oif, mark=mark, uid=uid)
             hop, end, nxt = _hop(world, info, hop_query, ask)
+            if end is not None and end.kind == DELIVERED and inside:
+                hop, end, nxt = _decapsulated(world, info, hop, inside.pop())
         except PathStop as stop:
             end = End(stop.kind, stop.netns or info.label, stop.dev, stop.reason)
             break
@@ -68,7 +73,13 @@ def follow(
         hops.append(hop)
         if nxt is None:
             break
-        next_info, iif, src = nxt
+        next_info, iif, src, enc = nxt
+        oif = None
+        if enc is not None and enc.outer is not packet:  # sent in the underlay namespace
+            inside.append(enc)
+            packet, oif = enc.outer, enc.outer.oif
+        elif enc is not None:  # decapsulated: the inner packet goes on
+            packet = enc.inner
         if next_info.inode != info.inode:
             mark = 0
         info, uid = next_info, None
@@ -76,9 +87,32 @@ def follow(
     return PathResult(query, start.label, tuple(hops), end)
 
 
+def _decapsulated(
+    world: World, info: NamespaceInfo, hop: Hop, enc: Encap
+) -> tuple[Hop, End | None, Next | None]:
+    """The outer packet delivered in ``info``: its vxlan device takes the inner frame."""
+    place, answer = decapsulate(world, info, enc)
+    how = f"UDP {enc.port} is for vxlan: {place.where} decapsulates VNI {enc.vni}; {answer.words}"
+    crossing = Crossing(
+        dev=place.link.name,
+        kind="vxlan",
+        how=how,
+        to_netns=info.label,
+        to_dev=place.link.name,
+        answer=answer.kind,
+    )
+    hop = dataclasses.replace(hop, crossing=crossing)
+    return hop, None, (info, place.link.name, enc.inner.src, enc)
+
+
+# Where the packet goes next: (namespace, iif, source, the vxlan encapsulation it enters, or
+# the one it has just left when the packet is that encapsulation's outer one).
+Next = tuple[NamespaceInfo, str | None, str | None, "Encap | None"]
+
+
 def _hop(
     world: World, info: NamespaceInfo, query: Query, ask: Ask | None
-) -> tuple[Hop, End | None, tuple[NamespaceInfo, str, str | None] | None]:
+) -> tuple[Hop, End | None, Next | None]:
     """One namespace: its lookup, then where the packet goes (or how it ends)."""
     engine = world.engine(info)
     trace = engine.lookup(query)
@@ -117,6 +151,15 @@ def _hop(
     out = Place(info, state, link)
     seg: Segment | None = None
     try:
+        if link.kind == "vxlan":
+            inner = dataclasses.replace(query, src=src, iif=None, oif=None, uid=None)
+            enc = encapsulate(world, out, inner, nh)
+            crossing = Crossing(link.name, "vxlan", enc.words, to_netns=enc.underlay.label)
+            return (
+                dataclasses.replace(hop, crossing=crossing),
+                None,
+                (enc.underlay, None, enc.outer.src, enc),
+            )
         seg = segment_of(world, out)
         answer = who_answers(world, seg, nh, src, query.family)
     except PathStop as stop:
@@ -138,11 +181,7 @@ def _hop(
     return (
         dataclasses.replace(hop, crossing=crossing),
         None,
-        (
-            answer.place.info,
-            answer.place.link.name,
-            src,
-        ),
+        (answer.place.info, answer.place.link.name, src, None),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pyroute2 import IPRoute
 
+from tui.kernel.netlink.fdb_dump import dump_fdb
 from tui.kernel.netlink.neigh_dump import dump_neighbours
 from tui.kernel.netlink.nexthop_codec import read_nexthops
 from tui.kernel.netlink.route_dump import dump_routes
@@ -25,6 +26,7 @@ from tui.model import (
     NetnsState,
     Rule,
     Sysctls,
+    Vxlan,
 )
 
 DEVCONF_KEYS = (
@@ -100,12 +102,16 @@ def link_from_msg(msg: Any, with_conf: bool = True) -> Link:
     name = kernel_text(msg.get("IFLA_IFNAME")) or f"if{msg['index']}"
     kind = None
     vrf_table = None
+    vxlan = None
     linkinfo = msg.get("IFLA_LINKINFO")
     if linkinfo is not None:
         kind = kernel_text(linkinfo.get("IFLA_INFO_KIND"))
-        data = linkinfo.get("IFLA_INFO_DATA") if kind == "vrf" else None
+        data = linkinfo.get("IFLA_INFO_DATA") if kind in ("vrf", "vxlan") else None
         if data is not None and not isinstance(data, str | bytes):
-            vrf_table = data.get("IFLA_VRF_TABLE")
+            if kind == "vrf":
+                vrf_table = data.get("IFLA_VRF_TABLE")
+            else:
+                vxlan = vxlan_from_data(data)
     inet6_fwd = proxy_ndp = None
     af_spec = msg.get("IFLA_AF_SPEC")
     if af_spec is not None:
@@ -130,6 +136,30 @@ def link_from_msg(msg: Any, with_conf: bool = True) -> Link:
         link_netnsid=msg.get("IFLA_LINK_NETNSID"),
         inet6_proxy_ndp=proxy_ndp,
         vrf_table=vrf_table,
+        vxlan=vxlan,
+    )
+
+
+def vxlan_from_data(data: Any) -> Vxlan | None:
+    """A vxlan's settings from pyroute2's decoded IFLA_INFO_DATA (None without a VNI)."""
+    vni = data.get("IFLA_VXLAN_ID")
+    if not isinstance(vni, int):
+        return None
+    port = data.get("IFLA_VXLAN_PORT")
+    link = data.get("IFLA_VXLAN_LINK")
+    unset = (None, "", "0.0.0.0", "::")
+    local = data.get("IFLA_VXLAN_LOCAL")
+    local = local if local not in unset else data.get("IFLA_VXLAN_LOCAL6")
+    group = data.get("IFLA_VXLAN_GROUP")
+    group = group if group not in unset else data.get("IFLA_VXLAN_GROUP6")
+    return Vxlan(
+        vni=vni,
+        port=port if isinstance(port, int) else 4789,
+        local=local if local not in unset else None,
+        group=group if group not in unset else None,
+        link=link or None,
+        external=bool(data.get("IFLA_VXLAN_COLLECT_METADATA")),
+        learning=bool(data.get("IFLA_VXLAN_LEARNING", 1)),
     )
 
 
@@ -188,6 +218,7 @@ def read_netns(path: str | None) -> NetnsState:
             sysctls = read_sysctls()
             proc6 = read_ipv6_proc_routes()
             neighbours = dump_neighbours()
+            fdb = dump_fdb()
     except NetnsError:
         raise
     except OSError as exc:
@@ -202,6 +233,7 @@ def read_netns(path: str | None) -> NetnsState:
         ipv6_proc_routes=proc6,
         neighbours=neighbours,
         nexthops=nexthops,
+        fdb=fdb,
     )
 
 

@@ -137,3 +137,25 @@ def test_capture_keeps_the_vxlan_settings_and_entries(tmp_path: Path) -> None:
         )
         assert saved.returncode == 0, saved.stderr
         assert json.loads(saved.stdout) == json.loads(live.stdout)
+
+
+def test_settings_and_entries_are_read(vxlan_lab: Lab) -> None:
+    from tui.kernel.netlink.dump import read_netns
+    from tui.model import Vxlan
+
+    state = read_netns(vxlan_lab["a"].path)
+    links = {link.name: link for link in state.links}
+    assert links["vx0"].vxlan == Vxlan(42, 4789, "10.0.1.1", None, None, False, True)
+    assert links["vx1"].vxlan == Vxlan(43, 8472, "10.0.1.1", None, None, False, False)
+    assert state.fdb is not None
+    got = {(e.ifindex, e.lladdr, e.dst, e.vni, e.port) for e in state.fdb}
+    mac = mac_of(vxlan_lab, "b", "vx1")
+    vx0 = {e for e in got if e[0] == links["vx0"].index}
+    assert (links["vx0"].index, "00:00:00:00:00:00", "10.0.2.2", None, None) in vx0
+    learned = vx0 - {(links["vx0"].index, "00:00:00:00:00:00", "10.0.2.2", None, None)}
+    assert learned <= {(links["vx0"].index, mac_of(vxlan_lab, "b", "vx0"), "10.0.2.2", None, None)}
+    assert got - vx0 == {(links["vx1"].index, mac, "10.0.2.2", None, None)}
+    shown = vxlan_lab["a"].exec("bridge", "-j", "fdb", "show", "dev", "vx1")
+    assert {(e["mac"], e.get("dst")) for e in json.loads(shown) if "dst" in e} == {
+        (mac, "10.0.2.2")
+    }

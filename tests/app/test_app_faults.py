@@ -14,7 +14,7 @@ from textual.widgets import Log, Static
 
 from tests.app.helpers import FIXTURE, fixture_app, loaded
 from tests.netns_helpers import requires_netns, temp_netns
-from tui.app.pickers import Picker
+from tui.app.ns_picker import NamespacePicker
 from tui.app.run import finish, make_app
 from tui.app.widgets.route_view import RouteView
 from tui.kernel.live_source import LiveSource
@@ -122,7 +122,7 @@ async def test_hostile_names_from_a_capture_are_escaped_on_screen(tmp_path: Path
             text = screen_text(app)
             assert "\x1b" not in text and "\x07" not in text and "\udcff" not in text
         assert "\\x1b]0;PWN\\x07\\x1b[2J\\xff" in text  # the picker lists the process
-        assert isinstance(app.screen, Picker)
+        assert isinstance(app.screen, NamespacePicker)
 
 
 @requires_netns
@@ -151,7 +151,7 @@ async def test_status_and_picker_say_what_is_true_now() -> None:
             await pilot.press("n")
             await loaded(pilot)
             picker = app.screen
-            assert isinstance(picker, Picker)
+            assert isinstance(picker, NamespacePicker)
             shown = screen_text(app)
             assert ns.name not in shown
             assert "host" in shown

@@ -171,7 +171,8 @@ def test_capture_round_trip_and_hostile_fields() -> None:
     doc = capture.to_json(host)
     state: dict[str, Any] = doc["namespaces"][0]["state"]
     for bad in (
-        {"fdb": [{"ifindex": 3, "lladdr": "zz", "dst": "10.0.0.2"}]},
+        {"fdb": [{"ifindex": 3, "lladdr": "", "dst": "10.0.0.2"}]},
+        {"fdb": [{"ifindex": 99, "lladdr": MAC_A, "dst": "10.0.0.2"}]},  # no such link
         {"fdb": [{"ifindex": 3, "lladdr": MAC_A, "dst": "not-an-address"}]},
         {"fdb": [{"ifindex": 3, "lladdr": MAC_A, "dst": "10.0.0.2", "vni": 1 << 24}]},
         {"fdb": [{"ifindex": 3, "lladdr": MAC_A, "dst": "10.0.0.2", "extra": 1}]},

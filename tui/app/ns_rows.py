@@ -65,16 +65,21 @@ class Row:
         return all(word in hay for word in text.casefold().split())
 
     def prompt(self, width: int) -> Text:
-        """Two lines at most, each cut to ``width`` cells with an ellipsis, names escaped."""
+        """Two lines at most, each cut to ``width`` cells with an ellipsis, names escaped:
+        name, inode, why unreadable, how many processes; then the processes' names, the
+        identity and the crossings."""
         info = self.info
         procs = sorted({p.name for p in info.processes})
         first = f"{printable(info.label):<24} {info.inode}"
         if self.unreadable:
             first += f" · {self.unreadable}"
-        if procs:
-            first += f" ({len(info.processes)} procs: {', '.join(procs[:3])})"
-        text = _cut(printable(first), width)
-        more = [printable(part) for part in identity(info)] + list(self.crossings)
+        if info.processes:
+            first += f"  {len(info.processes)} proc{'s' if len(info.processes) > 1 else ''}"
+        text = _cut(first, width)
+        shown = [printable(name) for name in procs[:3]]
+        if len(procs) > 3:
+            shown.append(f"+{len(procs) - 3} more")
+        more = shown + [printable(part) for part in identity(info)] + list(self.crossings)
         if more:
             text.append("\n")
             text.append_text(_cut("  " + ", ".join(more), width, style="dim"))

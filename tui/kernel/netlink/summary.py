@@ -148,7 +148,7 @@ def _attrs(buf: bytearray, pos: int, end: int) -> dict[int, tuple[int, int]]:
 
 
 def _text(buf: bytearray, span: tuple[int, int]) -> str:
-    return bytes(buf[span[0] : span[1]]).split(b"\0", 1)[0].decode("utf-8", "replace")
+    return bytes(buf[span[0] : span[1]]).split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
 
 def _u32(buf: bytearray, span: tuple[int, int] | None, signed: bool = False) -> int | None:

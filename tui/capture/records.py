@@ -50,7 +50,11 @@ class Record:
             for i, r in enumerate(records):
                 if key not in r:
                     raise SchemaError(f"{where}[{i}]", f"the field {key!r} is missing")
-        columns = {key: [r.get(key, MISSING) for r in records] for key in self.fields}
+        # A field no record has is all absent, which every field allows: only the columns
+        # of keys present are checked (most records leave most optional fields out).
+        columns = {
+            key: [r.get(key, MISSING) for r in records] for key in self.fields if key in keys
+        }
         check_columns(self.fields, columns, self.cross, where, ctx)
 
     def build(self, data: dict[str, Any]) -> Any:
@@ -117,7 +121,7 @@ def check_columns(
     then the cross-field checks."""
     family = columns.get("family")
     inner = Ctx(family=family, links=ctx.links)
-    order = sorted(columns, key=lambda k: k != "family")
+    order = ["family", *(k for k in columns if k != "family")] if family is not None else columns
     for key in order:
         try:
             bad = fields[key].check(columns[key], inner)

@@ -17,6 +17,7 @@ import re
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import repeat
 from typing import Any
 
@@ -42,6 +43,7 @@ class _Missing:
 
 MISSING = _Missing()
 _NONE = type(None)
+_NOTHING = frozenset({_NONE, _Missing})
 
 
 def show(value: Any) -> str:
@@ -75,16 +77,24 @@ class Field:
     optional: bool = False
     convert: Callable[[Any], Any] | None = None  # JSON value -> model value (None: as is)
 
-    def check(self, values: Sequence[Any], ctx: Ctx) -> tuple[int, str] | None:
-        """The first bad value's index and what is wrong, or None."""
+    @cached_property
+    def _types(self) -> tuple[frozenset[type], frozenset[type]]:
+        """(the kinds of a present value, every type allowed), worked out once per field."""
         kinds = {*self.kinds, tuple} if list in self.kinds else set(self.kinds)  # a document
         # built in memory (not parsed) may hold tuples where JSON has lists
         allowed = {*kinds, _Missing} | ({_NONE} if self.optional else set())
+        return frozenset(kinds), frozenset(allowed)
+
+    def check(self, values: Sequence[Any], ctx: Ctx) -> tuple[int, str] | None:
+        """The first bad value's index and what is wrong, or None."""
+        kinds, allowed = self._types
         types = set(map(type, values))
         if not types <= allowed:
             for i, value in enumerate(values):
                 if type(value) not in allowed:
                     return i, f"{show(value)} is not {self.noun()}"
+        if types <= _NOTHING:  # all null or absent, which is allowed: nothing to check
+            return None
         if types <= kinds:
             present: Sequence[Any] = values
             full = None

@@ -14,7 +14,7 @@ from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
-from tests.app.conftest import loaded
+from tests.app.helpers import loaded
 from tests.path.made import calico
 from tui import capture
 from tui.app.app import FibscopeApp

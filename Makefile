@@ -7,7 +7,7 @@ venv:
 	python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]'
 
 test: venv  ## the README's test command: the whole suite (kernel tests need root)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint:  ## ruff, mypy --strict and the import contracts
 	.venv/bin/ruff check tui tests bench scripts

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from tests.engine.states import two_links
 from tui.app.lookup_view import trace_text
-from tui.formats.candidates import candidate_lines, candidate_words, kernel_pick
+from tui.formats.candidates import candidate_lines, candidate_words, disagrees, kernel_pick
 
 CANDIDATES = (
     {"gateway": "10.1.0.254", "dev": "e1", "weight": 3, "share": 0.75},
@@ -43,3 +43,24 @@ def test_the_app_pane_lists_them() -> None:
         "2. via 10.2.0.254 dev e2 weight 1 (50.0% of flows)  <- the kernel took this one" in plain
     )
     assert "Candidates:" not in trace_text(replace(trace, candidates=()), None).plain
+
+
+def test_a_listed_candidate_taken_by_the_kernel_is_no_disagreement() -> None:
+    host = two_links().route("8.8.0.0/16", nexthops=(("10.1.0.254", "e1"), ("10.2.0.254", "e2")))
+    trace = host.get("8.8.8.8")
+    taken = {
+        "type": "unicast", "error": None, "table": 254, "gateway": "10.2.0.254",
+        "dev": "e2", "prefsrc": "10.2.0.1",
+    }  # fmt: skip
+    elsewhere = {**taken, "gateway": "10.9.0.254", "dev": "e9"}
+    assert not disagrees(trace.predicted, trace.candidates, taken)
+    assert disagrees(trace.predicted, trace.candidates, elsewhere)
+    assert not disagrees(trace.predicted, trace.candidates, None)
+    # The kernel took the candidate that is not our first guess: the answers differ, honestly.
+    other = next(c for c in trace.candidates if c["dev"] != trace.verdict.to_json()["dev"])
+    differs = {**taken, "gateway": other["gateway"], "dev": other["dev"]}
+    differs["prefsrc"] = "10.1.0.1" if other["dev"] == "e1" else "10.2.0.1"
+    plain = trace_text(trace, differs).plain
+    assert "not predicted: the kernel took a listed candidate" in plain
+    assert "DISAGREE" not in plain
+    assert "DISAGREE" in trace_text(trace, elsewhere).plain

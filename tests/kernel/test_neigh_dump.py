@@ -75,6 +75,10 @@ def test_verify_names_the_candidate_the_kernel_took() -> None:
         assert "1. via 10.1.0.2 dev e1 weight 3 (75.0% of flows)" in proc.stdout
         assert "2. via 10.2.0.2 dev e2 weight 1 (25.0% of flows)" in proc.stdout
         assert proc.stdout.count("<- the kernel took this one") == 1
+        assert "Agree: NO" not in proc.stdout and proc.returncode == 0
+        assert proc.stdout.endswith("Agree: yes\n") or proc.stdout.endswith(
+            "Agree: not predicted; the kernel took one of the candidates listed\n"
+        )
         kernel = ns.ip_json("route", "get", "198.51.100.9")[0]
         took = next(line for line in proc.stdout.splitlines() if "the kernel took" in line)
         assert f"dev {kernel['dev']} " in took

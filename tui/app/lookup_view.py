@@ -9,7 +9,7 @@ from rich.text import Text
 from tui.fib.compare import differences
 from tui.fib.lookup import src_text
 from tui.fib.trace import Trace
-from tui.formats.candidates import candidate_lines
+from tui.formats.candidates import candidate_lines, disagrees
 from tui.formats.safe_text import safe_text
 from tui.model import Route
 
@@ -40,7 +40,9 @@ def trace_text(
             if kernel[k] is not None
         )
         text.append(f"kernel: {safe_text(words)}  ", style="bold")
-        if diff:
+        if diff and not disagrees(trace.predicted, trace.candidates, kernel):
+            text.append("not predicted: the kernel took a listed candidate", style="bold yellow")
+        elif diff:
             text.append(f"DISAGREE ({'; '.join(diff)})", style="bold red")
         else:
             text.append("agree", style="bold green")

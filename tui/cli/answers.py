@@ -15,7 +15,7 @@ from tui.fib.compare import differences
 from tui.fib.engine import Engine
 from tui.fib.query import Query
 from tui.fib.trace import Trace
-from tui.formats.candidates import kernel_pick
+from tui.formats.candidates import disagrees, kernel_pick
 from tui.formats.json_view import route_json
 from tui.source import SourceError
 from tui.source.verify import Verifier
@@ -36,19 +36,11 @@ class Answer:
     @property
     def status(self) -> int:
         """The exit status this answer alone gives."""
-        if self.agree is False and disagrees(self.trace, self.kernel):
+        if self.agree is False and disagrees(
+            self.trace.predicted, self.trace.candidates, self.kernel
+        ):
             return DISAGREE
         return FOUND if self.trace.ok else ERROR_VERDICT
-
-
-def disagrees(trace: Trace, kernel: dict[str, Any] | None) -> bool:
-    """Whether answers that differ are a disagreement (exit 3): not when fibscope left the
-    choice to the flow hash (``predicted: false`` with candidates) and the kernel took one
-    of the candidates."""
-    if kernel is None:
-        return False
-    hashed = not trace.predicted and trace.candidates
-    return not (hashed and kernel_pick(trace.candidates, kernel) is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,14 @@ import argparse
 import json
 from typing import TextIO
 
-from tui.cli.answers import DISAGREE, ERROR_VERDICT, FOUND, Lookups, disagrees
+from tui.cli.answers import DISAGREE, ERROR_VERDICT, FOUND, Lookups
 from tui.cli.batch import run_batch
 from tui.cli.common import CommandError, open_source, read_namespace
 from tui.fib.compare import differences
 from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
 from tui.fib.trace import Trace
-from tui.formats.candidates import candidate_lines
+from tui.formats.candidates import candidate_lines, disagrees
 from tui.formats.safe_text import safe_text
 from tui.model import NetnsState
 from tui.source.verify import Verifier
@@ -79,8 +79,15 @@ def print_human(lookups: Lookups, trace: Trace, out: TextIO) -> bool | None:
             parts += ["table", lookups.names.get(kernel["table"], str(kernel["table"]))]
         words = " ".join(p for p in parts if p)
     out.write(f"Kernel: {safe_text(words)}\n")
-    out.write("Agree: yes\n" if not diff else f"Agree: NO ({'; '.join(diff)})\n")
-    return not diff or not disagrees(trace, kernel)
+    if not diff:
+        out.write("Agree: yes\n")
+        return True
+    if not disagrees(trace.predicted, trace.candidates, kernel):
+        # Not a disagreement: fibscope said it cannot know, and the kernel took a candidate.
+        out.write("Agree: not predicted; the kernel took one of the candidates listed\n")
+        return True
+    out.write(f"Agree: NO ({'; '.join(diff)})\n")
+    return False
 
 
 def cmd_lookup(args: argparse.Namespace, out: TextIO) -> int:

@@ -48,3 +48,13 @@ def candidate_lines(
     if kernel is not None and took is None and not kernel.get("error"):
         lines.append("  the kernel took none of these")
     return lines
+
+
+def disagrees(predicted: bool, candidates: Sequence[Any], kernel: Mapping[str, Any] | None) -> bool:
+    """Whether answers that differ are a disagreement (exit 3, DISAGREE): not when fibscope
+    left the choice to the flow hash (``predicted: false`` with candidates) and the kernel
+    took one of the candidates."""
+    if kernel is None:
+        return False
+    hashed = not predicted and bool(candidates)
+    return not (hashed and kernel_pick(candidates, kernel) is not None)

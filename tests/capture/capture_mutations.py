@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -78,11 +79,23 @@ def valid_host() -> HostState:
     return replace(host, namespaces=(replace(ns, state=state), *host.namespaces[1:]))
 
 
-def valid_doc() -> dict[str, Any]:
-    """The document of a capture with every kind of record."""
+def valid_doc(version: int = capture.VERSION) -> dict[str, Any]:
+    """The document of a capture with every kind of record (version 1: routes as rows)."""
+    if version != capture.VERSION:
+        doc: dict[str, Any] = json.loads(json.dumps(capture.to_json(valid_host(), version)))
+        return doc
     buf = io.StringIO()
     capture.write(valid_host(), buf)
-    doc: dict[str, Any] = json.loads(buf.getvalue())
+    doc = json.loads(buf.getvalue())
+    # Both column forms: every column but the destinations as runs (runs that cross from one
+    # family to another included), as the writer chooses for a big table.
+    for ns in doc["namespaces"]:
+        if ns["state"] is None:
+            continue
+        for name, column in ns["state"]["routes"]["columns"].items():
+            if name != "dst" and "values" in column:
+                runs = [[v, len(list(g))] for v, g in itertools.groupby(column["values"])]
+                ns["state"]["routes"]["columns"][name] = {"runs": runs}
     return doc
 
 
@@ -115,14 +128,62 @@ def _text(doc: Any) -> bytes:
     return text.encode()
 
 
-def _route(doc: Any, index: int, field: str, value: Any) -> Any:
-    pos = capture.ROUTE_FIELDS.index(field)
-    return _set(doc, ("namespaces", 0, "state", "routes", index, pos), value)
+def _route(doc: Any, index: int, field: str, value: Any, *inner: int) -> Any:
+    """``doc`` with one route's field (or a part of it) set: a row of version 1, a column of
+    version 2 (turned into one value per route first)."""
+    routes = ("namespaces", 0, "state", "routes")
+    if doc["version"] == 1:
+        pos = capture.ROUTE_FIELDS.index(field)
+        return _set(doc, (*routes, index, pos, *inner), value)
+    out = copy.deepcopy(doc)
+    columns = _at(out, routes)["columns"]
+    column = columns.get(field, {"runs": [[None, _at(out, routes)["count"]]]})
+    if "runs" in column:
+        column = {"values": [v for v, n in column["runs"] for _ in range(n)]}
+        column["values"] = [copy.deepcopy(v) for v in column["values"]]
+    columns[field] = column
+    return _set(out, (*routes, "columns", field, "values", index, *inner), value)
 
 
 def mutations() -> Iterator[tuple[str, bytes]]:
-    """(what was done, the file's text) for every malformed capture of the corpus."""
-    doc = valid_doc()
+    """(what was done, the file's text) for every malformed capture of the corpus: of this
+    version's and of version 1's (still loaded)."""
+    for name, data in _mutations(valid_doc(1)):
+        yield f"v1 {name}", data
+    yield from _mutations(valid_doc())
+    yield from _columns(valid_doc())
+
+
+def _columns(doc: Any) -> Iterator[tuple[str, bytes]]:
+    """Faults of version 2's route columns themselves."""
+    routes = ("namespaces", 0, "state", "routes")
+    count = _at(doc, routes)["count"]
+    dst = _at(doc, (*routes, "columns", "dst"))
+    family = _at(doc, (*routes, "columns", "family"))
+    assert "values" in dst and "runs" in family
+    for name, path, value in [
+        ("a column one short", (*routes, "columns", "dst", "values"), dst["values"][:-1]),
+        ("a column one long", (*routes, "columns", "dst", "values"), [*dst["values"], "1.2.3.4"]),
+        ("runs one short", (*routes, "columns", "family", "runs", 0, 1), family["runs"][0][1] - 1),
+        ("a run of 0", (*routes, "columns", "family", "runs", 0, 1), 0),
+        ("a run of -1", (*routes, "columns", "family", "runs", 0, 1), -1),
+        ("a run of three", (*routes, "columns", "family", "runs", 0), [2, 1, 1]),
+        ("both forms", (*routes, "columns", "dst"), {**dst, "runs": []}),
+        ("neither form", (*routes, "columns", "dst"), {}),
+        ("unknown column", (*routes, "columns", "colour"), {"runs": [[1, count]]}),
+        ("count one more", (*routes, "count"), count + 1),
+        ("count negative", (*routes, "count"), -1),
+        ("routes a list", routes, []),
+        ("columns a list", (*routes, "columns"), []),
+        ("IPv4 run into IPv6", (*routes, "columns", "dst_len"), {"runs": [[33, count]]}),
+    ]:
+        yield f"columns: {name}", _text(_set(doc, path, value))
+    out = copy.deepcopy(doc)
+    del _at(out, (*routes, "columns"))["dst"]
+    yield "columns: dst removed", _text(out)
+
+
+def _mutations(doc: Any) -> Iterator[tuple[str, bytes]]:
     paths = list(_paths(doc))
     for path in sorted(paths, key=lambda p: p[0] == "table_names"):
         where = ".".join(map(str, path))
@@ -175,9 +236,10 @@ def _removed(doc: Any) -> Iterator[tuple[str, bytes]]:
         out = copy.deepcopy(doc)
         del _at(out, path)[key]
         yield f"{'.'.join(map(str, path))}.{key} removed", _text(out)
-    out = copy.deepcopy(doc)
-    out["namespaces"][0]["state"]["routes"][0].pop()
-    yield "a route row one short", _text(out)
+    if doc["version"] == 1:
+        out = copy.deepcopy(doc)
+        out["namespaces"][0]["state"]["routes"][0].pop()
+        yield "a route row one short", _text(out)
 
 
 def _ranges(doc: Any) -> Iterator[tuple[str, bytes]]:
@@ -233,18 +295,11 @@ def _ranges(doc: Any) -> Iterator[tuple[str, bytes]]:
         ((*state, "rules", 0, "dscp"), 64),
         ((*state, "rules", 0, "unknown"), [[1, "xyz"]]),
         ((*state, "rules", 0, "unknown"), [[1, "abc"]]),
-        ((*state, "routes", 3, capture.ROUTE_FIELDS.index("extras")), [1, None]),
-        ((*state, "routes", 3, capture.ROUTE_FIELDS.index("extras"), 1), [5, "0G"]),
-        ((*state, "routes", 3, capture.ROUTE_FIELDS.index("multipath"), 0), [None, 2, 1, 0, 5]),
-        ((*state, "routes", 3, capture.ROUTE_FIELDS.index("metrics"), 0, 1), "x" * 17),
         (("proto_names",), {"256": "big"}),
         ((*state, "nexthops", 0, "oif"), 77),
         ((*state, "nexthops", 1, "group", 0, "weight"), 0),
         ((*state, "nexthops", 1, "bucket_nhids"), [1, -1]),
         ((*state, "nsids", 0), [0]),
-        ((*state, "routes", 4, 3), "1048576"),
-        ((*state, "routes", 4, 3), "0100"),
-        ((*state, "routes", 4, 4), 21),
         ((*state, "links", 2, "vrf_table"), 0),
         (("namespaces", 1, "info", "inode"), 4026531840),
         (("route_fields",), ["family"]),
@@ -252,6 +307,17 @@ def _ranges(doc: Any) -> Iterator[tuple[str, bytes]]:
         (("hostname",), "h" * 5000),
     ]:
         yield f"{'.'.join(map(str, path))} = {str(value)[:20]}", _text(_set(doc, path, value))
+    for index, field, inner, value in [
+        (3, "extras", (), [1, None]),
+        (3, "extras", (1,), [5, "0G"]),
+        (3, "multipath", (0,), [None, 2, 1, 0, 5]),
+        (3, "metrics", (0, 1), "x" * 17),
+        (4, "dst", (), "1048576"),
+        (4, "dst", (), "0100"),
+        (4, "dst_len", (), 21),
+    ]:
+        where = f"routes[{index}].{field}{''.join(f'[{i}]' for i in inner)}"
+        yield f"{where} = {str(value)[:20]}", _text(_route(doc, index, field, value, *inner))
     yield "not an object", b"[]"
     yield "empty file", b""
     yield "not UTF-8", _text(doc).replace(b'"edge-1"', b'"edge-\xff"')

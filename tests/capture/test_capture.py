@@ -131,7 +131,7 @@ def test_bad_files_name_the_problem(tmp_path: Path, content: str, message: str) 
 
 
 def test_corrupt_contents_are_one_error(tmp_path: Path) -> None:
-    doc = capture.to_json(sample_host())
+    doc = capture.to_json(sample_host(), version=1)
     doc["namespaces"][0]["state"]["routes"][0] = [1, 2]
     path = tmp_path / "corrupt.json"
     path.write_text(json.dumps(doc))

@@ -146,8 +146,8 @@ def test_capture_round_trip_of_routes_with_everything() -> None:
 def test_captures_of_the_previous_route_fields_still_load() -> None:
     state = _host().state()
     doc = json.loads(
-        json.dumps(capture.to_json(HostState((Namespace(NamespaceInfo(1, 2), state),))))
-    )
+        json.dumps(capture.to_json(HostState((Namespace(NamespaceInfo(1, 2), state),)), 1))
+    )  # version 1: routes as rows
     old_fields = capture.ROUTE_FIELDS[: capture.ROUTE_FIELDS.index("extras")]
     doc["route_fields"] = old_fields
     del doc["proto_names"]

@@ -15,13 +15,16 @@ import os
 import stat
 from typing import IO, Any
 
+from tui.capture import route_columns
 from tui.capture.decode import decode
 from tui.capture.schema import SchemaError, show
 from tui.formats.safe_text import safe_text
 from tui.model import HostState, NetnsState, Nexthop, Route
 
 FORMAT = "fibscope-capture"
-VERSION = 1
+VERSION = 2
+#: Versions this reader loads: 1 (routes as rows), 2 (routes as columns).
+VERSIONS = (1, 2)
 ROUTE_FIELDS = [f.name for f in dataclasses.fields(Route)]
 _MULTIPATH = ROUTE_FIELDS.index("multipath")
 _METRICS = ROUTE_FIELDS.index("metrics")
@@ -77,12 +80,30 @@ def _hop_row(hop: Nexthop) -> list[Any]:
     return row
 
 
-def _netns_json(state: NetnsState) -> dict[str, Any]:
+def _extras_row(extras: Any) -> list[Any]:
+    encap = list(extras.encap) if extras.encap is not None else None
+    return [extras.realms, encap, [list(u) for u in extras.unknown]]
+
+
+#: Version 2's route columns: the model values that are not JSON as they are.
+_COLUMN_JSON = {
+    "multipath": lambda hops: [_hop_row(n) for n in hops],
+    "metrics": lambda metrics: [list(m) for m in metrics],
+    "extras": lambda extras: None if extras is None else _extras_row(extras),
+}
+
+
+def _netns_json(state: NetnsState, version: int = VERSION) -> dict[str, Any]:
+    routes = (
+        [_route_row(r) for r in state.routes]
+        if version == 1
+        else route_columns.encode(state.routes, _COLUMN_JSON)
+    )
     return {
         "links": [_obj(x) for x in state.links],
         "addresses": [_obj(x) for x in state.addresses],
         "rules": [_obj(x) for x in state.rules],
-        "routes": [_route_row(r) for r in state.routes],
+        "routes": routes,
         "sysctls": _obj(state.sysctls),
         "ipv6_proc_routes": [_obj(x) for x in state.ipv6_proc_routes],
         "neighbours": (None if state.neighbours is None else [_obj(x) for x in state.neighbours]),
@@ -93,11 +114,11 @@ def _netns_json(state: NetnsState) -> dict[str, Any]:
     }
 
 
-def to_json(host: HostState) -> dict[str, Any]:
-    """The capture document for ``host``."""
+def to_json(host: HostState, version: int = VERSION) -> dict[str, Any]:
+    """The capture document for ``host`` (``version`` 1 only to test the older reader)."""
     return {
         "format": FORMAT,
-        "version": VERSION,
+        "version": version,
         "hostname": host.hostname,
         "kernel": host.kernel,
         "captured_at": host.captured_at,
@@ -107,7 +128,7 @@ def to_json(host: HostState) -> dict[str, Any]:
         "namespaces": [
             {
                 "info": _obj(ns.info),
-                "state": _netns_json(ns.state) if ns.state is not None else None,
+                "state": _netns_json(ns.state, version) if ns.state is not None else None,
                 "error": ns.error,
             }
             for ns in host.namespaces
@@ -116,8 +137,8 @@ def to_json(host: HostState) -> dict[str, Any]:
 
 
 def write(host: HostState, fh: IO[str]) -> None:
-    """Write ``host`` as a capture to an open text file."""
-    json.dump(to_json(host), fh, separators=(",", ":"))
+    """Write ``host`` as a capture to an open text file (one string: the C encoder)."""
+    fh.write(json.dumps(to_json(host), separators=(",", ":")))
     fh.write("\n")
 
 
@@ -128,10 +149,11 @@ def from_json(doc: Any, name: str = "capture") -> HostState:
     try:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise SchemaError("format", "not a fibscope capture file")
-        if doc.get("version") != VERSION:
-            version = show(doc.get("version"))
-            raise SchemaError("version", f"version {version} is not supported (want {VERSION})")
-        return decode(doc, ROUTE_FIELDS)
+        version = doc.get("version")
+        if type(version) is not int or version not in VERSIONS:
+            want = " or ".join(map(str, VERSIONS))
+            raise SchemaError("version", f"version {show(version)} is not supported (want {want})")
+        return decode(doc, ROUTE_FIELDS, version)
     except SchemaError as exc:
         raise CaptureError(f"corrupt {name}: {exc}") from None
 

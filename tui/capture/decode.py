@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tui.capture import route_columns
 from tui.capture.records import Record, Rows
 from tui.capture.schema import U8, U32, Ctx, SchemaError, Str, show
 from tui.capture.tables import (
@@ -85,7 +86,8 @@ def _table_names(value: Any, field: str, top: int = U32) -> dict[int, str]:
     return names
 
 
-def _check_state(state: Any, where: str, routes: Rows) -> None:
+def _check_state(state: Any, where: str, routes: Rows | None) -> Any:
+    """Check a namespace's state; returns its checked route columns (version 2) or None."""
     _keys(state, where, STATE, STATE_REQUIRED)
     links = _list(state["links"], f"{where}.links")
     indexes = [d.get("index") for d in links if type(d) is dict]
@@ -96,6 +98,7 @@ def _check_state(state: Any, where: str, routes: Rows) -> None:
             if type(index) is int and index in seen:
                 raise SchemaError(f"{where}.links[{i}].index", f"link {index} is listed twice")
             seen.add(index if type(index) is int else None)
+    columns = None
     for key, record in STATE.items():
         if key not in state or (state[key] is None and key in STATE_NULLABLE):
             continue
@@ -103,16 +106,26 @@ def _check_state(state: Any, where: str, routes: Rows) -> None:
             assert isinstance(record, Record)
             _one(record, state[key], f"{where}.sysctls", ctx)
             continue
+        if key == "routes" and routes is None:  # version 2: columns
+            columns = route_columns.check(state[key], f"{where}.routes", ctx)
+            continue
         items = _list(state[key], f"{where}.{key}")
-        (record or routes).check(items, f"{where}.{key}", ctx)
+        record = record or routes
+        assert record is not None
+        record.check(items, f"{where}.{key}", ctx)
+    return columns
 
 
-def _build_state(state: dict[str, Any], names: list[str], fields: list[str]) -> NetnsState:
+def _build_state(
+    state: dict[str, Any], names: list[str], fields: list[str], columns: Any
+) -> NetnsState:
     built: dict[str, Any] = {}
     for key, value in state.items():
         record = STATE[key]
         if value is None:  # a nullable collection that was not read
             built[key] = None
+        elif key == "routes" and columns is not None:
+            built[key] = route_columns.build(*columns)
         elif key == "routes":
             built[key] = _build_routes(value, names, fields)
         elif key == "sysctls":
@@ -151,9 +164,10 @@ def _build_routes(rows: list[list[Any]], names: list[str], fields: list[str]) ->
     return tuple(Route(*row) for row in rows)
 
 
-def decode(doc: dict[str, Any], fields: list[str]) -> HostState:
+def decode(doc: dict[str, Any], fields: list[str], version: int = 2) -> HostState:
     """The host of a document whose format and version were checked (SchemaError if any
-    other part is wrong); ``fields`` is this version's route field order."""
+    other part is wrong); ``fields`` is this version's route field order.  Version 1 holds
+    routes as rows (their fields in ``route_fields``), version 2 as columns."""
     _keys(doc, "(top)", TOP, ("namespaces",))
     names = _route_fields(doc.get("route_fields", fields))
     for key in ("hostname", "kernel", "captured_at"):
@@ -163,7 +177,8 @@ def decode(doc: dict[str, Any], fields: list[str]) -> HostState:
     table_names = _table_names(doc.get("table_names", {}), "table_names")
     proto_names = _table_names(doc.get("proto_names", {}), "proto_names", U8)
     namespaces = _list(doc["namespaces"], "namespaces", MAX_NAMESPACES)
-    routes = route_rows(names)
+    routes = route_rows(names) if version == 1 else None
+    checked: list[Any] = []
     seen: set[tuple[int, int]] = set()
     hosts = 0
     for i, ns in enumerate(namespaces):
@@ -180,18 +195,19 @@ def decode(doc: dict[str, Any], fields: list[str]) -> HostState:
         error = ns.get("error")
         if error is not None and TEXT.check([error], Ctx()) is not None:
             raise SchemaError(f"{where}.error", f"{show(error)} is not a string of at most 1024")
+        checked.append(None)
         if ns.get("state") is not None:
-            _check_state(ns["state"], f"{where}.state", routes)
+            checked[-1] = _check_state(ns["state"], f"{where}.state", routes)
     return HostState(
         namespaces=tuple(
             Namespace(
                 info=NAMESPACE_INFO.build(ns["info"]),
-                state=_build_state(ns["state"], names, fields)
+                state=_build_state(ns["state"], names, fields, columns)
                 if ns.get("state") is not None
                 else None,
                 error=ns.get("error"),
             )
-            for ns in namespaces
+            for ns, columns in zip(namespaces, checked, strict=True)
         ),
         table_names=table_names,
         proto_names=proto_names,

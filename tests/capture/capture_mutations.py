@@ -87,16 +87,33 @@ def valid_doc(version: int = capture.VERSION) -> dict[str, Any]:
     buf = io.StringIO()
     capture.write(valid_host(), buf)
     doc = json.loads(buf.getvalue())
-    # Both column forms: every column but the destinations as runs (runs that cross from one
-    # family to another included), as the writer chooses for a big table.
+    # Every column form: the destinations as values, gateways and metrics as a palette, the
+    # rest as runs (runs that cross from one family to another included).
     for ns in doc["namespaces"]:
         if ns["state"] is None:
             continue
-        for name, column in ns["state"]["routes"]["columns"].items():
-            if name != "dst" and "values" in column:
-                runs = [[v, len(list(g))] for v, g in itertools.groupby(column["values"])]
-                ns["state"]["routes"]["columns"][name] = {"runs": runs}
+        columns = ns["state"]["routes"]["columns"]
+        for name, column in columns.items():
+            full = _expanded(column)
+            if name == "dst":
+                columns[name] = {"values": full}
+            elif name in ("gateway", "metrics"):
+                palette = list({json.dumps(v): v for v in full}.values())
+                index = [palette.index(v) for v in full]
+                columns[name] = {"palette": palette, "index": index}
+            else:
+                runs = [[v, len(list(g))] for v, g in itertools.groupby(full)]
+                columns[name] = {"runs": runs}
     return doc
+
+
+def _expanded(column: dict[str, Any]) -> list[Any]:
+    """One value per route of a version-2 column, whatever its form."""
+    if "values" in column:
+        return list(column["values"])
+    if "palette" in column:
+        return [copy.deepcopy(column["palette"][i]) for i in column["index"]]
+    return [copy.deepcopy(v) for v, n in column["runs"] for _ in range(n)]
 
 
 def _paths(value: Any, path: Path = ()) -> Iterator[Path]:
@@ -138,10 +155,7 @@ def _route(doc: Any, index: int, field: str, value: Any, *inner: int) -> Any:
     out = copy.deepcopy(doc)
     columns = _at(out, routes)["columns"]
     column = columns.get(field, {"runs": [[None, _at(out, routes)["count"]]]})
-    if "runs" in column:
-        column = {"values": [v for v, n in column["runs"] for _ in range(n)]}
-        column["values"] = [copy.deepcopy(v) for v in column["values"]]
-    columns[field] = column
+    columns[field] = {"values": _expanded(column)}
     return _set(out, (*routes, "columns", field, "values", index, *inner), value)
 
 
@@ -176,6 +190,22 @@ def _columns(doc: Any) -> Iterator[tuple[str, bytes]]:
         ("routes a list", routes, []),
         ("columns a list", (*routes, "columns"), []),
         ("IPv4 run into IPv6", (*routes, "columns", "dst_len"), {"runs": [[33, count]]}),
+        ("an index past the palette", (*routes, "columns", "gateway", "index", 1), 9),
+        ("a negative index", (*routes, "columns", "gateway", "index", 1), -1),
+        ("an index not a number", (*routes, "columns", "gateway", "index", 1), "0"),
+        ("an index short", (*routes, "columns", "gateway", "index"), [0]),
+        (
+            "an unused palette value",
+            (*routes, "columns", "gateway", "palette"),
+            [*_at(doc, (*routes, "columns", "gateway", "palette")), "10.9.9.9"],
+        ),
+        ("a palette without index", (*routes, "columns", "gateway"), {"palette": [None]}),
+        (
+            "a palette gateway not canonical",
+            (*routes, "columns", "gateway", "palette", 0),
+            "fd00::1:2:3:4:5:6:7",
+        ),
+        ("a bad palette metric", (*routes, "columns", "metrics", "palette", 0), [[0, 1]]),
     ]:
         yield f"columns: {name}", _text(_set(doc, path, value))
     out = copy.deepcopy(doc)

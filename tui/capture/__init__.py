@@ -93,12 +93,20 @@ _COLUMN_JSON = {
 }
 
 
-def _netns_json(state: NetnsState, version: int = VERSION) -> dict[str, Any]:
-    routes = (
-        [_route_row(r) for r in state.routes]
-        if version == 1
-        else route_columns.encode(state.routes, _COLUMN_JSON)
-    )
+def route_columns_json(writer: route_columns.ColumnWriter) -> dict[str, Any]:
+    """The version-2 ``routes`` of the routes fed to ``writer`` (a capture streaming them)."""
+    return writer.finish(_COLUMN_JSON)
+
+
+def _netns_json(
+    state: NetnsState, version: int = VERSION, routes: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    if routes is None:
+        routes = (
+            [_route_row(r) for r in state.routes]  # type: ignore[assignment]
+            if version == 1
+            else route_columns.encode(state.routes, _COLUMN_JSON)
+        )
     return {
         "links": [_obj(x) for x in state.links],
         "addresses": [_obj(x) for x in state.addresses],
@@ -114,8 +122,13 @@ def _netns_json(state: NetnsState, version: int = VERSION) -> dict[str, Any]:
     }
 
 
-def to_json(host: HostState, version: int = VERSION) -> dict[str, Any]:
-    """The capture document for ``host`` (``version`` 1 only to test the older reader)."""
+def to_json(
+    host: HostState, version: int = VERSION, routes: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The capture document for ``host`` (``version`` 1 only to test the older reader);
+    ``routes`` holds the routes of namespaces (by position) that were streamed into columns
+    rather than read into their states (``tui.kernel.capture_stream``)."""
+    streamed = routes or {}
     return {
         "format": FORMAT,
         "version": version,
@@ -128,17 +141,20 @@ def to_json(host: HostState, version: int = VERSION) -> dict[str, Any]:
         "namespaces": [
             {
                 "info": _obj(ns.info),
-                "state": _netns_json(ns.state, version) if ns.state is not None else None,
+                "state": _netns_json(ns.state, version, streamed.get(i))
+                if ns.state is not None
+                else None,
                 "error": ns.error,
             }
-            for ns in host.namespaces
+            for i, ns in enumerate(host.namespaces)
         ],
     }
 
 
-def write(host: HostState, fh: IO[str]) -> None:
-    """Write ``host`` as a capture to an open text file (one string: the C encoder)."""
-    fh.write(json.dumps(to_json(host), separators=(",", ":")))
+def write(host: HostState, fh: IO[str], routes: dict[int, dict[str, Any]] | None = None) -> None:
+    """Write ``host`` as a capture to an open text file (one string: the C encoder);
+    ``routes`` as in ``to_json``."""
+    fh.write(json.dumps(to_json(host, routes=routes), separators=(",", ":")))
     fh.write("\n")
 
 

@@ -36,53 +36,126 @@ _DEFAULTS["multipath"] = _DEFAULTS["metrics"] = ()  # what an empty JSON list be
 
 @dataclasses.dataclass
 class Column:
-    """A checked column: every value (``values``) or runs of ``(value, start, count)``."""
+    """A checked column: every value (``values``), runs of ``(value, start, count)``, or a
+    ``palette`` of values and each route's ``index`` into it."""
 
     values: list[Any] | None = None
     runs: list[tuple[Any, int, int]] | None = None
+    palette: list[Any] | None = None
+    index: list[int] | None = None
 
     def full(self, count: int) -> list[Any]:
-        """One value per route (a run repeats the very same object)."""
+        """One value per route (a run or palette entry repeats the very same object)."""
         if self.values is not None:
             return self.values
+        if self.palette is not None:
+            assert self.index is not None
+            return list(map(self.palette.__getitem__, self.index))
         assert self.runs is not None
         return list(chain.from_iterable(repeat(v, n) for v, _, n in self.runs))
 
 
 # ---- writing -------------------------------------------------------------------------------
 
+#: A column goes from runs to a palette (or values) past this many runs, and from a palette
+#: to values past this many distinct values.
+RUNS_MAX = 1024
+PALETTE_MAX = 4096
+
+
+class _Palette(dict[Any, int]):
+    """value -> its index, a new value getting the next one."""
+
+    def __missing__(self, key: Any) -> int:
+        self[key] = n = len(self)
+        return n
+
+
+class _Accumulator:
+    """One column being written, a chunk of routes at a time."""
+
+    def __init__(self, name: str) -> None:
+        self.get = attrgetter(name)
+        self.runs: list[list[Any]] | None = []
+        self.palette: _Palette | None = None
+        self.index: list[int] = []
+        self.values: list[Any] | None = None
+
+    def add(self, chunk: list[Route]) -> None:
+        vals = list(map(self.get, chunk))
+        if self.runs is not None:
+            runs = self.runs
+            if runs and vals.count(runs[-1][0]) == len(vals):
+                runs[-1][1] += len(vals)
+                return
+            for value, group in groupby(vals):
+                if runs and runs[-1][0] == value:
+                    runs[-1][1] += sum(1 for _ in group)
+                else:
+                    runs.append([value, sum(1 for _ in group)])
+            if len(runs) > RUNS_MAX:
+                self.runs = None
+                self.palette = _Palette()
+                self._add_palette(list(chain.from_iterable(repeat(v, n) for v, n in runs)))
+            return
+        if self.palette is not None:
+            self._add_palette(vals)
+            return
+        assert self.values is not None
+        self.values += vals
+
+    def _add_palette(self, vals: list[Any]) -> None:
+        assert self.palette is not None
+        self.index += map(self.palette.__getitem__, vals)
+        if len(self.palette) > PALETTE_MAX:
+            self.values = list(map([*self.palette].__getitem__, self.index))
+            self.palette, self.index = None, []
+
+    def finish(self, conv: Callable[[Any], Any] | None) -> dict[str, Any]:
+        def js(v: Any) -> Any:
+            return conv(v) if conv is not None else v
+
+        if self.runs is not None:
+            return {"runs": [[js(v), n] for v, n in self.runs]}
+        if self.palette is not None:
+            return {"palette": [js(v) for v in self.palette], "index": self.index}
+        assert self.values is not None
+        return {"values": list(map(conv, self.values)) if conv else self.values}
+
+
+class ColumnWriter:
+    """Routes fed a chunk at a time (as a dump delivers them), kept as columns: a million
+    routes never exist at once, only their distinct values and the destinations."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.columns = [_Accumulator(f.name) for f in _FIELDS]
+
+    def add(self, chunk: list[Route]) -> None:
+        """Append ``chunk``'s routes."""
+        if chunk:
+            self.count += len(chunk)
+            for column in self.columns:
+                column.add(chunk)
+
+    def finish(self, to_json: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
+        """The version-2 ``routes`` value; ``to_json`` turns a field's model value into JSON
+        (next hops, metrics, extras).  Columns holding only the default are left out."""
+        columns: dict[str, Any] = {}
+        for f, column in zip(_FIELDS, self.columns, strict=True):
+            runs = column.runs
+            default = runs is not None and all(v == _DEFAULTS[f.name] for v, _ in runs)
+            if default and f.name not in ROUTE_REQUIRED:
+                continue
+            columns[f.name] = column.finish(to_json.get(f.name))
+        return {"count": self.count, "columns": columns}
+
 
 def encode(routes: Sequence[Route], to_json: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
-    """The columns of ``routes``; ``to_json`` turns a field's model value into JSON (next hops,
-    metrics, extras).  Columns holding only the default are left out."""
-    count = len(routes)
-    columns: dict[str, Any] = {}
-    for f in _FIELDS:
-        name = f.name
-        values = list(map(attrgetter(name), routes))
-        conv = to_json.get(name)
-        default = _DEFAULTS[name]
-        if count and values.count(values[0]) == count:  # one run: the common case
-            if values[0] == default and name not in ROUTE_REQUIRED:
-                continue
-            runs: list[list[Any]] | None = [[values[0], count]]
-        else:
-            runs = _runs(values, count // 4 + 1)
-        if runs is not None:
-            columns[name] = {"runs": [[conv(v) if conv else v, n] for v, n in runs]}
-        else:
-            columns[name] = {"values": list(map(conv, values)) if conv else values}
-    return {"count": count, "columns": columns}
-
-
-def _runs(values: list[Any], limit: int) -> list[list[Any]] | None:
-    """Run-length form of ``values``, or None once it would have more than ``limit`` runs."""
-    runs: list[list[Any]] = []
-    for value, group in groupby(values):
-        if len(runs) >= limit:
-            return None
-        runs.append([value, sum(1 for _ in group)])
-    return runs
+    """The columns of ``routes`` (see ``ColumnWriter``)."""
+    writer = ColumnWriter()
+    writer.add(list(routes))
+    return writer.finish(to_json)
 
 
 # ---- checking ------------------------------------------------------------------------------
@@ -110,7 +183,8 @@ def check(value: Any, where: str, ctx: Ctx) -> tuple[int, dict[str, Column]]:
     family = columns["family"]
     _check_one(ROUTE["family"], "family", family, None, where, ctx, count)
     fam_runs = _family_runs(family, count)
-    fam_full = family.full(count) if any(c.values is not None for c in columns.values()) else []
+    needed = any(c.values is not None for c in columns.values())
+    fam_full = family.full(count) if needed else []
     for name, column in columns.items():
         if name != "family":
             fams = fam_full if column.values is not None else fam_runs
@@ -133,8 +207,10 @@ def _any_true(column: Column) -> bool:
 
 def _shape(raw: Any, where: str, count: int) -> Column:
     """A column's form: N values, or runs adding up to N (not yet its values' checks)."""
+    if type(raw) is dict and raw.keys() == {"palette", "index"}:
+        return _palette(raw["palette"], raw["index"], where, count)
     if type(raw) is not dict or len(raw) != 1 or next(iter(raw)) not in ("values", "runs"):
-        raise SchemaError(where, 'not {"values": [...]} or {"runs": [[value, n], ...]}')
+        raise SchemaError(where, "not values, runs, or a palette and an index")
     kind, items = next(iter(raw.items()))
     if type(items) is not list:
         raise SchemaError(f"{where}.{kind}", f"{show(items)} is not a list")
@@ -157,6 +233,27 @@ def _shape(raw: Any, where: str, count: int) -> Column:
     if start != count:
         raise SchemaError(f"{where}.runs", f"runs of {start} routes for {count}")
     return Column(runs=runs)
+
+
+def _palette(palette: Any, index: Any, where: str, count: int) -> Column:
+    """A palette of distinct values, each used, and an index into it per route."""
+    if type(palette) is not list:
+        raise SchemaError(f"{where}.palette", f"{show(palette)} is not a list")
+    if type(index) is not list:
+        raise SchemaError(f"{where}.index", f"{show(index)} is not a list")
+    if len(index) != count:
+        raise SchemaError(f"{where}.index", f"{len(index)} indexes for {count} routes")
+    if not set(map(type, index)) <= {int}:
+        i = next(i for i, v in enumerate(index) if type(v) is not int)
+        raise SchemaError(f"{where}.index[{i}]", f"{show(index[i])} is not an integer")
+    used = set(index)
+    if used and (min(used) < 0 or max(used) >= len(palette)):
+        i = next(i for i, v in enumerate(index) if not 0 <= v < len(palette))
+        raise SchemaError(f"{where}.index[{i}]", f"{index[i]} is not an index of the palette")
+    if len(used) != len(palette):
+        k = min(set(range(len(palette))) - used)
+        raise SchemaError(f"{where}.palette[{k}]", "a value no route uses")
+    return Column(palette=palette, index=index)
 
 
 def _family_runs(family: Column, count: int) -> list[tuple[Any, int, int]]:
@@ -190,6 +287,28 @@ def _pieces(
             j += 1
 
 
+def _palette_uses(
+    column: Column, fams: Sequence[Any] | None
+) -> tuple[list[Any], list[Any], list[int]]:
+    """Each palette value once per family it is used with, and the first route using it so."""
+    palette, index = column.palette, column.index
+    assert palette is not None and index is not None
+    runs = fams if fams else [(None, 0, len(index))]
+    uses: list[tuple[int, Any, int]] = []  # (first route, family, palette index)
+    for fam, start, n in runs:
+        part = index[start : start + n]
+        wanted = len(set(part))
+        seen: set[int] = set()
+        for k, i in enumerate(part):  # stops once every value of this family is placed
+            if i not in seen:
+                seen.add(i)
+                uses.append((start + k, fam, i))
+                if len(seen) == wanted:
+                    break
+    uses.sort()
+    return [palette[i] for _, _, i in uses], [f for _, f, _ in uses], [k for k, _, _ in uses]
+
+
 def _check_one(
     fld: Any,
     name: str,
@@ -204,6 +323,8 @@ def _check_one(
         values: Sequence[Any] = column.values
         family = fams
         first: Sequence[int] | None = None
+    elif column.palette is not None:
+        values, family, first = _palette_uses(column, fams)
     else:
         assert column.runs is not None
         if fams is None:
@@ -243,6 +364,10 @@ def _stream(name: str, column: Column | None, count: int) -> Iterable[Any]:
         if fld.convert is None:
             return column.values
         return [_converted(fld, v) for v in column.values]
+    if column.palette is not None:
+        assert column.index is not None
+        palette = [_converted(fld, v) for v in column.palette]
+        return map(palette.__getitem__, column.index)
     assert column.runs is not None
     return chain.from_iterable(repeat(_converted(fld, v), n) for v, _, n in column.runs)
 
@@ -265,10 +390,10 @@ def _twin_maker() -> Callable[..., Route]:
     body = "".join(f"    o.{n} = {n}\n" for n in names)
     source = f"def make({args}):\n    o = new(twin)\n{body}    o.__class__ = Route\n    return o\n"
     env: dict[str, Any] = {"new": object.__new__, "twin": twin, "Route": Route}
-    exec(source, env)  # noqa: S102 - our own field names, generated once
+    exec(source, env)  # our own field names, generated once
     make: Callable[..., Route] = env["make"]
     try:
-        sample = list(range(len(names)))
+        sample: list[Any] = list(range(len(names)))
         if make(*sample) == Route(*sample):
             return make
     except (TypeError, AttributeError):

@@ -15,7 +15,7 @@ def cmd_capture(args: argparse.Namespace, out: TextIO) -> int:
     """``fibscope capture``: every readable namespace (or those named) to a versioned file."""
     from tui import capture
     from tui.capture.atomic_file import Interrupted, die_of, signals_interrupt, write_atomic
-    from tui.kernel.capture_host import capture_host
+    from tui.kernel.capture_host import capture_host_streamed
 
     source = open_source(None)
     try:
@@ -23,15 +23,15 @@ def cmd_capture(args: argparse.Namespace, out: TextIO) -> int:
             if args.output != "-":
                 _check_output(args.output)
             # the --netns given, before or after
-            host = capture_host(source, args.netns, cmdline=args.cmdline)
+            host, routes = capture_host_streamed(source, args.netns, cmdline=args.cmdline)
             unreadable = [ns for ns in host.namespaces if ns.state is None]
             if args.netns and unreadable:  # asked for by name: no capture without it
                 ns = unreadable[0]
                 raise CommandError(f"namespace {ns.info.label} cannot be read: {ns.error}")
             if args.output == "-":
-                capture.write(host, out)
+                capture.write(host, out, routes)
             else:
-                write_atomic(args.output, lambda fh: capture.write(host, fh))
+                write_atomic(args.output, lambda fh: capture.write(host, fh, routes))
     except Interrupted as sig:
         die_of(sig.signum)
         return 128 + sig.signum  # not reached: the signal ends the process

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import TextIO
 
@@ -52,7 +53,8 @@ def read_namespace(source: Source, name: str | None) -> Namespace:
 
 
 def write_lines(lines: Iterable[str], out: TextIO) -> None:
-    """Each line followed by a newline, in one write (not two per line: 1M lines add up)."""
-    listed = list(lines)
-    if listed:
-        out.write("\n".join(listed) + "\n")
+    """Each line followed by a newline, a block of lines per write (not two writes per line:
+    1M lines add up; nor one: the whole text of a full table would sit in memory twice)."""
+    it = iter(lines)
+    while block := list(itertools.islice(it, 16384)):
+        out.write("\n".join(block) + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from typing import Any
 
 from tui.kernel.netlink.dump import hostname_and_kernel
 from tui.kernel.netlink.nsid import nsid_map
@@ -17,13 +18,57 @@ def capture_host(source: Source, only: list[str] | None, *, cmdline: bool = Fals
 
     Processes are kept by name and pid: a command line may hold a password, and a capture
     travels.  ``cmdline`` keeps them whole when the user asks for it."""
+    return _capture(source, only, cmdline, None)
+
+
+def capture_host_streamed(
+    source: Source, only: list[str] | None, *, cmdline: bool = False
+) -> tuple[HostState, dict[int, dict[str, Any]]]:
+    """``capture_host`` with a live namespace's routes streamed into capture columns (by
+    namespace position) instead of its state's ``routes``: a full table never sits in memory
+    as objects.  A capture source's routes stay in its states."""
+    columns: dict[int, dict[str, Any]] = {}
+    host = _capture(source, only, cmdline, columns if source.live else None)
+    return host, columns
+
+
+def _read_streamed(info: NamespaceInfo) -> tuple[Namespace, dict[str, Any] | None]:
+    """A live namespace without its routes, and its routes as columns (or its error)."""
+    from tui.kernel.capture_stream import route_columns
+    from tui.kernel.live_source import path_of
+    from tui.kernel.netlink.dump import read_netns
+
+    try:
+        path = path_of(info)
+        state = read_netns(path, routes=False)
+        return Namespace(info=info, state=state), route_columns(path)
+    except NetnsError as exc:
+        return Namespace(info=info, error=str(exc)), None
+    except OSError as exc:
+        return Namespace(info=info, error=f"{path or 'own namespace'}: {exc.strerror or exc}"), None
+
+
+def _capture(
+    source: Source,
+    only: list[str] | None,
+    cmdline: bool,
+    columns: dict[int, dict[str, Any]] | None,
+) -> HostState:
     infos = source.namespaces()
     if only:
         infos = [find_namespace(infos, name) for name in only]
     if not cmdline:
         infos = [_without_cmdlines(info) for info in infos]
     hostname, kernel = hostname_and_kernel()
-    namespaces = [source.read(info) for info in infos]
+    if columns is None:
+        namespaces = [source.read(info) for info in infos]
+    else:
+        namespaces = []
+        for i, info in enumerate(infos):
+            ns, routes = _read_streamed(info)
+            namespaces.append(ns)
+            if routes is not None:
+                columns[i] = routes
     if source.live:
         namespaces = with_nsids(source, namespaces)
     return HostState(

@@ -204,8 +204,9 @@ def read_small(ipr: IPRoute) -> tuple[tuple[Link, ...], tuple[Address, ...], tup
     return links, addresses, rules
 
 
-def read_netns(path: str | None) -> NetnsState:
-    """The whole routing state of the namespace at ``path`` (``None``: our own).
+def read_netns(path: str | None, *, routes: bool = True) -> NetnsState:
+    """The whole routing state of the namespace at ``path`` (``None``: our own); without its
+    routes when ``routes`` is false (a capture streams them apart).
 
     Raises NetnsError when the namespace cannot be entered or vanishes while being read.
     """
@@ -213,7 +214,7 @@ def read_netns(path: str | None) -> NetnsState:
         with entered(path):
             with IPRoute() as ipr:
                 links, addresses, rules = read_small(ipr)
-            routes = tuple(dump_routes(None, socket.AF_UNSPEC))
+            table = tuple(dump_routes(None, socket.AF_UNSPEC)) if routes else ()
             nexthops = read_nexthops(None)
             sysctls = read_sysctls()
             proc6 = read_ipv6_proc_routes()
@@ -228,7 +229,7 @@ def read_netns(path: str | None) -> NetnsState:
         links=links,
         addresses=addresses,
         rules=rules,
-        routes=routes,
+        routes=table,
         sysctls=sysctls,
         ipv6_proc_routes=proc6,
         neighbours=neighbours,

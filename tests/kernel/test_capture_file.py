@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.netns_helpers import Netns, requires_netns, run_fibscope, temp_netns
+from tui import capture
 
 pytestmark = requires_netns
 
@@ -40,26 +41,43 @@ def _leftovers(directory: Path, keep: str) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name != keep)
 
 
+def _complete(path: Path) -> bool:
+    """Whether ``path`` holds a whole capture (the new one: it was renamed into place)."""
+    try:
+        capture.load(str(path))
+    except capture.CaptureError:
+        return False
+    return True
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_while_writing_leaves_the_old_file(
     big_ns: Netns, tmp_path: Path, sig: signal.Signals
 ) -> None:
     target = tmp_path / "host.json"
-    target.write_bytes(OLD)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tui", "capture", "--netns", big_ns.name, "-o", str(target)],
-        stderr=subprocess.PIPE,
-    )
-    try:
-        # Wait until the temporary file exists: the capture is being written now.
-        while proc.poll() is None and not _leftovers(tmp_path, target.name):
-            pass
-        assert proc.poll() is None, "the capture ended before it could be interrupted"
-        proc.send_signal(sig)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    # The write itself takes a few tens of milliseconds (routes are streamed into columns while
+    # the dump is read, before the temporary file exists): a signal sent once the file appears
+    # may land after the rename.  Such a run proves nothing and is tried again.
+    for _attempt in range(20):
+        target.write_bytes(OLD)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tui", "capture", "--netns", big_ns.name, "-o", str(target)],
+            stderr=subprocess.PIPE,
+        )
+        try:
+            # Wait until the temporary file exists: the capture is being written now.
+            while proc.poll() is None and not _leftovers(tmp_path, target.name):
+                pass
+            if proc.poll() is not None:
+                continue  # finished before it could be interrupted
+            proc.send_signal(sig)
+            _, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        if proc.returncode != 0 and not _complete(target):
+            break  # else the signal came after the rename: the capture was done
+    assert proc.returncode != 0, "every capture ended before the signal reached it"
     assert target.read_bytes() == OLD
     assert _leftovers(tmp_path, target.name) == []  # the temporary file is gone too
     if sig == signal.SIGINT:

@@ -18,6 +18,8 @@ from tui.names import parse_table
 from tui.source import Source, SourceError, find_namespace
 from tui.source.kernel import KernelAccess, StreamInterrupted
 
+_BLOCK = 1 << 16  # routes formatted per write
+
 
 def _table_filter(table_arg: str | None, names: Mapping[int, str]) -> int | None:
     """The table id asked for; None means every table."""
@@ -66,7 +68,8 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
             out.write(route_n([first_hop_route(r, objects, lo) for r in routes], devs))
     else:
         formatter = RouteFormatter(devs, names, show_table=table is None)
-        write_lines(formatter.lines(routes), out)
+        for start in range(0, len(routes), _BLOCK):  # a full table's text never whole at once
+            write_lines(formatter.lines(routes[start : start + _BLOCK]), out)
     return 0
 
 

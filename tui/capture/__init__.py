@@ -15,7 +15,7 @@ import os
 import stat
 from typing import IO, Any
 
-from tui.capture import route_columns
+from tui.capture import column_writer
 from tui.capture.decode import decode
 from tui.capture.schema import SchemaError, show
 from tui.formats.safe_text import safe_text
@@ -93,7 +93,7 @@ _COLUMN_JSON = {
 }
 
 
-def route_columns_json(writer: route_columns.ColumnWriter) -> dict[str, Any]:
+def route_columns_json(writer: column_writer.ColumnWriter) -> dict[str, Any]:
     """The version-2 ``routes`` of the routes fed to ``writer`` (a capture streaming them)."""
     return writer.finish(_COLUMN_JSON)
 
@@ -105,7 +105,7 @@ def _netns_json(
         routes = (
             [_route_row(r) for r in state.routes]  # type: ignore[assignment]
             if version == 1
-            else route_columns.encode(state.routes, _COLUMN_JSON)
+            else column_writer.encode(state.routes, _COLUMN_JSON)
         )
     return {
         "links": [_obj(x) for x in state.links],

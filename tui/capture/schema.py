@@ -18,8 +18,9 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import repeat
 from typing import Any
+
+from tui.capture.addr_text import all_canonical
 
 FAMILIES: dict[int, str] = {socket.AF_INET: "IPv4", socket.AF_INET6: "IPv6"}
 AF_MPLS = 28  # an MPLS route's destination is a label, its length 20 bits
@@ -241,11 +242,7 @@ class Addr(Field):
                 if len(kinds) == 1
                 else [v for f, v in zip(fams, values, strict=True) if f == fam]
             )
-            if fam == socket.AF_INET and len(mine) > 64:  # a full table: one regex pass
-                text = "\n".join(mine)
-                good = text.count("\n") == len(mine) - 1 and _IPV4S.fullmatch(text) is not None
-            else:
-                good = _all_canonical(fam, list(set(mine)))  # gateways repeat: once each
+            good = all_canonical(fam, mine)
             if not good:
                 for i, (f, v) in enumerate(zip(fams, values, strict=True)):
                     if f == fam and not _is_canonical(f, v):
@@ -260,21 +257,6 @@ class Addr(Field):
                 if f == AF_MPLS and int(v) >= 1 << 20:
                     return i, f"{show(v)} is not an MPLS label (20 bits)"
         return None
-
-
-def _all_canonical(fam: int, unique: list[str]) -> bool:
-    try:
-        ntop, pton = socket.inet_ntop, socket.inet_pton
-        return list(map(ntop, repeat(fam), map(pton, repeat(fam), unique))) == unique
-    except (OSError, ValueError):
-        return False
-
-
-# IPv4 addresses as inet_ntop writes them (no leading zeros, octets 0..255), one per line:
-# possessive, so a million of them are matched in one pass without backtracking.
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}"
-_IPV4S = re.compile(rf"(?:{_IPV4}\n)*+{_IPV4}")
 
 
 def _canonical(family: int, text: str) -> str:

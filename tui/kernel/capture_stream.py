@@ -9,7 +9,7 @@ import socket
 from typing import Any
 
 from tui.capture import route_columns_json
-from tui.capture.route_columns import ColumnWriter
+from tui.capture.column_writer import ColumnWriter
 from tui.kernel.netlink.route_codec import collect_routes
 from tui.kernel.netlink.route_dump import (
     RECV_BUFFER,

@@ -9,10 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from tests.unit.test_capture import sample_host
+from tests.capture.test_capture import sample_host
 from tui import capture
-from tui.capture import route_columns
-from tui.capture.route_columns import PALETTE_MAX, RUNS_MAX, ColumnWriter
+from tui.capture import column_writer
+from tui.capture.column_writer import PALETTE_MAX, RUNS_MAX, ColumnWriter
 from tui.capture.schema import Addr, Ctx
 from tui.model import AF_INET, AF_INET6, HostState, Nexthop, Route
 
@@ -51,7 +51,7 @@ def _host(routes: list[Route]) -> HostState:
 
 def test_every_form_round_trips_and_chunks_change_nothing() -> None:
     routes = _routes(RUNS_MAX * 5)
-    whole = route_columns.encode(routes, capture._COLUMN_JSON)
+    whole = column_writer.encode(routes, capture._COLUMN_JSON)
     forms = {name: next(iter(column)) for name, column in whole["columns"].items()}
     assert forms["dst"] == "values" and forms["gateway"] == "palette"
     assert forms["protocol"] == forms["multipath"] == "runs" and forms["metrics"] == "palette"

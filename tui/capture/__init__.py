@@ -1,7 +1,8 @@
 """HostState ⇄ versioned JSON capture files.
 
-Routes are stored as positional rows (their field order is written in the header) because a
-full-table host has a million of them; everything else as objects holding non-default fields.
+A full-table host has a million routes: version 2 stores them as columns (runs, a palette or
+values per field: ``tui.capture.route_columns``), version 1 as positional rows (their field
+order in the header; still loaded); everything else as objects holding non-default fields.
 A capture must be complete for every view and for the lookup engine: nothing is read from the
 local kernel when one is opened.
 """
@@ -31,7 +32,8 @@ _METRICS = ROUTE_FIELDS.index("metrics")
 _EXTRAS = ROUTE_FIELDS.index("extras")
 
 #: The largest capture read: a full-table host's capture is about 100 MB per million routes
-#: (a row is about 95 bytes), so 2 GiB is twenty such tables; larger is not a capture.
+#: in version 1 (a row is about 95 bytes; ~18 MB in version 2's columns), so 2 GiB is twenty
+#: such tables even in the old format; larger is not a capture.
 MAX_BYTES = 2 * 2**30
 
 

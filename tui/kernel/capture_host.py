@@ -35,7 +35,7 @@ def capture_host_streamed(
 def _read_streamed(info: NamespaceInfo) -> tuple[Namespace, dict[str, Any] | None]:
     """A live namespace without its routes, and its routes as columns (or its error)."""
     from tui.kernel.capture_stream import route_columns
-    from tui.kernel.live_source import path_of
+    from tui.kernel.entry import path_of
     from tui.kernel.netlink.dump import read_netns
 
     try:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Input
 from textual.worker import WorkerState
 
 from tui.app.app import FibscopeApp
@@ -33,4 +35,12 @@ async def loaded(pilot: Pilot[None]) -> None:
             w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers
         ):
             break
+    steady_cursors(pilot.app)
     await pilot.pause()
+
+
+def steady_cursors(app: App[None]) -> None:
+    """Every text input's cursor shown and its blink stopped: a blink is a timer of 0.5 s, so
+    a screenshot taken later on a busy machine caught the cursor hidden (a flaky snapshot)."""
+    for field in app.query(Input):
+        field._pause_blink(visible=True)

@@ -10,6 +10,7 @@ the same entries (the app cannot know the Ref count, which only /proc/net/ipv6_r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,10 +60,24 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Netns, 
         ns.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
         for line in SETUP:
             ns.ip(*line.split())
+        settle(ns)
         path = tmp_path_factory.mktemp("route-n") / "state.json"
         proc = run_fibscope("capture", "--netns", ns.name, "-o", str(path))
         assert proc.returncode == 0, proc.stderr
         yield ns, path
+
+
+def settle(ns: Netns) -> None:
+    """Wait for the links' first MLD reports to be sent: each send takes and drops a reference
+    on ff00::/8, the Ref column of ``route -n -A inet6`` (a capture taken in between differed
+    from net-tools' later read by one, under load)."""
+    last = None
+    for _ in range(120):  # a bound against a namespace that never goes quiet, not a timing
+        now = ns.exec("route", "-n", "-A", "inet6")
+        if now == last:
+            return
+        last = now
+        time.sleep(0.5)
 
 
 def cli_lines(ns: Netns, path: Path, *extra: str) -> list[str]:

@@ -110,6 +110,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iif", metavar="DEV", help="input device: simulate a packet arriving on it")
     p.add_argument("--oif", metavar="DEV", help="output device")
     p.add_argument("--vrf", metavar="NAME", help="look up in a VRF (ip route get ... vrf NAME)")
+    _flow_args(p)
+    p.add_argument("--json", action="store_true", help="one JSON object per result")
+    p.add_argument(
+        "--verify", action="store_true", help="also ask the kernel and compare (live only)"
+    )
+    p.add_argument("--batch", metavar="FILE", help="one JSON query per line ('-': stdin)")
+    p.add_argument(
+        "--steps", action="store_true", help="include the steps in --batch/--json output"
+    )
+
+    p = sub.add_parser("path", help="follow a packet to DEST across namespaces, hop by hop")
+    _source_args(p)
+    p.add_argument("dest", metavar="DEST", help="destination address")
+    p.add_argument("--from", dest="src", metavar="ADDR", help="source address")
+    p.add_argument("--iif", metavar="DEV", help="start as a packet arriving on DEV")
+    _flow_args(p)
+    p.add_argument("--json", action="store_true", help="the path as one JSON object")
+    p.add_argument("--verify", action="store_true", help="ask the kernel at each hop (live only)")
+    p.add_argument("--steps", action="store_true", help="each hop's full lookup trace")
+    return parser
+
+
+def _flow_args(p: argparse.ArgumentParser) -> None:
+    """What a packet carries besides its addresses: the same words for lookup and path."""
     p.add_argument("--mark", metavar="N", help="firewall mark")
     p.add_argument(
         "--tos", metavar="N", help="type of service byte (number, or a class name: AF41, CS1, EF)"
@@ -120,18 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ipproto", metavar="tcp|udp|icmp|N", help="IP protocol")
     p.add_argument("--sport", metavar="N", help="source port")
     p.add_argument("--dport", metavar="N", help="destination port")
-    p.add_argument("--json", action="store_true", help="one JSON object per result")
-    p.add_argument(
-        "--verify", action="store_true", help="also ask the kernel and compare (live only)"
-    )
-    p.add_argument("--batch", metavar="FILE", help="one JSON query per line ('-': stdin)")
-    p.add_argument(
-        "--steps", action="store_true", help="include the steps in --batch/--json output"
-    )
-    from tui.cli.path import add_parser as add_path_parser
-
-    add_path_parser(sub, _source_args)
-    return parser
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

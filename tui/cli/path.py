@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
 from tui.cli.common import CommandError, open_source
 from tui.fib.query import Query, QueryError
@@ -14,29 +13,6 @@ from tui.path import follow
 from tui.path.text import path_lines
 from tui.source import SourceError, find_namespace
 from tui.source.path_verify import path_asker
-
-
-def add_parser(sub: Any, source_args: Callable[[argparse.ArgumentParser], None]) -> None:
-    """The ``path`` subcommand's arguments (``source_args``: the parser's ``--netns``/``--state``
-    whose subcommand copies keep a value given before the subcommand)."""
-    p = sub.add_parser("path", help="follow a packet to DEST across namespaces, hop by hop")
-    source_args(p)
-    p.add_argument("dest", metavar="DEST", help="destination address")
-    p.add_argument("--from", dest="src", metavar="ADDR", help="source address")
-    p.add_argument("--iif", metavar="DEV", help="start as a packet arriving on DEV")
-    p.add_argument("--mark", metavar="N", help="firewall mark of the sending socket")
-    p.add_argument(
-        "--tos", metavar="N", help="type of service byte (number, or a class name: AF41, CS1, EF)"
-    )
-    p.add_argument("--dscp", metavar="N", help="DSCP, 0..63 or a class name (sets tos)")
-    p.add_argument("--flowlabel", metavar="N", help="IPv6 flow label (0..0xfffff)")
-    p.add_argument("--uid", metavar="N", help="user id of the sending socket")
-    p.add_argument("--ipproto", metavar="tcp|udp|icmp|N", help="IP protocol")
-    p.add_argument("--sport", metavar="N", help="source port")
-    p.add_argument("--dport", metavar="N", help="destination port")
-    p.add_argument("--json", action="store_true", help="the path as one JSON object")
-    p.add_argument("--verify", action="store_true", help="ask the kernel at each hop (live only)")
-    p.add_argument("--steps", action="store_true", help="each hop's full lookup trace")
 
 
 def _query(args: argparse.Namespace) -> Query:

@@ -52,17 +52,25 @@ class PathFollower(ShownRows):
         self._lookup_jobs: dict[int, LookupJob] = {}
         self._job_number = 0
 
+    @staticmethod
+    def _query_of(pane: LookupPane, given: dict[str, str]) -> Query | None:
+        """The pane's fields as a query; None (and the reason shown inline) when they are not
+        one."""
+        fields = dict(given)
+        if "dst" not in fields:
+            pane.show(Text("A destination is needed.", style="bold red"))
+            return None
+        try:
+            return Query.from_mapping(fields)
+        except QueryError as exc:
+            pane.show(Text(str(exc), style="bold red"))
+            return None
+
     def on_lookup_pane_path_requested(self, message: LookupPane.PathRequested) -> None:
         """ctrl+f in the lookup pane: validate, then follow in a worker."""
         pane = self.query_one("#lookup", LookupPane)
-        fields = dict(message.fields)
-        if "dst" not in fields:
-            pane.show(Text("A destination is needed.", style="bold red"))
-            return
-        try:
-            query = Query.from_mapping(fields)
-        except QueryError as exc:
-            pane.show(Text(str(exc), style="bold red"))
+        query = self._query_of(pane, message.fields)
+        if query is None:
             return
         if self.info is None:
             pane.show(Text("No namespace to start from.", style="bold red"))
@@ -138,14 +146,8 @@ class PathFollower(ShownRows):
         """Enter in the lookup pane: validate, then trace (and ask the kernel when live)."""
         pane = self.query_one("#lookup", LookupPane)
         self.path = None
-        fields = dict(message.fields)
-        if "dst" not in fields:
-            pane.show(Text("A destination is needed.", style="bold red"))
-            return
-        try:
-            query = Query.from_mapping(fields)
-        except QueryError as exc:
-            pane.show(Text(str(exc), style="bold red"))
+        query = self._query_of(pane, message.fields)
+        if query is None:
             return
         if self.state is None or self.info is None:
             pane.show(Text("No namespace state to look up in.", style="bold red"))

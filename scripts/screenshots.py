@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.app.conftest import fixture_app, loaded  # noqa: E402
+from tests.app.helpers import fixture_app, loaded  # noqa: E402
 
 SHOTS: dict[str, tuple[str, ...]] = {
     "routes": (),

@@ -67,8 +67,8 @@ class FibscopeApp(PathFollower):
         Binding("6", "toggle_family", "v4/v6"),
         Binding("s", "sort", "Sort", show=False),
         Binding("S", "sort_reverse", "Reverse", show=False),
-        Binding("p", "pause", "Pause"),
-        Binding("x", "nexthops", "Nexthops"),
+        Binding("p", "pause", "Pause", show=False),
+        Binding("x", "nexthops", "Nexthops", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("escape", "close_pane", "Back", show=False),
     ]
@@ -102,7 +102,7 @@ class FibscopeApp(PathFollower):
             id="filter",
         )
         yield StatusLine("", id="status")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # 80 columns: ctrl+p is in the help
 
     def on_mount(self) -> None:
         """Find namespaces, then load the first one."""

@@ -60,24 +60,23 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Netns, 
         ns.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
         for line in SETUP:
             ns.ip(*line.split())
-        settle(ns)
         path = tmp_path_factory.mktemp("route-n") / "state.json"
-        proc = run_fibscope("capture", "--netns", ns.name, "-o", str(path))
-        assert proc.returncode == 0, proc.stderr
+        # The links' MLD reports take and drop references on ff00::/8 (the Ref column of
+        # route -n -A inet6) for a while: net-tools is read just before and just after the
+        # capture, and the capture is taken again until both reads agree, so that the
+        # reference shows the state the capture saw.
+        for _ in range(60):  # a bound against a namespace that never goes quiet
+            before = ns.exec("route", "-n", "-A", "inet6")
+            proc = run_fibscope("capture", "--netns", ns.name, "-o", str(path))
+            assert proc.returncode == 0, proc.stderr
+            if ns.exec("route", "-n", "-A", "inet6") == before:
+                break
+            time.sleep(0.2)
+        REFERENCE6[ns.name] = before
         yield ns, path
 
 
-def settle(ns: Netns) -> None:
-    """Wait for the links' first MLD reports to be sent: each send takes and drops a reference
-    on ff00::/8, the Ref column of ``route -n -A inet6`` (a capture taken in between differed
-    from net-tools' later read by one, under load)."""
-    last = None
-    for _ in range(120):  # a bound against a namespace that never goes quiet, not a timing
-        now = ns.exec("route", "-n", "-A", "inet6")
-        if now == last:
-            return
-        last = now
-        time.sleep(0.5)
+REFERENCE6: dict[str, str] = {}  # namespace -> route -n -A inet6 as the capture saw it
 
 
 def cli_lines(ns: Netns, path: Path, *extra: str) -> list[str]:
@@ -121,7 +120,7 @@ async def test_ipv4_rows_are_route_n_rows(captured: tuple[Netns, Path]) -> None:
 async def test_ipv6_rows_are_route_n_inet6_rows(captured: tuple[Netns, Path]) -> None:
     ns, path = captured
     cli = cli_lines(ns, path, "-6")
-    assert cli == ns.exec("route", "-n", "-A", "inet6").splitlines()[2:]
+    assert cli == REFERENCE6[ns.name].splitlines()[2:]
     shown = await app_lines(ns, path, ("6",))
     assert sorted(map(entry6, shown)) == sorted(map(entry6, cli))
     # every table (100 and local too), each multipath next hop, each table's null entry

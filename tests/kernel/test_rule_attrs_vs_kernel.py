@@ -15,11 +15,10 @@ from __future__ import annotations
 import json
 import random
 import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
+from tests.kernel.test_lookup_vs_kernel import TABLES, kernel_answers
 from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tests.rule_netlink import add_rule, dscp_attrs, flowlabel_attrs, port_mask_attrs
 from tui import capture
@@ -32,13 +31,6 @@ from tui.source.kernel import RouteRequest
 
 pytestmark = requires_netns
 
-TABLES = {"local": 255, "main": 254, "default": 253}
-ERRORS = {
-    "Network is unreachable": "ENETUNREACH",
-    "No route to host": "EHOSTUNREACH",
-    "Permission denied": "EACCES",
-    "Invalid argument": "EINVAL",
-}
 IPPROTO_TCP, IPPROTO_UDP = 6, 17
 # (priority, table, raw attributes): every kind of the newer selectors, IPv4.
 RAW_RULES4 = [
@@ -132,41 +124,13 @@ def _queries(rng: random.Random) -> Iterator[Query]:
         yield Query.parse(dst, oif="e1")
 
 
-def _ip_words(q: Query) -> str:
-    words = ["route", "get", q.dst]
-    if q.oif:
-        words += ["oif", q.oif]
-    if q.tos:
-        words += ["tos", f"{q.tos:#x}"]  # ip reads the tos as hex
-    for word, val in (("ipproto", q.ipproto), ("sport", q.sport), ("dport", q.dport)):
-        if val is not None:
-            words += [word, str(val)]
-    return " ".join(words)
-
-
 def _ip_answers(ns: Netns, queries: list[Query]) -> list[dict[str, Any]]:
-    """``ip -n NS -d -j -force -batch``: each answer normalised, or {"error": NAME}."""
-    with tempfile.NamedTemporaryFile("w", prefix="fsa-get-", suffix=".txt") as fh:
-        fh.write("\n".join(_ip_words(q) for q in queries) + "\n")
-        fh.flush()
-        argv = ["ip", "-n", ns.name, "-d", "-j", "-force", "-batch", fh.name]
-        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
-    failed: dict[int, str] = {}
-    pending: list[str] = []
-    for line in proc.stderr.splitlines():
-        if line.startswith("Command failed"):
-            failed[int(line.rsplit(":", 1)[1])] = " ".join(pending)
-            pending = []
-        else:
-            pending.append(line)
-    outputs = iter(line for line in proc.stdout.splitlines() if line.strip())
+    """``ip -n NS -d -j -force -batch`` (one run): each answer normalised, or {"error": NAME}."""
     answers: list[dict[str, Any]] = []
-    for number in range(1, len(queries) + 1):
-        if number in failed:
-            text = failed[number]
-            answers.append({"error": next((v for k, v in ERRORS.items() if k in text), text)})
+    for got in kernel_answers(ns, queries):
+        if "error" in got:
+            answers.append({"error": got["error"]})
             continue
-        got = json.loads(next(outputs))[0]
         via = got.get("via") or {}
         table = got.get("table")
         answers.append(

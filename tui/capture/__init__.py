@@ -17,7 +17,7 @@ import stat
 from typing import IO, Any
 
 from tui.capture import column_writer
-from tui.capture.decode import decode
+from tui.capture.decode import RouteColumns, decode_columns
 from tui.capture.schema import SchemaError, show
 from tui.formats.safe_text import safe_text
 from tui.model import HostState, NetnsState, Nexthop, Route
@@ -164,6 +164,11 @@ def from_json(doc: Any, name: str = "capture") -> HostState:
     """A HostState from a capture document, every part of it checked first (types, ranges,
     families, cross-references) against ``tui.capture.tables``; CaptureError names the first
     fault as ``corrupt NAME: <where>: <what>``."""
+    return _from_json(doc, name, routes=True)[0]
+
+
+def _from_json(doc: Any, name: str, *, routes: bool) -> tuple[HostState, list[RouteColumns | None]]:
+    """``from_json``, with the namespaces' checked route columns (``decode_columns``)."""
     try:
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise SchemaError("format", "not a fibscope capture file")
@@ -171,7 +176,7 @@ def from_json(doc: Any, name: str = "capture") -> HostState:
         if type(version) is not int or version not in VERSIONS:
             want = " or ".join(map(str, VERSIONS))
             raise SchemaError("version", f"version {show(version)} is not supported (want {want})")
-        return decode(doc, ROUTE_FIELDS, version)
+        return decode_columns(doc, ROUTE_FIELDS, version, build=routes)
     except SchemaError as exc:
         raise CaptureError(f"corrupt {name}: {exc}") from None
 
@@ -181,6 +186,18 @@ def load(path: str) -> HostState:
 
     Only a regular file of at most MAX_BYTES is read (``/dev/zero`` would grow without end, a
     FIFO would hang: the file is opened without blocking and checked before any read)."""
+    return _load(path, routes=True)[0]
+
+
+def load_columns(path: str) -> tuple[HostState, list[RouteColumns | None]]:
+    """``load`` for a command that only prints routes: the host without Route objects where
+    the capture holds columns (version 2), and those checked columns by namespace position
+    (None: version 1's rows, built as ``load`` builds them).  The whole document is checked
+    before this returns, as ``load`` checks it."""
+    return _load(path, routes=False)
+
+
+def _load(path: str, *, routes: bool) -> tuple[HostState, list[RouteColumns | None]]:
     shown = safe_text(path)
     data = read_capped(path, shown)
     enabled = gc.isenabled()
@@ -202,7 +219,7 @@ def load(path: str) -> HostState:
                 f"corrupt capture {shown}: a number of thousands of digits"
             ) from None
         del data
-        return from_json(doc, f"capture {shown}")
+        return _from_json(doc, f"capture {shown}", routes=routes)
     finally:
         if enabled:
             gc.enable()

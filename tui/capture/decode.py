@@ -117,7 +117,7 @@ def _check_state(state: Any, where: str, routes: Rows | None) -> Any:
 
 
 def _build_state(
-    state: dict[str, Any], names: list[str], fields: list[str], columns: Any
+    state: dict[str, Any], names: list[str], fields: list[str], columns: Any, build: bool
 ) -> NetnsState:
     built: dict[str, Any] = {}
     for key, value in state.items():
@@ -125,7 +125,7 @@ def _build_state(
         if value is None:  # a nullable collection that was not read
             built[key] = None
         elif key == "routes" and columns is not None:
-            built[key] = route_columns.build(*columns)
+            built[key] = route_columns.build(*columns) if build else ()
         elif key == "routes":
             built[key] = _build_routes(value, names, fields)
         elif key == "sysctls":
@@ -168,6 +168,20 @@ def decode(doc: dict[str, Any], fields: list[str], version: int = 2) -> HostStat
     """The host of a document whose format and version were checked (SchemaError if any
     other part is wrong); ``fields`` is this version's route field order.  Version 1 holds
     routes as rows (their fields in ``route_fields``), version 2 as columns."""
+    return decode_columns(doc, fields, version, build=True)[0]
+
+
+#: A namespace's checked route columns: the route count and each field's column.
+RouteColumns = tuple[int, dict[str, route_columns.Column]]
+
+
+def decode_columns(
+    doc: dict[str, Any], fields: list[str], version: int = 2, *, build: bool = False
+) -> tuple[HostState, list[RouteColumns | None]]:
+    """``decode``, with each namespace's checked route columns (None: version 1, or no
+    state) by position; unless ``build``, a namespace with columns gets no Route objects
+    (``routes=()``): a command that only prints them reads the columns (everything is
+    checked all the same, before anything is returned)."""
     _keys(doc, "(top)", TOP, ("namespaces",))
     names = _route_fields(doc.get("route_fields", fields))
     for key in ("hostname", "kernel", "captured_at"):
@@ -198,11 +212,11 @@ def decode(doc: dict[str, Any], fields: list[str], version: int = 2) -> HostStat
         checked.append(None)
         if ns.get("state") is not None:
             checked[-1] = _check_state(ns["state"], f"{where}.state", routes)
-    return HostState(
+    host = HostState(
         namespaces=tuple(
             Namespace(
                 info=NAMESPACE_INFO.build(ns["info"]),
-                state=_build_state(ns["state"], names, fields, columns)
+                state=_build_state(ns["state"], names, fields, columns, build)
                 if ns.get("state") is not None
                 else None,
                 error=ns.get("error"),
@@ -215,3 +229,4 @@ def decode(doc: dict[str, Any], fields: list[str], version: int = 2) -> HostStat
         kernel=doc.get("kernel", ""),
         captured_at=doc.get("captured_at", ""),
     )
+    return host, checked

@@ -28,6 +28,7 @@ from tui.capture.tables import _route_src_len as route_src_len
 from tui.model import Route
 
 MAX_ROUTES = 2**26
+_FAMILY_SLICES = 64  # family runs up to which a values column is checked slice by slice
 _FIELDS = dataclasses.fields(Route)
 _DEFAULTS = {f.name: (None if f.default is dataclasses.MISSING else f.default) for f in _FIELDS}
 _DEFAULTS["multipath"] = _DEFAULTS["metrics"] = ()  # what an empty JSON list becomes
@@ -81,12 +82,21 @@ def check(value: Any, where: str, ctx: Ctx) -> tuple[int, dict[str, Column]]:
     family = columns["family"]
     _check_one(ROUTE["family"], "family", family, None, where, ctx, count)
     fam_runs = _family_runs(family, count)
-    needed = any(c.values is not None for c in columns.values())
+    sliced = len(fam_runs) <= _FAMILY_SLICES
+    needed = not sliced and any(c.values is not None for c in columns.values())
     fam_full = family.full(count) if needed else []
     for name, column in columns.items():
-        if name != "family":
-            fams = fam_full if column.values is not None else fam_runs
-            _check_one(ROUTE[name], name, column, fams, where, ctx, count)
+        if name == "family":
+            continue
+        if column.values is not None and sliced:
+            # Mixed families (IPv4 and IPv6 on every host): each family's routes checked
+            # as one slice of one family, not filtered out of the whole column per family.
+            for fam, start, n in fam_runs:
+                part = column if n == count else Column(values=column.values[start : start + n])
+                _check_one(ROUTE[name], name, part, [fam] * n, where, ctx, n, start)
+            continue
+        fams = fam_full if column.values is not None else fam_runs
+        _check_one(ROUTE[name], name, column, fams, where, ctx, count)
     src, src_len = columns.get("src"), columns.get("src_len")
     if src is not None and src_len is not None and _any_true(src_len):
         cols = {"src": src.full(count), "src_len": src_len.full(count)}
@@ -157,10 +167,9 @@ def _palette(palette: Any, index: Any, where: str, count: int) -> Column:
 def _family_runs(family: Column, count: int) -> list[tuple[Any, int, int]]:
     if family.runs is not None:
         return family.runs
-    assert family.values is not None
     runs: list[tuple[Any, int, int]] = []
     start = 0
-    for value, group in groupby(family.values):
+    for value, group in groupby(family.full(count)):  # values, or a palette's (not a crash)
         n = sum(1 for _ in group)
         runs.append((value, start, n))
         start += n
@@ -215,8 +224,10 @@ def _check_one(
     where: str,
     ctx: Ctx,
     count: int,
+    offset: int = 0,
 ) -> None:
-    """One column against its field: every value, or each run's value once per family."""
+    """One column against its field: every value, or each run's value once per family;
+    ``offset``: the first route's position when the column is a slice of the routes."""
     if column.values is not None:
         values: Sequence[Any] = column.values
         family = fams
@@ -237,10 +248,10 @@ def _check_one(
     try:
         bad = fld.check(values, Ctx(family=family, links=ctx.links))
     except _Nested as exc:
-        index = exc.index if first is None else first[exc.index]
+        index = offset + (exc.index if first is None else first[exc.index])
         raise SchemaError(f"{where}[{index}].{name}{exc.where}", exc.what) from None
     if bad is not None:
-        index = bad[0] if first is None else first[bad[0]]
+        index = offset + (bad[0] if first is None else first[bad[0]])
         raise SchemaError(f"{where}[{index}].{name}", bad[1])
 
 

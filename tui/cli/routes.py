@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from tui.cli.common import CommandError, open_source, read_namespace, write_lines
+from tui.cli.routes_capture import columns_of, open_capture, print_columns
 from tui.fib.nh_resolve import first_hop_route
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.json_view import routes_json
@@ -35,7 +36,12 @@ def _table_filter(table_arg: str | None, names: Mapping[int, str]) -> int | None
 
 def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
     """``fibscope routes``."""
-    source = open_source(args.state)
+    columns = None
+    if args.state:  # checked whole, but no Route objects where the capture has columns
+        capture_source, columns = open_capture(args.state)
+        source: Source = capture_source
+    else:
+        source = open_source(None)
     names = source.table_names()
     family = AF_INET6 if args.ipv6 else AF_INET
     table = _table_filter(args.table, names)
@@ -50,6 +56,11 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
         return _stream_routes(kernel, source, args, family, table, names, out)
     ns = read_namespace(source, args.netns)
     assert ns.state is not None
+    if columns is not None and not (args.format == "route-n" and args.ipv6):
+        cols = columns_of(capture_source, columns, ns)
+        if cols is not None:
+            print_columns(cols, ns, names, args.format, family if args.ipv6 else 0, table, out)
+            return 0
     devs = ns.state.link_names()
     routes = select_routes(
         ns.state.routes,

@@ -35,7 +35,7 @@ Render = Callable[[Route], str]
 # with NUL bytes no link or table name has (the same mark as the live printer's).
 DST_MARK = "\0fibscope destination address\0"
 BLOCK = 1 << 16  # routes per piece of text: a full table's text is never whole at once
-_TEMPLATES_MAX = 1 << 16  # distinct keys kept (a table of unique routes): bounded memory
+_TEXTS_MAX = 1 << 16  # route shapes' texts kept (a table of unique routes): bounded memory
 _NAMES = [f.name for f in ROUTE_FIELDS]
 _DST = _NAMES.index("dst")
 _MOD = operator.mod
@@ -102,7 +102,7 @@ class ColumnPrinter:
     def __init__(self, render: Render, dst_conversion: str = "%s") -> None:
         self.render = render
         self.dst_conversion = dst_conversion
-        self._templates: dict[tuple[Any, ...], str] = {}
+        self._texts: dict[tuple[Any, ...], str] = {}
 
     def texts(self, count: int, columns: dict[str, Column]) -> Iterator[str]:
         """The text of every route in order, a piece per segment or BLOCK routes."""
@@ -139,58 +139,65 @@ class ColumnPrinter:
         if self.dst_conversion == "%s":
             before, after = text.split(DST_MARK)
             return before + (after + before).join(dsts[start:end]) + after
-        template = self._template(fixed)
-        return "".join(map(template.__mod__, dsts[start:end]))
+        return "".join(map(self._template(text).__mod__, dsts[start:end]))
 
     def _varying(
         self, fixed: list[Any], varying: list[_Varying], dsts: list[Any], start: int, end: int
     ) -> str:
-        """A segment where palette or value columns change route by route."""
-
-        def build(key: Any) -> str:
+        """A segment where palette or value columns change route by route: each distinct
+        key's text once, then the lines joined around the destinations in C."""
+        keys: list[Any]
+        if len(varying) == 1:
+            keys = list(varying[0].keys[start:end])
+        else:
+            keys = list(zip(*(column.keys[start:end] for column in varying), strict=True))
+        texts: dict[Any, str] = {}
+        for key in dict.fromkeys(keys):  # distinct, in order of appearance
             values = key if len(varying) > 1 else (key,)
             for column, one in zip(varying, values, strict=True):
                 fixed[column.position] = column.value(one)
-            return self._template(fixed)
-
-        if len(varying) == 1:
-            keys: Any = varying[0].keys[start:end]
-        else:
-            keys = zip(*(column.keys[start:end] for column in varying), strict=True)
-        lookup = _Lookup(build)  # this segment's keys: its run values are fixed
-        return "".join(map(_MOD, map(lookup.__getitem__, keys), dsts[start:end]))
+            texts[key] = self._text(fixed)
+        parts = {key: text.split(DST_MARK) for key, text in texts.items()}
+        if self.dst_conversion != "%s" or any(len(p) != 2 for p in parts.values()):
+            templates = {key: self._template(text) for key, text in texts.items()}
+            return "".join(map(_MOD, map(templates.__getitem__, keys), dsts[start:end]))
+        n = end - start
+        pres = {before for before, _ in parts.values()}
+        if len(pres) == 1:  # pre, dst, post + pre, dst, post + pre, ..., dst, post
+            pre = pres.pop()
+            glue = {key: after + pre for key, (_, after) in parts.items()}
+            buf = [pre] * (2 * n + 1)
+            buf[1::2] = dsts[start:end]
+            buf[2::2] = map(glue.__getitem__, keys)
+            buf[-1] = parts[keys[-1]][1]
+            return "".join(buf)
+        before_of = {key: before for key, (before, _) in parts.items()}
+        after_of = {key: after for key, (_, after) in parts.items()}
+        buf = [""] * (3 * n)
+        buf[0::3] = map(before_of.__getitem__, keys)
+        buf[1::3] = dsts[start:end]
+        buf[2::3] = map(after_of.__getitem__, keys)
+        return "".join(buf)
 
     def _text(self, fields: list[Any]) -> str:
-        """``render`` of the route with these fields and the mark as its destination."""
-        fields = list(fields)
-        fields[_DST] = DST_MARK
-        text = self.render(make_route(*fields))
-        if text.count(DST_MARK) > 1:
-            raise ValueError("render() shows the destination more than once")
+        """``render`` of the route with these fields and the mark as its destination (a
+        text per distinct route shape, kept: segments share them)."""
+        key = tuple(fields)
+        text = self._texts.get(key)
+        if text is None:
+            fields = list(fields)
+            fields[_DST] = DST_MARK
+            text = self.render(make_route(*fields))
+            if text.count(DST_MARK) > 1:
+                raise ValueError("render() shows the destination more than once")
+            if len(self._texts) >= _TEXTS_MAX:
+                self._texts.clear()
+            self._texts[key] = text
         return text
 
-    def _template(self, fields: list[Any]) -> str:
-        """The ``%``-template of a route's text with one slot for its destination."""
-        key = tuple(fields)
-        template = self._templates.get(key)
-        if template is None:
-            text = self._text(fields)
-            template = text.replace("%", "%%").replace(DST_MARK, self.dst_conversion)
-            if DST_MARK not in text:  # the destination is consumed unseen
-                template = "%.0s" + template
-            if len(self._templates) >= _TEMPLATES_MAX:
-                self._templates.clear()
-            self._templates[key] = template
+    def _template(self, text: str) -> str:
+        """A route's text as a ``%``-template with one slot for its destination."""
+        template = text.replace("%", "%%").replace(DST_MARK, self.dst_conversion)
+        if DST_MARK not in text:  # the destination is consumed unseen
+            template = "%.0s" + template
         return template
-
-
-class _Lookup(dict[Any, str]):
-    """A dict whose misses are built by a function (``__missing__`` keeps lookups in C)."""
-
-    def __init__(self, build: Callable[[Any], str]) -> None:
-        super().__init__()
-        self._build = build
-
-    def __missing__(self, key: Any) -> str:
-        self[key] = value = self._build(key)
-        return value

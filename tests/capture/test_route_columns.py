@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -112,3 +113,46 @@ def test_the_ipv4_column_check_agrees_with_inet_ntop(bad: str) -> None:
     column = [*many[:150], bad, *many[150:]]
     found = field.check(column, Ctx(family=[AF_INET] * len(column)))
     assert found is not None and found[0] == 150
+
+
+def _mixed_doc(count: int) -> dict[str, Any]:
+    """IPv4 then IPv6 routes whose destinations and metrics are value columns."""
+    routes = [
+        Route(AF_INET, 254, 1, f"20.0.{i >> 8}.{i & 255}", 32, priority=i)
+        for i in range(PALETTE_MAX + 10)
+    ]
+    routes += [
+        Route(AF_INET6, 254, 1, f"2001:db8::{i + 1:x}", 128, priority=i, oif=2)
+        for i in range(count)
+    ]
+    doc: dict[str, Any] = json.loads(json.dumps(capture.to_json(_host(routes))))
+    columns = doc["namespaces"][0]["state"]["routes"]["columns"]
+    assert "runs" in columns["family"] and "values" in columns["priority"]
+    assert capture.from_json(doc) == _host(routes)
+    return doc
+
+
+def test_a_fault_in_a_later_family_names_its_own_route() -> None:
+    """Value columns of mixed families are checked a family's slice at a time: a fault in
+    the IPv6 slice still names the route by its place in the whole table."""
+    doc = _mixed_doc(20)
+    columns = doc["namespaces"][0]["state"]["routes"]["columns"]
+    first6 = PALETTE_MAX + 10
+    columns["dst"]["values"][first6 + 3] = "20.0.0.1"  # an IPv4 address for an IPv6 route
+    with pytest.raises(capture.CaptureError, match=rf"routes\[{first6 + 3}\]\.dst: "):
+        capture.from_json(doc)
+    columns["dst"]["values"][first6 + 3] = "2001:db8::4"
+    columns["priority"]["values"][first6 + 5] = -1
+    with pytest.raises(capture.CaptureError, match=rf"routes\[{first6 + 5}\]\.priority: -1 "):
+        capture.from_json(doc)
+
+
+def test_a_family_palette_loads() -> None:
+    """A family column written as a palette (families interleaved) is read, not a crash."""
+    routes = [
+        Route(AF_INET if i % 2 else AF_INET6, 254, 1, "10.0.0.0" if i % 2 else "fd00::", 8)
+        for i in range(RUNS_MAX + 2)
+    ]
+    doc = json.loads(json.dumps(capture.to_json(_host(routes))))
+    assert "palette" in doc["namespaces"][0]["state"]["routes"]["columns"]["family"]
+    assert capture.from_json(doc) == _host(routes)

@@ -10,7 +10,6 @@ from typing import TextIO
 
 from tui.cli.common import CommandError, open_source, read_namespace, write_lines
 from tui.cli.routes_capture import columns_of, open_capture, print_columns
-from tui.fib.nh_resolve import first_hop_route
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.json_view import routes_json
 from tui.formats.route_n import ROUTE_N_HEADER, route6_n, route_n
@@ -74,6 +73,8 @@ def cmd_routes(args: argparse.Namespace, out: TextIO) -> int:
         if family == AF_INET6:
             out.write(route6_n(ns.state.ipv6_proc_routes))
         else:
+            from tui.fib.nh_resolve import first_hop_route  # the engine: not at start-up
+
             objects = {nh.id: nh for nh in ns.state.nexthops or ()}
             lo = next((link.index for link in ns.state.links if link.flags & IFF_LOOPBACK), 1)
             out.write(route_n([first_hop_route(r, objects, lo) for r in routes], devs))
@@ -137,6 +138,8 @@ def _route_n_render(
 ) -> Callable[[Route], str]:
     """One route as ``route -n`` prints it (with its newline), "" when it is not listed; a
     route through a nexthop object shows the object's first next hop, as /proc/net/route."""
+    from tui.fib.nh_resolve import first_hop_route  # the engine: not at start-up
+
     lo = next((i for i, name in devs.items() if name == "lo"), 1)
     return lambda route: route_n((first_hop_route(route, objects, lo),), devs)[
         len(ROUTE_N_HEADER) :

@@ -18,7 +18,6 @@ from tui import capture
 from tui.capture.route_columns import Column
 from tui.capture.route_text import DST_MARK, ColumnPrinter
 from tui.cli.common import CommandError
-from tui.fib.nh_resolve import first_hop_route
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, select_routes
 from tui.formats.json_view import route_json
 from tui.formats.route_n import ROUTE_N_HEADER, route_n
@@ -105,6 +104,7 @@ def _route_n_render(
     devs: Mapping[int, str], objects: Mapping[int, NexthopObject], lo: int, table: int
 ) -> Callable[[Route], str]:
     """One route as the general path's ``route -n`` (with its newline), "" if not listed."""
+    from tui.fib.nh_resolve import first_hop_route  # the engine: not at start-up
 
     def render(route: Route) -> str:
         if not select_routes((route,), family=0, table=table):

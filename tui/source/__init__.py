@@ -10,15 +10,16 @@ live host.  This module holds the protocol and the capture source; the live one 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tui import capture
 from tui.model import HostState, Namespace, NamespaceInfo
 from tui.names import set_proto_files
-from tui.path.crossings import crossings as path_crossings
-from tui.path.host import CaptureHost, PathHost
 from tui.source.events import Event
 from tui.source.kernel import KernelAccess
+
+if TYPE_CHECKING:  # the path engine is imported by the commands that walk paths (start-up)
+    from tui.path.host import PathHost
 
 
 class SourceError(Exception):
@@ -120,6 +121,8 @@ class CaptureSource:
 
     def path_host(self) -> PathHost:
         """Everything is in the capture, the namespace-id maps included."""
+        from tui.path.host import CaptureHost
+
         return CaptureHost(self.host)
 
     def kernel(self) -> KernelAccess | None:
@@ -128,6 +131,8 @@ class CaptureSource:
 
     def crossings(self, infos: list[NamespaceInfo]) -> dict[int, list[str]]:
         """From the recorded links and namespace-id maps."""
+        from tui.path.crossings import crossings as path_crossings
+
         wanted = {info.inode for info in infos}
         return path_crossings([ns for ns in self.host.namespaces if ns.info.inode in wanted])
 

@@ -162,7 +162,8 @@ def _host(routes: list[Route]) -> HostState:
     return replace(
         host,
         namespaces=(replace(ns, state=state), *host.namespaces[1:]),
-        table_names={**host.table_names, 255: "local"},
+        # a hostile name holding the printer's mark: escaped as a name, never taken for it
+        table_names={**host.table_names, 255: "local", 5000: route_text.DST_MARK},
         proto_names={186: "bgp", 99: "odd%proto"},
     )
 

@@ -11,6 +11,7 @@ rows, not columns, and takes the general path.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
@@ -25,7 +26,9 @@ from tui.model import IFF_LOOPBACK, Namespace, NexthopObject, Route
 from tui.source import CaptureSource
 
 RouteColumns = tuple[int, dict[str, Column]]
-_JSON_MARK = json.dumps(DST_MARK)[1:-1]  # the mark as json.dumps writes it inside a string
+# The destination while a JSON template is made: json.dumps escapes the mark's NUL bytes (as
+# it would in a hostile table name holding the mark), not this unguessable word.
+_JSON_DST = "fibscope-destination-" + secrets.token_hex(16)
 
 
 def open_capture(path: str) -> tuple[CaptureSource, list[RouteColumns | None]]:
@@ -123,7 +126,9 @@ def _json_render(
     def render(route: Route) -> str:
         if not select_routes((route,), family=family, table=table):
             return ""
-        text = json.dumps(route_json(route, devs, names), indent=1)
-        return ",\n " + text.replace("\n", "\n ").replace(_JSON_MARK, DST_MARK)
+        item = route_json(route, devs, names)
+        item["dst"] = item["dst"].replace(DST_MARK, _JSON_DST)
+        text = json.dumps(item, indent=1)
+        return ",\n " + text.replace("\n", "\n ").replace(_JSON_DST, DST_MARK)
 
     return render

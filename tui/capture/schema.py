@@ -313,24 +313,40 @@ class Pair(Field):
 
 
 @dataclass
-class StrList(Field):
-    """A list of strings (names, paths) each at most ``max_len`` long."""
+class ListOf(Field):
+    """A list of at most ``max_items`` items of one type: strings of at most ``max_len``
+    characters (names, paths), or with ``item=int`` integers in ``0..hi`` (a resilient
+    group's bucket table)."""
 
+    item: type = str
     max_len: int = 4096
+    hi: int = U32
     max_items: int = 4096
     kinds: tuple[type, ...] = (list,)
 
     def noun(self) -> str:
-        return "a list of strings"
+        return "a list of strings" if self.item is str else "a list of integers"
 
     def check_values(
         self, values: Sequence[Any], ctx: Ctx, full: Sequence[Any] | None
     ) -> tuple[int, str] | None:
+        top, hi = self.max_len, self.hi
+
+        def good_str(x: Any) -> bool:
+            return type(x) is str and len(x) <= top
+
+        def good_int(x: Any) -> bool:
+            return type(x) is int and 0 <= x <= hi
+
+        if self.item is str:
+            good, what = good_str, f"not a list of strings of at most {top} characters"
+        else:
+            good, what = good_int, f"not a list of integers 0..{hi}"
         for i, v in enumerate(values):
             if len(v) > self.max_items:
                 return i, f"a list of {len(v)} items (at most {self.max_items})"
-            if not all(type(x) is str and len(x) <= self.max_len for x in v):
-                return i, f"not a list of strings of at most {self.max_len} characters"
+            if not all(map(good, v)):
+                return i, what
         return None
 
 
@@ -377,26 +393,4 @@ class IntOrName(Field):
                 return i, f"{show(v)} is out of range 0..{self.hi}"
             if type(v) is str and not 0 < len(v) <= self.max_len:
                 return i, f"{show(v)} is not a name of 1..{self.max_len} characters"
-        return None
-
-
-@dataclass
-class IntList(Field):
-    """A list of integers in ``0..hi`` (a resilient group's bucket table)."""
-
-    hi: int = U32
-    max_items: int = 2**16
-    kinds: tuple[type, ...] = (list,)
-
-    def noun(self) -> str:
-        return "a list of integers"
-
-    def check_values(
-        self, values: Sequence[Any], ctx: Ctx, full: Sequence[Any] | None
-    ) -> tuple[int, str] | None:
-        for i, v in enumerate(values):
-            if len(v) > self.max_items:
-                return i, f"a list of {len(v)} items (at most {self.max_items})"
-            if not all(type(x) is int and 0 <= x <= self.hi for x in v):
-                return i, f"not a list of integers 0..{self.hi}"
         return None

@@ -25,14 +25,13 @@ from tui.capture.schema import (
     Ctx,
     Hex,
     Int,
-    IntList,
     IntOrName,
+    ListOf,
     OneOf,
     Pair,
     PrefixLen,
     Str,
 )
-from tui.capture.schema import StrList as Names
 from tui.model import (
     AF_INET,
     AF_INET6,
@@ -313,8 +312,8 @@ NAMESPACE_INFO = Record(
     {
         "dev": Int(hi=U64),
         "inode": Int(hi=U64),
-        "names": Names(max_len=255, convert=tuple),
-        "paths": Names(convert=tuple),
+        "names": ListOf(max_len=255, convert=tuple),
+        "paths": ListOf(convert=tuple),
         "processes": Nested(record=PROCESS, max_items=2**22),
         "is_host": Bool(),
         "hostname": Str(max_len=255, optional=True),
@@ -357,7 +356,7 @@ NEXTHOP_OBJECT = Record(
             many=False,
             optional=True,
         ),
-        "bucket_nhids": IntList(convert=tuple),
+        "bucket_nhids": ListOf(item=int, max_items=2**16, convert=tuple),
         "master": Int(lo=1, hi=2**31 - 1, ref="links", optional=True),
         "encap_type": Int(hi=U16, optional=True),
         "encap": Hex(optional=True),

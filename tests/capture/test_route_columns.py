@@ -13,8 +13,9 @@ import pytest
 from tests.capture.test_capture import sample_host
 from tui import capture
 from tui.capture import column_writer
+from tui.capture.addr_fields import Addr
 from tui.capture.column_writer import PALETTE_MAX, RUNS_MAX, ColumnWriter
-from tui.capture.schema import Addr, Ctx
+from tui.capture.schema import Ctx
 from tui.model import AF_INET, AF_INET6, HostState, Nexthop, Route
 
 

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from tui.capture import route_columns
+from tui.capture.fields import Str
 from tui.capture.records import Record, Rows
-from tui.capture.schema import U8, U32, Ctx, SchemaError, Str, show
+from tui.capture.schema import U8, U32, Ctx, SchemaError, show
 from tui.capture.tables import (
     NAMESPACE,
     NAMESPACE_INFO,

@@ -13,25 +13,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from tui.capture.addr_fields import Addr, PrefixLen
+from tui.capture.fields import Bool, Hex, Int, IntOrName, ListOf, OneOf, Pair, Str
 from tui.capture.records import Nested, Record, Rows
-from tui.capture.schema import (
-    S32,
-    U8,
-    U16,
-    U32,
-    U64,
-    Addr,
-    Bool,
-    Ctx,
-    Hex,
-    Int,
-    IntOrName,
-    ListOf,
-    OneOf,
-    Pair,
-    PrefixLen,
-    Str,
-)
+from tui.capture.schema import S32, U8, U16, U32, U64, Ctx
 from tui.model import (
     AF_INET,
     AF_INET6,

@@ -11,7 +11,7 @@ from typing import Any
 
 from tui.capture.route_columns import ROUTE_DEFAULTS as _DEFAULTS
 from tui.capture.route_columns import ROUTE_FIELDS as _FIELDS
-from tui.capture.tables import ROUTE_REQUIRED
+from tui.capture.route_tables import ROUTE_REQUIRED
 from tui.model import Route
 
 #: A column goes from runs to a palette (or values) past this many runs, and from a palette

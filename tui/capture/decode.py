@@ -10,17 +10,15 @@ from typing import Any
 from tui.capture import route_columns
 from tui.capture.fields import Str
 from tui.capture.records import Record, Rows
+from tui.capture.route_tables import ROUTE, ROUTE_REQUIRED, route_rows
 from tui.capture.schema import U8, U32, Ctx, SchemaError, show
 from tui.capture.tables import (
     NAMESPACE,
     NAMESPACE_INFO,
-    ROUTE,
-    ROUTE_REQUIRED,
     STATE,
     STATE_NULLABLE,
     STATE_REQUIRED,
     TOP,
-    route_rows,
 )
 from tui.model import HostState, Namespace, NetnsState, Route
 

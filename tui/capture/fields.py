@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.capture.schema import U32, Ctx, Field, show
+from tui.capture.schema import U8, U32, Ctx, Field, show
 
 
 @dataclass
@@ -193,3 +193,13 @@ class IntOrName(Field):
             if type(v) is str and not 0 < len(v) <= self.max_len:
                 return i, f"{show(v)} is not a name of 1..{self.max_len} characters"
         return None
+
+
+def u32(optional: bool = False) -> Int:
+    """An unsigned 32-bit kernel number (tables, marks, priorities, flags)."""
+    return Int(hi=U32, optional=optional)
+
+
+def u8(optional: bool = False) -> Int:
+    """An unsigned 8-bit kernel number (tos, protocol, scope)."""
+    return Int(hi=U8, optional=optional)

@@ -189,3 +189,8 @@ class Nested(Field):
             inner = f"[{n}]{rest}" if self.many else rest
             raise _Nested(i if full is None else place(full, i), inner, exc.what) from None
         return None
+
+
+def as_tuple(*values: Any) -> tuple[Any, ...]:
+    """A positional row built as the plain tuple the model keeps ([type, data] pairs)."""
+    return values

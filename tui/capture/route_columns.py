@@ -2,7 +2,7 @@
 C speed (pure, no I/O).
 
 A namespace's ``routes`` is ``{"count": N, "columns": {FIELD: COLUMN, ...}}`` where FIELD is
-a ``Route`` field (``tui.capture.tables.ROUTE``; an absent column holds the field's default
+a ``Route`` field (``tui.capture.route_tables.ROUTE``; an absent column holds the field's default
 for every route) and COLUMN is either ``{"values": [v0, v1, ...]}`` (N values, one per route)
 or ``{"runs": [[value, n], ...]}`` (run-length: ``n`` >= 1 routes in a row hold ``value``; the
 ``n`` add up to N).  A full table's family, table, type, protocol, gateway... are a handful of
@@ -22,9 +22,8 @@ from itertools import chain, groupby, repeat
 from typing import Any
 
 from tui.capture.records import _Nested
+from tui.capture.route_tables import ROUTE, ROUTE_REQUIRED, route_src_len
 from tui.capture.schema import Ctx, SchemaError, show
-from tui.capture.tables import ROUTE, ROUTE_REQUIRED
-from tui.capture.tables import _route_src_len as route_src_len
 from tui.model import Route
 
 MAX_ROUTES = 2**26

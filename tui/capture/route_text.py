@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
 from tui.capture.route_columns import ROUTE_DEFAULTS, ROUTE_FIELDS, Column, make_route
-from tui.capture.tables import ROUTE
+from tui.capture.route_tables import ROUTE
 from tui.model import Route
 
 # A route's complete text with its final newline, "" for a route that is not shown.

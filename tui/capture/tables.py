@@ -4,19 +4,19 @@ document against them before any of it is used (pure, no I/O).
 Adding an optional field to the model and the capture is one line in its table here (with
 the default in the dataclass, old captures still load).  Ranges are the kernel's: u8 for
 tos/protocol/scope, u32 for tables, marks and priorities, prefix lengths per family,
-ifindexes that name a link of the same namespace.
+ifindexes that name a link of the same namespace.  The route's tables (its rows, next hops
+and raw attributes) are in ``route_tables``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
 
 from tui.capture.addr_fields import Addr, PrefixLen
-from tui.capture.fields import Bool, Hex, Int, IntOrName, ListOf, OneOf, Pair, Str
-from tui.capture.records import Nested, Record, Rows
-from tui.capture.schema import S32, U8, U16, U32, U64, Ctx
+from tui.capture.fields import Bool, Hex, Int, ListOf, OneOf, Pair, Str, u8, u32
+from tui.capture.records import Nested, Record, Rows, as_tuple
+from tui.capture.route_tables import UNKNOWN
+from tui.capture.schema import S32, U16, U32, U64
 from tui.model import (
     AF_INET,
     AF_INET6,
@@ -27,108 +27,23 @@ from tui.model import (
     Link,
     NamespaceInfo,
     Neighbour,
-    Nexthop,
     NexthopGroupMember,
     NexthopObject,
     Process,
     ResilientGroup,
-    Route,
-    RouteExtras,
     Rule,
     Sysctls,
     Vxlan,
 )
-from tui.names import FAMILY_NAMES
 
 FAMILY = OneOf(choices={AF_INET: "inet", AF_INET6: "inet6"})
-ROUTE_FAMILY = OneOf(choices=FAMILY_NAMES)
 IFINDEX = Int(lo=1, hi=2**31 - 1, ref="links")
 IFNAME = Str(max_len=15, empty=False)  # IFNAMSIZ - 1
 SYSCTL = Int(lo=S32[0], hi=S32[1])
 SYSCTL_OPT = Int(lo=S32[0], hi=S32[1], optional=True)
-RTN_MAX = 11  # route and rule types: RTN_UNSPEC..RTN_XRESOLVE
-
-
-def _u32(optional: bool = False) -> Int:
-    return Int(hi=U32, optional=optional)
-
-
-def _u8(optional: bool = False) -> Int:
-    return Int(hi=U8, optional=optional)
 
 
 DEVCONF = Record(DevConf, {f.name: SYSCTL for f in dataclasses.fields(DevConf)})
-
-
-def _pair(*values: Any) -> tuple[Any, ...]:
-    return values
-
-
-#: An attribute kept raw: [type, hex bytes] (encap payloads, attributes not understood; a
-#: nested one is numbered PARENT << 16 | TYPE).
-RAW = Rows(_pair, {"type": Int(hi=U32), "data": Hex()}, ("type", "data"))
-ENCAP = Nested(record=RAW, many=False, optional=True)
-UNKNOWN = Nested(record=RAW, max_items=1024)
-
-NEXTHOP = Rows(
-    Nexthop,
-    {
-        "gateway": Addr(optional=True, any_family=True),
-        "oif": Int(lo=1, hi=2**31 - 1, ref="links", optional=True),
-        "weight": Int(lo=1, hi=256),
-        "flags": _u8(),
-        "realms": _u32(optional=True),
-        "encap": ENCAP,
-        "unknown": UNKNOWN,
-    },
-    names=("gateway", "oif", "weight", "flags", "realms", "encap", "unknown"),
-    shortest=4,  # a hop without realms, encap or unknown attributes has four
-)
-
-#: RTAX type and value; RTAX_CC_ALGO's value is the congestion control's name.
-METRIC = Rows(_pair, {"type": Int(lo=1, hi=U16), "value": IntOrName()}, ("type", "value"))
-
-EXTRAS = Rows(
-    RouteExtras,
-    {"realms": _u32(optional=True), "encap": ENCAP, "unknown": UNKNOWN},
-    ("realms", "encap", "unknown"),
-)
-
-ROUTE: dict[str, Any] = {
-    "family": ROUTE_FAMILY,
-    "table": Int(lo=1, hi=U32),
-    "type": Int(hi=RTN_MAX),
-    "dst": Addr(),
-    "dst_len": PrefixLen(),
-    "tos": _u8(),
-    "protocol": _u8(),
-    "scope": _u8(),
-    "flags": _u32(),
-    "priority": _u32(optional=True),
-    "prefsrc": Addr(optional=True),
-    "gateway": Addr(optional=True, any_family=True),
-    "oif": Int(lo=1, hi=2**31 - 1, ref="links", optional=True),
-    "src": Addr(optional=True),
-    "src_len": PrefixLen(),
-    "multipath": Nested(record=NEXTHOP, max_items=4096),
-    "nhid": Int(lo=1, hi=U32, optional=True),
-    "metrics": Nested(record=METRIC, max_items=64),
-    "pref": _u8(optional=True),
-    "expires": Int(lo=S32[0], hi=U32, optional=True),
-    "extras": Nested(record=EXTRAS, many=False, optional=True),
-}
-ROUTE_REQUIRED = ("family", "table", "type", "dst", "dst_len")
-
-
-def _route_src_len(cols: Mapping[str, Sequence[Any]], ctx: Ctx) -> tuple[int, str, str] | None:
-    """A source prefix length without a source address is a fault (and vice versa)."""
-    src, src_len = cols.get("src"), cols.get("src_len")
-    if src is None or src_len is None or not any(src_len):
-        return None
-    for i, (s, n) in enumerate(zip(src, src_len, strict=True)):
-        if n and s is None:
-            return i, "src_len", f"{n} without a source address"
-    return None
 
 
 VXLAN = Record(
@@ -150,12 +65,12 @@ LINK = Record(
     {
         "index": Int(lo=1, hi=2**31 - 1),
         "name": IFNAME,
-        "flags": _u32(),
+        "flags": u32(),
         "operstate": Str(max_len=32),
         "kind": Str(max_len=64, optional=True),
         "master": Int(lo=1, hi=2**31 - 1, ref="links", optional=True),
-        "mtu": _u32(),
-        "group": _u32(),
+        "mtu": u32(),
+        "group": u32(),
         "address": Str(max_len=256, optional=True),
         "inet": Nested(record=DEVCONF, many=False, optional=True),
         "inet6_forwarding": Int(lo=S32[0], hi=S32[1], optional=True),
@@ -175,8 +90,8 @@ ADDRESS = Record(
         "index": IFINDEX,
         "address": Addr(),
         "prefixlen": PrefixLen(),
-        "scope": _u8(),
-        "flags": _u32(),
+        "scope": u8(),
+        "flags": u32(),
         "local": Addr(optional=True),
         "broadcast": Addr(optional=True),
         "label": Str(max_len=15, optional=True),
@@ -188,29 +103,29 @@ RULE = Record(
     Rule,
     {
         "family": FAMILY,
-        "priority": _u32(),
-        "action": _u8(),
-        "table": _u32(),
+        "priority": u32(),
+        "action": u8(),
+        "table": u32(),
         "src": Addr(optional=True),
         "src_len": PrefixLen(),
         "dst": Addr(optional=True),
         "dst_len": PrefixLen(),
-        "tos": _u8(),
-        "flags": _u32(),
+        "tos": u8(),
+        "flags": u32(),
         "iifname": Str(max_len=15, optional=True),
         "oifname": Str(max_len=15, optional=True),
-        "fwmark": _u32(optional=True),
-        "fwmask": _u32(optional=True),
-        "goto": _u32(optional=True),
-        "suppress_prefixlen": _u32(optional=True),
-        "suppress_ifgroup": _u32(optional=True),
+        "fwmark": u32(optional=True),
+        "fwmask": u32(optional=True),
+        "goto": u32(optional=True),
+        "suppress_prefixlen": u32(optional=True),
+        "suppress_ifgroup": u32(optional=True),
         "uid_range": Pair(optional=True, convert=tuple),
-        "ip_proto": _u8(optional=True),
+        "ip_proto": u8(optional=True),
         "sport_range": Pair(top=U16, optional=True, convert=tuple),
         "dport_range": Pair(top=U16, optional=True, convert=tuple),
-        "l3mdev": _u8(),
-        "protocol": _u8(),
-        "realms": _u32(optional=True),
+        "l3mdev": u8(),
+        "protocol": u8(),
+        "realms": u32(optional=True),
         "tun_id": Int(hi=U64, optional=True),
         "dscp": Int(hi=63, optional=True),
         "dscp_mask": Int(hi=63, optional=True),
@@ -232,11 +147,11 @@ SYSCTLS = Record(
         "ipv6_forwarding_all": SYSCTL,
         "ipv6_forwarding_default": SYSCTL,
         "fib_multipath_hash_policy": SYSCTL,
-        "fib_multipath_use_neigh": _u32(optional=True),
-        "fib_multipath_hash_fields": _u32(optional=True),
-        "fib_multipath_hash_seed": _u32(optional=True),
-        "ipv6_multipath_hash_policy": _u32(optional=True),
-        "ipv6_multipath_hash_fields": _u32(optional=True),
+        "fib_multipath_use_neigh": u32(optional=True),
+        "fib_multipath_hash_fields": u32(optional=True),
+        "fib_multipath_hash_seed": u32(optional=True),
+        "ipv6_multipath_hash_policy": u32(optional=True),
+        "ipv6_multipath_hash_fields": u32(optional=True),
         "ipv6_proxy_ndp_all": SYSCTL,
     },
 )
@@ -248,7 +163,7 @@ NEIGHBOUR = Record(
         "ifindex": Int(lo=0, hi=2**31 - 1, ref="links", unref=frozenset({0})),  # 0: a proxy
         "dst": Addr(),
         "state": Int(hi=U16),
-        "flags": _u8(),
+        "flags": u8(),
         "lladdr": Str(max_len=256, optional=True),
         "proxy": Bool(),
     },
@@ -277,10 +192,10 @@ IPV6_PROC_ROUTE = Record(
         "src": Addr(family=AF_INET6),
         "src_len": PrefixLen(family=AF_INET6),
         "nexthop": Addr(family=AF_INET6),
-        "metric": _u32(),
+        "metric": u32(),
         "refcnt": Int(lo=S32[0], hi=U32),
         "use": Int(lo=S32[0], hi=U32),
-        "flags": _u32(),
+        "flags": u32(),
         "dev": Str(max_len=15),
     },
     required=tuple(f.name for f in dataclasses.fields(Ipv6ProcRoute)),
@@ -312,10 +227,10 @@ NEXTHOP_OBJECT = Record(
     NexthopObject,
     {
         "id": Int(lo=1, hi=U32),
-        "family": _u8(),
-        "scope": _u8(),
-        "protocol": _u8(),
-        "flags": _u32(),
+        "family": u8(),
+        "scope": u8(),
+        "protocol": u8(),
+        "flags": u32(),
         "gateway": Addr(optional=True, any_family=True),
         "oif": Int(lo=1, hi=2**31 - 1, ref="links", optional=True),
         "blackhole": Bool(),
@@ -332,8 +247,8 @@ NEXTHOP_OBJECT = Record(
                 ResilientGroup,
                 {
                     "buckets": Int(hi=U32),
-                    "idle_timer": _u32(),
-                    "unbalanced_timer": _u32(),
+                    "idle_timer": u32(),
+                    "unbalanced_timer": u32(),
                     "unbalanced_time": Int(hi=U64),
                 },
                 required=("buckets",),
@@ -351,7 +266,7 @@ NEXTHOP_OBJECT = Record(
 )
 
 #: A namespace's ids of other namespaces: [nsid, inode of that namespace].
-NSID = Rows(_pair, {"nsid": Int(lo=S32[0], hi=S32[1]), "inode": Int(hi=U64)}, ("nsid", "inode"))
+NSID = Rows(as_tuple, {"nsid": Int(lo=S32[0], hi=S32[1]), "inode": Int(hi=U64)}, ("nsid", "inode"))
 
 #: A namespace's state: each collection and its record, in checking order (links first:
 #: others refer to them).  Routes are positional rows (their field names in the header).
@@ -383,8 +298,3 @@ TOP = {
     "route_fields",
     "namespaces",
 }
-
-
-def route_rows(names: Sequence[str]) -> Rows:
-    """The route rows' record for a header's field order (fields it lacks keep defaults)."""
-    return Rows(Route, {n: ROUTE[n] for n in names}, tuple(names), cross=(_route_src_len,))

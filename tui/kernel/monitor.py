@@ -41,7 +41,6 @@ from tui.kernel.event_socket import (
     BIG_REFRESH,
     FAILURES,
     GONE_CHECK_SECONDS,
-    LINK_STATE,
     MAX_RCVBUF,
     NEXTHOPS_CHANGED,
     QUIET_SECONDS,
@@ -50,7 +49,6 @@ from tui.kernel.event_socket import (
     Change,
     RouteDumpJob,
     join_groups,
-    read_small_state,
 )
 from tui.kernel.event_socket import OVERRUN as OVERRUN
 from tui.kernel.netlink.const import (
@@ -67,12 +65,10 @@ from tui.kernel.netlink.route_codec import (
 )
 from tui.kernel.netlink.route_dump import open_route_socket
 from tui.kernel.netns import NetnsError
-from tui.kernel.nexthop_watch import routes_may_have_moved, without_buckets
+from tui.kernel.small_state_watch import SmallStateWatch
 from tui.model import (
     AF_INET,
     RTM_F_CLONED,
-    NetnsState,
-    NexthopObject,
     Route,
 )
 from tui.source.events import (
@@ -100,11 +96,7 @@ class Monitor:
         self.rcvbuf = rcvbuf
         self._stop = threading.Event()
         self._identity = self._stat()
-        self._links: dict[int, tuple[int, int | None]] = {}
-        self._v4addrs: set[tuple[int, str]] = set()
-        self._nexthops: tuple[NexthopObject, ...] | None = None
-        self._nexthop_added = False  # an RTM_NEWNEXTHOP since the last small read
-        self._compat_mode = 1
+        self._small = SmallStateWatch(path)
         self._dump: RouteDumpJob | None = None
         self._want_full: str | None = None
         self._want_links: set[int] = set()
@@ -237,8 +229,8 @@ class Monitor:
                     dump.loader.event(self._pos, *change)
                 else:
                     dump.held.append((self._pos, change))
-            elif mtype == RTM_NEWNEXTHOP and (dump is None or self._compat_mode == 0):
-                self._nexthop_added = self._small_due = True  # new objects move no route
+            elif mtype == RTM_NEWNEXTHOP and (dump is None or self._small.compat_mode == 0):
+                self._small.nexthop_added = self._small_due = True  # new objects move no route
             elif mtype == RTM_NEWNEXTHOP or mtype == RTM_DELNEXTHOP:  # noqa: SIM109
                 self._want_full = self._want_full or NEXTHOPS_CHANGED
             else:
@@ -322,8 +314,8 @@ class Monitor:
         """A full load is complete: read the small state and hand the store over."""
         assert dump.loader is not None
         self._gc_restore()
-        state = self._read_small()
-        self._small_due = self._nexthop_added = False
+        state = self._small.read()
+        self._small_due = self._small.nexthop_added = False
         self._failures = 0
         self._overrun_told = False
         # Re-read once quiet when the load had to guess, or when it was a reload after an
@@ -361,19 +353,10 @@ class Monitor:
             gc.enable()
 
     # ----- small state ----------------------------------------------------------------------
-    def _read_small(self) -> NetnsState:
-        """Links, addresses, rules and sysctls now (entering the namespace), remembered."""
-        state, self._compat_mode = read_small_state(self.path)
-        self._links = {link.index: (link.flags & LINK_STATE, link.master) for link in state.links}
-        self._v4addrs = {(a.index, a.address) for a in state.addresses if a.family == AF_INET}
-        self._nexthops = without_buckets(state.nexthops)
-        return state
-
     def _small_changed(self) -> None:
         """Re-read the small state; find the links whose routes the kernel changed silently."""
         self._small_due = False
-        old_links, old_addrs, old_nexthops = self._links, self._v4addrs, self._nexthops
-        state = self._read_small()
+        state, moved = self._small.reread()
         self.emit(
             SmallChanged(
                 state.links,
@@ -384,19 +367,9 @@ class Monitor:
                 state.nexthops,
             )
         )
-        added, self._nexthop_added = self._nexthop_added, False
-        if routes_may_have_moved(
-            old_nexthops, self._nexthops, added_event=added, compat_mode=self._compat_mode
-        ):
-            # Also silent: a link going down or losing carrier deletes its nexthop objects,
-            # shrinks their groups and deletes the routes through them.
+        if moved.nexthops:
             self._want_full = self._want_full or NEXTHOPS_CHANGED
-        for index in sorted(old_links.keys() - self._links.keys()):
+        for index in moved.removed:
             self._want_links.discard(index)
             self.emit(RoutesRefreshed(index, (), "link removed", AF_INET))
-        for index, now in self._links.items():
-            if index in old_links and old_links[index] != now:
-                self._want_links.add(index)
-        for index, _ in old_addrs - self._v4addrs:
-            if index in self._links:
-                self._want_links.add(index)  # its last IPv4 address gone: routes flushed
+        self._want_links |= moved.links

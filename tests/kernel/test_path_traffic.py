@@ -46,6 +46,29 @@ def check(
     return doc
 
 
+def uplink(topo: Lab, back: str) -> None:
+    """An outside namespace ``out`` on the node's ``up0`` (192.0.2.0/24) that routes
+    ``back`` (the pods' network) to the node."""
+    topo.add("out")
+    topo.link("node", "up0", "out", "up0")
+    topo["node"].ip("addr", "add", "192.0.2.1/24", "dev", "up0")
+    topo["out"].ip("addr", "add", "192.0.2.254/24", "dev", "up0")
+    topo["out"].ip("route", "add", back, "via", "192.0.2.1")
+
+
+def two_uplinks(topo: Lab) -> None:
+    """Two outside namespaces ``outA`` and ``outB`` on the node's ``upA`` (192.0.1.0/24) and
+    ``upB`` (192.0.2.0/24), both holding 198.51.100.7 and sending everything back to the node."""
+    for n, side in ((1, "A"), (2, "B")):
+        role = f"out{side}"
+        topo.add(role)
+        topo.link("node", f"up{side}", role, "up0")
+        topo["node"].ip("addr", "add", f"192.0.{n}.1/24", "dev", f"up{side}")
+        topo[role].ip("addr", "add", f"192.0.{n}.254/24", "dev", "up0")
+        topo[role].ip("addr", "add", "198.51.100.7/32", "dev", "lo")
+        topo[role].ip("route", "add", "default", "via", f"192.0.{n}.1")
+
+
 def calico(topo: Lab) -> None:
     """Pods with /32 addresses, default via 169.254.1.1 onlink, proxy_arp on the host side,
     a /32 route to each pod's veth, an uplink to an outside namespace."""
@@ -59,12 +82,8 @@ def calico(topo: Lab) -> None:
         topo[role].ip("route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink")
         topo.sysctl("node", f"net.ipv4.conf.cali{pod}.proxy_arp=1")
         topo["node"].ip("route", "add", f"10.244.0.{pod}/32", "dev", f"cali{pod}")
-    topo.add("out")
-    topo.link("node", "up0", "out", "up0")
-    topo["node"].ip("addr", "add", "192.0.2.1/24", "dev", "up0")
-    topo["out"].ip("addr", "add", "192.0.2.254/24", "dev", "up0")
+    uplink(topo, "10.244.0.0/16")
     topo["node"].ip("route", "add", "default", "via", "192.0.2.254")
-    topo["out"].ip("route", "add", "10.244.0.0/16", "via", "192.0.2.1")
 
 
 @pytest.fixture(scope="module")
@@ -151,11 +170,7 @@ def bridged(topo: Lab) -> None:
         node.ip("link", "set", f"veth{pod}", "master", "br0")
         topo[pod].ip("addr", "add", f"10.10.0.{last}/24", "dev", "eth0")
         topo[pod].ip("route", "add", "default", "via", "10.10.0.1")
-    topo.add("out")
-    topo.link("node", "up0", "out", "up0")
-    node.ip("addr", "add", "192.0.2.1/24", "dev", "up0")
-    topo["out"].ip("addr", "add", "192.0.2.254/24", "dev", "up0")
-    topo["out"].ip("route", "add", "10.10.0.0/24", "via", "192.0.2.1")
+    uplink(topo, "10.10.0.0/24")
 
 
 @pytest.fixture(scope="module")
@@ -235,14 +250,7 @@ def policy_lab() -> Iterator[Lab]:
         topo["pod"].ip("route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink")
         topo.sysctl("node", "net.ipv4.conf.cali1.proxy_arp=1")
         topo["node"].ip("route", "add", "10.244.1.5/32", "dev", "cali1")
-        for n, side in ((1, "A"), (2, "B")):
-            role = f"out{side}"
-            topo.add(role)
-            topo.link("node", f"up{side}", role, "up0")
-            topo["node"].ip("addr", "add", f"192.0.{n}.1/24", "dev", f"up{side}")
-            topo[role].ip("addr", "add", f"192.0.{n}.254/24", "dev", "up0")
-            topo[role].ip("addr", "add", "198.51.100.7/32", "dev", "lo")
-            topo[role].ip("route", "add", "default", "via", f"192.0.{n}.1")
+        two_uplinks(topo)
         node = topo["node"]
         node.ip("route", "add", "default", "via", "192.0.1.254")
         node.ip("route", "add", "default", "via", "192.0.2.254", "table", "200")
@@ -333,14 +341,7 @@ def test_multipath_is_unpredicted_unless_the_kernel_chooses() -> None:
         topo["pod"].ip("addr", "add", "10.1.0.2/24", "dev", "eth0")
         topo["node"].ip("addr", "add", "10.1.0.1/24", "dev", "vpod")
         topo["pod"].ip("route", "add", "default", "via", "10.1.0.1")
-        for n, side in ((1, "A"), (2, "B")):
-            role = f"out{side}"
-            topo.add(role)
-            topo.link("node", f"up{side}", role, "up0")
-            topo["node"].ip("addr", "add", f"192.0.{n}.1/24", "dev", f"up{side}")
-            topo[role].ip("addr", "add", f"192.0.{n}.254/24", "dev", "up0")
-            topo[role].ip("addr", "add", "198.51.100.7/32", "dev", "lo")
-            topo[role].ip("route", "add", "default", "via", f"192.0.{n}.1")
+        two_uplinks(topo)
         topo["node"].ip(
             *[
                 "route",

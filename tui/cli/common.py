@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import itertools
 from collections.abc import Iterable
 from typing import TextIO
 
+from tui.fib.query import Query
 from tui.formats.safe_text import safe_text
 from tui.model import Namespace
 from tui.source import CaptureSource, Source, SourceError, find_namespace
@@ -58,3 +60,22 @@ def write_lines(lines: Iterable[str], out: TextIO) -> None:
     it = iter(lines)
     while block := list(itertools.islice(it, 16384)):
         out.write("\n".join(block) + "\n")
+
+
+def query_from_args(args: argparse.Namespace, oif: str | None = None) -> Query:
+    """The query the packet options of ``lookup`` and ``path`` ask (QueryError on bad input);
+    ``oif``: the output device, which only ``lookup`` takes."""
+    return Query(
+        dst=args.dest,
+        src=args.src,
+        iif=args.iif,
+        oif=oif,
+        mark=args.mark if args.mark is not None else 0,
+        tos=args.tos if args.tos is not None else 0,
+        uid=args.uid,
+        ipproto=args.ipproto,
+        sport=args.sport,
+        dport=args.dport,
+        dscp=args.dscp,
+        flowlabel=args.flowlabel,
+    )

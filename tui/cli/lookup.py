@@ -13,7 +13,7 @@ from typing import TextIO
 
 from tui.cli.answers import DISAGREE, ERROR_VERDICT, FOUND, Lookups
 from tui.cli.batch import run_batch
-from tui.cli.common import CommandError, open_source, read_namespace
+from tui.cli.common import CommandError, open_source, query_from_args, read_namespace
 from tui.fib.compare import differences
 from tui.fib.engine import Engine
 from tui.fib.query import Query, QueryError
@@ -38,20 +38,7 @@ def query_of(args: argparse.Namespace, state: NetnsState | None = None) -> Query
         if not any(link.name == vrf and link.kind == "vrf" for link in links):
             raise QueryError(f"--vrf: {vrf!r} is not a VRF device of this namespace")
         oif = vrf
-    return Query(
-        dst=args.dest,
-        src=args.src,
-        iif=args.iif,
-        oif=oif,
-        mark=args.mark if args.mark is not None else 0,
-        tos=args.tos if args.tos is not None else 0,
-        uid=args.uid,
-        ipproto=args.ipproto,
-        sport=args.sport,
-        dport=args.dport,
-        dscp=args.dscp,
-        flowlabel=args.flowlabel,
-    )
+    return query_from_args(args, oif)
 
 
 def print_human(lookups: Lookups, trace: Trace, out: TextIO) -> bool | None:

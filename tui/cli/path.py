@@ -7,7 +7,7 @@ import argparse
 import json
 from typing import TextIO
 
-from tui.cli.common import CommandError, open_source
+from tui.cli.common import CommandError, open_source, query_from_args
 from tui.fib.query import Query, QueryError
 from tui.path import follow
 from tui.path.text import path_lines
@@ -17,19 +17,7 @@ from tui.source.path_verify import path_asker
 
 def _query(args: argparse.Namespace) -> Query:
     try:
-        return Query(
-            dst=args.dest,
-            src=args.src,
-            iif=args.iif,
-            mark=args.mark if args.mark is not None else 0,
-            tos=args.tos if args.tos is not None else 0,
-            uid=args.uid,
-            ipproto=args.ipproto,
-            sport=args.sport,
-            dport=args.dport,
-            dscp=args.dscp,
-            flowlabel=args.flowlabel,
-        )
+        return query_from_args(args)
     except QueryError as exc:
         raise CommandError(str(exc)) from None
 

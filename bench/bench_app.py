@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark: the terminal app on a big routing table.
 
-Creates its own namespace with N routes (default 1,000,000), then in a child process starts
-the app headless on it (live, as a user would) and prints: seconds until the table is on
-screen (process start and load included), peak RSS, and how long keys take (page down, end,
-a prefix, address and text filter, a sort, a lookup typed as a user types it).
-``ip route show`` on the same table is timed in the same run for scale.  The namespace is
-always deleted.  Run as root:
+Creates its own namespace with N routes (default 1,000,000; ``--netns NAME`` measures an
+existing one instead, left alone), then, a few times in turn: ``ip -n NS route show`` to
+/dev/null and the app started headless on the same namespace (live, as a user would), each a
+whole child process.  Printed: seconds until the first screen (``app_start``: the route view
+drew the table's first rows while the status line says it is loaded; process start and load
+included), the app's peak RSS then, CPU seconds of both, and the ratio to ``ip route show``
+from the same run (best of the runs, and each run's own).  With ``--keys``, then how long keys
+take (page down, end, a prefix, address and text filter, a sort, a lookup typed as a user
+types it) and the peak RSS after them.  The namespace is always deleted.  Run as root:
 ``.venv/bin/python bench/bench_app.py --routes 1000000``
 """
 
@@ -16,13 +19,13 @@ import argparse
 import json
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from app_start import app_start, compiled, ip_route_show, summary  # noqa: E402
 from bench_routes import ip, load_routes  # noqa: E402
 
 CHILD = r"""
@@ -96,36 +99,89 @@ asyncio.run(main())
 """
 
 
+def keys(ns: str) -> dict[str, float]:
+    """The key timings (one child process)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, ns, str(HERE.parent)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-3000:])
+    figures: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def starts(ns: str, runs: int, baseline: Path | None) -> dict[str, object]:
+    """``ip route show`` and the app's first screen, in turn, ``runs`` times (with
+    ``baseline``, the app from that checkout too, each run)."""
+    ips, apps, bases = [], [], []
+    compiled()
+    if baseline is not None:
+        compiled(baseline)
+    for run in range(runs):
+        ips.append(ip_route_show(ns))
+        if baseline is not None:
+            bases.append(app_start(ns, baseline))
+            print(
+                f"run {run + 1}: baseline first screen {bases[-1]['on_screen_s']:.3f} s"
+                f" (cpu {bases[-1]['cpu_s']:.2f}, {bases[-1]['rss_mb']:.0f} MB)"
+                f"  ratio {bases[-1]['on_screen_s'] / ips[-1]['s']:.2f}x",
+                flush=True,
+            )
+        apps.append(app_start(ns))
+        print(
+            f"run {run + 1}: ip route show {ips[-1]['s']:.3f} s (cpu {ips[-1]['cpu_s']:.2f})"
+            f"  app first screen {apps[-1]['on_screen_s']:.3f} s (cpu {apps[-1]['cpu_s']:.2f},"
+            f" {apps[-1]['rss_mb']:.0f} MB, {apps[-1]['rows']:,} rows)"
+            f"  ratio {apps[-1]['on_screen_s'] / ips[-1]['s']:.2f}x",
+            flush=True,
+        )
+    ip_best = min(r["s"] for r in ips)
+    app_best = min(r["on_screen_s"] for r in apps)
+    print(f"ip route show:              {summary([r['s'] for r in ips])} s")
+    print(f"  cpu:                      {summary([r['cpu_s'] for r in ips])} s")
+    print(f"app first screen:           {summary([r['on_screen_s'] for r in apps])} s")
+    print(f"  cpu:                      {summary([r['cpu_s'] for r in apps])} s")
+    print(f"  peak RSS:                 {max(r['rss_mb'] for r in apps):.0f} MB")
+    print(f"first screen / ip (best):   {app_best / ip_best:.2f}x")
+    cpu_ratio = min(r["cpu_s"] for r in apps) / min(r["cpu_s"] for r in ips)
+    print(f"  cpu ratio (best):         {cpu_ratio:.2f}x")
+    if bases:
+        base_best = min(r["on_screen_s"] for r in bases)
+        print(f"baseline first screen:      {summary([r['on_screen_s'] for r in bases])} s")
+        print(f"  cpu:                      {summary([r['cpu_s'] for r in bases])} s")
+        print(f"  peak RSS:                 {max(r['rss_mb'] for r in bases):.0f} MB")
+        print(f"baseline / ip (best):       {base_best / ip_best:.2f}x")
+    return {"ip": ips, "app": apps, "baseline": bases, "ratio_best": app_best / ip_best}
+
+
 def main() -> int:
     """Build, measure, print, clean up."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--routes", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--netns", help="measure this existing namespace (left alone)")
+    parser.add_argument("--keys", action="store_true", help="also time keys after the start")
+    parser.add_argument("--baseline", type=Path, help="another checkout, measured in turn")
     args = parser.parse_args()
-    ns = f"fsc-bapp-{uuid.uuid4().hex[:8]}"
-    ip("netns", "add", ns)
+    ns = args.netns or f"fsc-bapp-{uuid.uuid4().hex[:8]}"
+    if not args.netns:
+        ip("netns", "add", ns)
     try:
-        load_s = load_routes(ns, args.routes)
-        start = time.perf_counter()
-        subprocess.run(["ip", "-n", ns, "route", "show"], stdout=subprocess.DEVNULL, check=True)
-        ip_s = time.perf_counter() - start
-        proc = subprocess.run(
-            [sys.executable, "-c", CHILD, ns, str(HERE.parent)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            print(proc.stderr[-3000:], file=sys.stderr)
-            return 1
-        figures = json.loads(proc.stdout.strip().splitlines()[-1])
-        print(f"routes loaded:              {args.routes:,} ({load_s:.1f} s with ip -batch)")
-        print(f"ip route show:              {ip_s:.2f} s")
-        for key, value in figures.items():
-            shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
-            print(f"{key + ':':<27} {shown}")
-        print(f"on screen / ip route show:  {figures['on_screen_s'] / ip_s:.2f}x")
+        if not args.netns:
+            load_s = load_routes(ns, args.routes)
+            print(f"routes loaded:              {args.routes:,} ({load_s:.1f} s with ip -batch)")
+        figures = starts(ns, args.runs, args.baseline)
+        if args.keys:
+            for key, value in keys(ns).items():
+                shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
+                print(f"{key + ':':<27} {shown}")
+        print(json.dumps(figures))
     finally:
-        subprocess.run(["ip", "netns", "delete", ns], check=False)
+        if not args.netns:
+            subprocess.run(["ip", "netns", "delete", ns], check=False)
     return 0
 
 

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Benchmark: ``fibscope namespaces``, ``path`` and the app's start on a Kubernetes-like node.
 
-Builds (``bench_path.build``) a node with N calico-style pods (default 250), an uplink and one
-namespace holding R routes (default 1,000,000), then prints, each as a whole child process
-(best and median of a few runs, peak RSS): ``namespaces`` (text and JSON), ``path`` pod to pod
-live and from a capture of the node and its pods, and the app's start (seconds until the host's
-table is on screen) both before the namespaces exist and after.  For scale, in the same run:
-``ip -n NS route show | wc -l`` over every namespace (one ``ip`` per namespace, the way a
-person would count).  Every namespace made is deleted at the end, whatever happens.
-Run as root: ``.venv/bin/python bench/bench_namespaces.py --pods 250 --routes 1000000``
+Builds one namespace BIG holding R routes (default 1,000,000) and times the app's start
+(``app_start``: a whole child process, until the first screen, with peak RSS and CPU) on the
+host's namespace and on BIG, with ``ip -n BIG route show`` in the same run; then builds a node
+with N calico-style pods (default 250) and an uplink (``bench_path.build_node``) and times the
+same starts again, and prints each start with the pods against the same start without them.
+Then (not with ``--app-only``), each as a whole child process (best and median of a few runs,
+peak RSS): ``namespaces`` (text and JSON), ``path`` pod to pod live and from a capture of the
+node and its pods; for scale, ``ip -n NS route show | wc -l`` over every namespace (one ``ip``
+per namespace, the way a person would count).  Every namespace made is deleted at the end,
+whatever happens.  Run as root:
+``.venv/bin/python bench/bench_namespaces.py --pods 250 --routes 1000000``
 (``--reuse PREFIX`` measures namespaces an earlier ``bench_path.build`` left, deleting nothing).
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,56 +32,42 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_path import batch, build, fibscope, pod_ip, timed  # noqa: E402
-
-APP_CHILD = r"""
-import asyncio, json, sys, time
-START = time.perf_counter()
-sys.path.insert(0, sys.argv[1])
-from tui.app.run import make_app
-from tui.app.widgets.route_view import RouteView
-from tui.kernel.live_source import LiveSource
-
-async def main():
-    app = make_app(LiveSource())
-    async with app.run_test(size=(100, 30)) as pilot:
-        view = app.query_one(RouteView)
-        while view.rows is None or view.rows.row_count == 0:
-            await pilot.pause(0.01)
-        on_screen = time.perf_counter() - START
-        while not app.infos:
-            await pilot.pause(0.01)
-        listed = time.perf_counter() - START
-    print(json.dumps({"on_screen_s": on_screen, "namespaces_listed_s": listed,
-                      "namespaces": len(app.infos)}))
-
-asyncio.run(main())
-"""
+from app_start import app_start, compiled, ip_route_show  # noqa: E402
+from bench_path import batch, build_big, build_node, fibscope, pod_ip, timed  # noqa: E402
 
 
-def app_start(runs: int) -> dict[str, float]:
-    """The app (live, host namespace) started headless: best seconds until the table is on
-    screen, and until the namespace list is known."""
-    shown, listed, count = [], [], 0
+def app_starts(big: str, runs: int) -> dict[str, dict[str, float]]:
+    """The app's first screen (``app_start``), ``runs`` times in turn: on the host's
+    namespace and on the big one, with ``ip -n BIG route show`` in the same run for scale."""
+    shown: dict[str, list[dict[str, float]]] = {"ip_big": [], "host": [], "big": []}
     for _ in range(runs):
-        proc = subprocess.run(
-            [sys.executable, "-c", APP_CHILD, str(ROOT)],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
+        shown["ip_big"].append(ip_route_show(big))
+        shown["host"].append(app_start(None))
+        shown["big"].append(app_start(big))
+    best: dict[str, dict[str, float]] = {}
+    for what, results in shown.items():
+        key = "s" if what == "ip_big" else "on_screen_s"
+        best[what] = {
+            "best_s": round(min(r[key] for r in results), 3),
+            "median_s": round(statistics.median(r[key] for r in results), 3),
+            "cpu_best_s": round(min(r["cpu_s"] for r in results), 3),
+            "peak_rss_mb": round(max(r["rss_mb"] for r in results), 1),
+        }
+        if what != "ip_big":
+            best[what]["namespaces"] = results[-1]["namespaces"]
+    for what, label in (
+        ("ip_big", "ip -n BIG route show"),
+        ("host", "app on the host"),
+        ("big", "app on BIG (1M routes)"),
+    ):
+        b = best[what]
+        count = f"  {b['namespaces']:.0f} namespaces" if "namespaces" in b else ""
+        print(
+            f"  {label:<24} best {b['best_s']:.3f} s  median {b['median_s']:.3f} s"
+            f"  cpu {b['cpu_best_s']:.2f} s  peak RSS {b['peak_rss_mb']:.0f} MB{count}",
+            flush=True,
         )
-        if proc.returncode != 0:
-            raise RuntimeError(f"app start: {proc.stderr[-2000:]}")
-        figures = json.loads(proc.stdout.strip().splitlines()[-1])
-        shown.append(figures["on_screen_s"])
-        listed.append(figures["namespaces_listed_s"])
-        count = figures["namespaces"]
-    return {
-        "on_screen_best_s": round(min(shown), 3),
-        "namespaces_listed_best_s": round(min(listed), 3),
-        "namespaces": count,
-    }
+    return best
 
 
 def ip_route_count_all() -> tuple[float, int]:
@@ -99,65 +89,92 @@ def ip_route_count_all() -> tuple[float, int]:
     return time.perf_counter() - start, lines
 
 
+def compare(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> None:
+    """Each start with the pods against the same start without them (bests of one run)."""
+    for what, label in (("host", "app on the host"), ("big", "app on BIG (1M routes)")):
+        b, a = before[what], after[what]
+        print(
+            f"{label:<24} {b['best_s']:.3f} s ({b['namespaces']:.0f} namespaces) -> "
+            f"{a['best_s']:.3f} s ({a['namespaces']:.0f} namespaces): "
+            f"{a['best_s'] - b['best_s']:+.3f} s; cpu {a['cpu_best_s'] - b['cpu_best_s']:+.2f} s;"
+            f" RSS {b['peak_rss_mb']:.0f} -> {a['peak_rss_mb']:.0f} MB"
+        )
+    ratio_b = before["big"]["best_s"] / before["ip_big"]["best_s"]
+    ratio_a = after["big"]["best_s"] / after["ip_big"]["best_s"]
+    print(f"app on BIG / ip route show: {ratio_b:.2f}x without the pods, {ratio_a:.2f}x with")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pods", type=int, default=250)
     parser.add_argument("--routes", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reuse", metavar="PREFIX", help="namespaces already built")
+    parser.add_argument("--app-only", action="store_true", help="only the app's starts")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("root is needed to create namespaces", file=sys.stderr)
         return 2
     prefix = args.reuse or f"fsb{uuid.uuid4().hex[:5]}"
+    big = f"{prefix}big"
     made: list[str] = []
     figures: dict[str, object] = {"pods": args.pods, "routes": args.routes}
+    compiled()
     try:
         if not args.reuse:
-            figures["app_start_before"] = app_start(args.runs)
-            print(f"app start before the namespaces: {figures['app_start_before']}", flush=True)
             start = time.perf_counter()
-            build(prefix, args.pods, args.routes, made)
-            print(f"built {len(made)} namespaces in {time.perf_counter() - start:.1f} s")
-        seconds, lines = ip_route_count_all()
-        figures["ip_route_show_wc_all"] = {"s": round(seconds, 3), "lines": lines}
-        print(f"{'reference: ip -n NS route show | wc -l, all':<44} {seconds:.3f} s  {lines} lines")
-        figures["namespaces"] = timed("namespaces (live, every namespace)", args.runs, "namespaces")
-        figures["namespaces_json"] = timed(
-            "namespaces --format json", args.runs, "namespaces", "--format", "json"
-        )
-        first, last = f"{prefix}pod0", pod_ip(args.pods - 1)
-        figures["path_live"] = timed(
-            "path pod0 -> last pod (live)", args.runs, "path", last, "--netns", first
-        )
-        with tempfile.TemporaryDirectory() as tmp:
-            capture = str(Path(tmp) / "node.json")
-            names = [f"{prefix}node", f"{prefix}out"] + [
-                f"{prefix}pod{n}" for n in range(args.pods)
-            ]
-            netns_args = [a for name in names for a in ("--netns", name)]
-            figures["capture_node"] = timed(
-                "capture (node, uplink, pods)", 1, "capture", *netns_args, "-o", capture
-            )
-            figures["path_state"] = timed(
-                "path pod0 -> last pod (--state)",
-                args.runs,
-                "path",
-                last,
-                "--netns",
-                first,
-                "--state",
-                capture,
-            )
-        figures["app_start_after"] = app_start(args.runs)
-        print(f"app start with the namespaces:  {figures['app_start_after']}", flush=True)
-        _, _, text = fibscope("namespaces", "--netns", f"{prefix}big")
+            build_big(prefix, args.routes, made)
+            print(f"built {big} ({args.routes:,} routes) in {time.perf_counter() - start:.1f} s")
+            print("app start, the big namespace alone:", flush=True)
+            figures["app_start_before"] = app_starts(big, args.runs)
+            start = time.perf_counter()
+            build_node(prefix, args.pods, made)
+            print(f"built {len(made) - 1} more namespaces in {time.perf_counter() - start:.1f} s")
+        print("app start, with the node and its pods:", flush=True)
+        figures["app_start_after"] = app_starts(big, args.runs)
+        if not args.reuse:
+            compare(figures["app_start_before"], figures["app_start_after"])  # type: ignore[arg-type]
+        if not args.app_only:
+            others(prefix, args, figures)
+        _, _, text = fibscope("namespaces", "--netns", big)
         print(text, end="")
     finally:
         if made:
             batch(None, [f"netns delete {name}" for name in made])
     print(json.dumps(figures))
     return 0
+
+
+def others(prefix: str, args: argparse.Namespace, figures: dict[str, object]) -> None:
+    """``namespaces``, ``path`` live and from a capture, ``ip route show | wc -l`` over all."""
+    seconds, lines = ip_route_count_all()
+    figures["ip_route_show_wc_all"] = {"s": round(seconds, 3), "lines": lines}
+    print(f"{'reference: ip -n NS route show | wc -l, all':<44} {seconds:.3f} s  {lines} lines")
+    figures["namespaces"] = timed("namespaces (live, every namespace)", args.runs, "namespaces")
+    figures["namespaces_json"] = timed(
+        "namespaces --format json", args.runs, "namespaces", "--format", "json"
+    )
+    first, last = f"{prefix}pod0", pod_ip(args.pods - 1)
+    figures["path_live"] = timed(
+        "path pod0 -> last pod (live)", args.runs, "path", last, "--netns", first
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        capture = str(Path(tmp) / "node.json")
+        names = [f"{prefix}node", f"{prefix}out"] + [f"{prefix}pod{n}" for n in range(args.pods)]
+        netns_args = [a for name in names for a in ("--netns", name)]
+        figures["capture_node"] = timed(
+            "capture (node, uplink, pods)", 1, "capture", *netns_args, "-o", capture
+        )
+        figures["path_state"] = timed(
+            "path pod0 -> last pod (--state)",
+            args.runs,
+            "path",
+            last,
+            "--netns",
+            first,
+            "--state",
+            capture,
+        )
 
 
 if __name__ == "__main__":

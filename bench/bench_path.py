@@ -40,8 +40,25 @@ def batch(ns: str | None, lines: list[str]) -> None:
 
 def build(prefix: str, pods: int, routes: int, made: list[str]) -> None:
     """The node, its pods, the uplink and the big namespace."""
-    node, out, big = prefix + "node", prefix + "out", prefix + "big"
-    names = [node, out, big] + [f"{prefix}pod{n}" for n in range(pods)]
+    build_big(prefix, routes, made)
+    build_node(prefix, pods, made)
+
+
+def build_big(prefix: str, routes: int, made: list[str]) -> None:
+    """The namespace holding ``routes`` routes (on no path)."""
+    big = prefix + "big"
+    ip("netns", "add", big)
+    made.append(big)
+    ip("-n", big, "link", "set", "lo", "up")
+    if routes:
+        load_routes(big, routes)
+
+
+def build_node(prefix: str, pods: int, made: list[str]) -> None:
+    """The node, its pods (calico-style: a veth each, /32 address, default via 169.254.1.1,
+    proxy_arp on the host side, a /32 route to each veth) and the uplink."""
+    node, out = prefix + "node", prefix + "out"
+    names = [node, out] + [f"{prefix}pod{n}" for n in range(pods)]
     batch(None, [f"netns add {name}" for name in names])
     made.extend(names)
     for name in names:
@@ -72,10 +89,9 @@ def build(prefix: str, pods: int, routes: int, made: list[str]) -> None:
                 "route add default via 169.254.1.1 dev eth0 onlink",
             ],
         )
-    sysctls = [f"net.ipv4.conf.cali{n}.proxy_arp=1" for n in range(pods)]
-    subprocess.run(["ip", "netns", "exec", node, "sysctl", "-qw", *sysctls], check=True)
-    if routes:
-        load_routes(big, routes)
+    if pods:
+        sysctls = [f"net.ipv4.conf.cali{n}.proxy_arp=1" for n in range(pods)]
+        subprocess.run(["ip", "netns", "exec", node, "sysctl", "-qw", *sysctls], check=True)
 
 
 def pod_ip(n: int) -> str:

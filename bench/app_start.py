@@ -1,0 +1,122 @@
+"""The app's start, measured the same way by every benchmark: a child process, from its first
+line to the first screen.
+
+The first screen: the route view has drawn a line of the loaded table (``render_line`` called
+with rows) while the status line says the table is loaded (the route count shown, no
+"reading…" notice).  The child waits for it on an event, not by polling through the pilot
+(each ``pilot.pause`` walks the widgets and forces a screen update: 0.3-0.5 s of CPU taken
+from the app over a million-route load).  The child reports seconds since its start, its peak
+RSS then, and the CPU seconds of the whole process (every thread, the kernel's dump work
+included: the figure that load from other processes on a shared machine disturbs least).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = r"""
+import asyncio, json, os, sys, time
+START = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+from tui.app.run import make_app
+from tui.app.widgets.route_view import RouteView
+from tui.kernel.live_source import LiveSource
+
+def rss_mb(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+drawn = {}
+render_line = RouteView.render_line
+
+def watched(self, y):
+    app = self.app
+    if (not drawn and self.rows is not None and self.rows.row_count and app.state is not None
+            and not app.notice and f"{len(self.rows.routes):,} route" in app.status_text_now):
+        cpu = os.times()
+        drawn.update(on_screen_s=time.perf_counter() - START, cpu_s=cpu.user + cpu.system,
+                     rss_mb=rss_mb("VmHWM:"), rows=self.rows.row_count)
+        SEEN.set()
+    return render_line(self, y)
+
+RouteView.render_line = watched
+
+async def main():
+    global SEEN
+    SEEN = asyncio.Event()  # set by the first line drawn: no polling that costs the app time
+    app = make_app(LiveSource(), sys.argv[2] or None)
+    status = app._update_status
+    def update_status():
+        status()
+        app.status_text_now = str(app.query_one("#status").render())
+    app.status_text_now = ""
+    app._update_status = update_status
+    async with app.run_test(size=(100, 30)) as pilot:
+        await SEEN.wait()
+        while not app.infos:
+            await pilot.pause(0.01)
+        drawn["namespaces"] = len(app.infos)
+    print(json.dumps(drawn))
+    sys.stdout.flush()
+    os._exit(0)  # a million routes need not be freed one by one
+
+asyncio.run(main())
+"""
+
+
+def compiled(root: Path = ROOT) -> None:
+    """Byte-compile the checkout's ``tui`` as an installed package is (PYTHONDONTWRITEBYTECODE
+    would otherwise make every child compile every module: 0.1-0.2 s of each start)."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(root / "tui")],
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    )
+
+
+def app_start(netns: str | None, root: Path = ROOT) -> dict[str, float]:
+    """One start of the app on ``netns`` (None: the host's namespace), from the checkout at
+    ``root`` (another checkout: a baseline measured in the same run)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(root), netns or ""],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=root,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"app start: {proc.stderr[-3000:]}")
+    figures: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def ip_route_show(netns: str | None) -> dict[str, float]:
+    """``ip [-n NS] route show`` to /dev/null: seconds, CPU seconds, peak RSS."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        ["ip", *(["-n", netns] if netns else []), "route", "show"], stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("ip route show failed")
+    return {
+        "s": seconds,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def summary(values: list[float]) -> str:
+    """best / median of a few runs."""
+    return f"best {min(values):.3f}  median {statistics.median(values):.3f}"

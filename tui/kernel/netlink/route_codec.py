@@ -29,6 +29,7 @@ from tui.kernel.netlink.const import (
     RTM_NEWROUTE,
     RTMSG_LEN,
 )
+from tui.kernel.netlink.route_runs import Run, compile_run
 from tui.kernel.netlink.route_shapes import (
     USER_HZ,
     Builder,
@@ -57,6 +58,30 @@ _SHAPES: dict[int, list[Builder]] = {}
 _LAST: dict[int, Builder] = {}
 _SHAPES_PER_LENGTH = 8
 _SHAPES_MAX = 4096
+
+
+# length → the loop decoding a run of messages of the shape last compiled for it, and how
+# many messages in a row of that length it did not take (RUN_AFTER: compile one from the next).
+_RUNS: dict[int, Run] = {}
+_MISSES: dict[int, int] = {}
+RUN_AFTER = 8
+
+
+def _new_run(buf: ReadableBuffer, off: int, length: int) -> None:
+    """Compile the run loop for the shape of the message at ``off`` (bounded cache)."""
+    if len(_RUNS) >= _SHAPES_MAX:
+        _RUNS.clear()
+        _MISSES.clear()
+    try:
+        run = compile_run(buf, off, length)
+    except DecodeError:
+        run = None  # a malformed message: the builder path says what is wrong
+    if run is not None:
+        _RUNS[length] = run
+        _MISSES[length] = 0
+    else:
+        _RUNS.pop(length, None)
+        _MISSES[length] = -(1 << 20)  # not tried again for a long while
 
 
 class NetlinkError(OSError):
@@ -165,6 +190,7 @@ def collect_routes(buf: ReadableBuffer, end: int, seq: int, out: list[Route]) ->
     off = 0
     head = _HEAD.unpack_from
     last = _LAST.get
+    runs = _RUNS.get
     append = out.append
     interrupted = False
     while end - off >= NLMSGHDR_LEN:
@@ -173,6 +199,16 @@ def collect_routes(buf: ReadableBuffer, end: int, seq: int, out: list[Route]) ->
             raise DecodeError(f"bad netlink message length {length} at offset {off}")
         if mseq == seq:
             if mtype == RTM_NEWROUTE:
+                run = runs(length)
+                if run is not None and (taken := run(buf, off, end, seq, append)) != off:
+                    _MISSES[length] = 0
+                    off = taken  # a run of messages of one shape, decoded in one loop
+                    continue
+                misses = _MISSES.get(length, RUN_AFTER)
+                if misses >= RUN_AFTER:
+                    _new_run(buf, off, length)  # this shape now, or the first of the length
+                else:
+                    _MISSES[length] = misses + 1
                 build = last(length)
                 route = build(buf, off + NLMSGHDR_LEN) if build is not None else None
                 append(route if route is not None else decode_route(buf, off, length))

@@ -291,12 +291,23 @@ class _Shape:
         return "\n".join(lines)
 
 
+Shape = _Shape  # the walk of one message, for other generated decoders (``route_runs``)
+
+
 def compile_shape(buf: ReadableBuffer, start: int, end: int) -> Builder:
     """The builder for the shape of the route message whose rtmsg spans ``start:end``."""
     shape = _Shape(buf, start, end)
     unpacker = struct.Struct("".join(shape.fmt))
-    env: dict[str, Any] = {
-        "unpack": unpacker.unpack_from,
+    env = shape_env(unpacker.unpack_from)
+    exec(shape.source(unpacker.unpack_from(buf, start)), env)
+    build: Builder = env["build"]
+    return build
+
+
+def shape_env(unpack: Callable[..., tuple[Any, ...]]) -> dict[str, Any]:
+    """The names a generated builder (or run, ``route_runs``) uses, ``unpack`` its struct's."""
+    return {
+        "unpack": unpack,
         "new": object.__new__,
         "twin": ROUTE_TWIN,
         "Route": Route,
@@ -312,6 +323,3 @@ def compile_shape(buf: ReadableBuffer, start: int, end: int) -> Builder:
         "default_dst": DEFAULT_DST.get,
         "hz": USER_HZ,
     }
-    exec(shape.source(unpacker.unpack_from(buf, start)), env)
-    build: Builder = env["build"]
-    return build

@@ -5,7 +5,8 @@ Builds one namespace BIG holding R routes (default 1,000,000) and times the app'
 (``app_start``: a whole child process, until the first screen, with peak RSS and CPU) on the
 host's namespace and on BIG, with ``ip -n BIG route show`` in the same run; then builds a node
 with N calico-style pods (default 250) and an uplink (``bench_path.build_node``) and times the
-same starts again, and prints each start with the pods against the same start without them.
+same starts again (each pod holding a process in a mount namespace of its own, unless
+``--no-processes``), and prints each start with the pods against the same start without them.
 Then (not with ``--app-only``), each as a whole child process (best and median of a few runs,
 peak RSS): ``namespaces`` (text and JSON), ``path`` pod to pod live and from a capture of the
 node and its pods; for scale, ``ip -n NS route show | wc -l`` over every namespace (one ``ip``
@@ -111,6 +112,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reuse", metavar="PREFIX", help="namespaces already built")
     parser.add_argument("--app-only", action="store_true", help="only the app's starts")
+    parser.add_argument(
+        "--no-processes", action="store_true", help="pods without a process (named only)"
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("root is needed to create namespaces", file=sys.stderr)
@@ -118,6 +122,7 @@ def main() -> int:
     prefix = args.reuse or f"fsb{uuid.uuid4().hex[:5]}"
     big = f"{prefix}big"
     made: list[str] = []
+    held: list[subprocess.Popen[bytes]] = []
     figures: dict[str, object] = {"pods": args.pods, "routes": args.routes}
     compiled()
     try:
@@ -129,7 +134,12 @@ def main() -> int:
             figures["app_start_before"] = app_starts(big, args.runs)
             start = time.perf_counter()
             build_node(prefix, args.pods, made)
-            print(f"built {len(made) - 1} more namespaces in {time.perf_counter() - start:.1f} s")
+            if not args.no_processes:
+                held = hold(prefix, args.pods)
+            print(
+                f"built {len(made) - 1} more namespaces in {time.perf_counter() - start:.1f} s"
+                f" ({len(held)} held by a process)"
+            )
         print("app start, with the node and its pods:", flush=True)
         figures["app_start_after"] = app_starts(big, args.runs)
         if not args.reuse:
@@ -139,10 +149,23 @@ def main() -> int:
         _, _, text = fibscope("namespaces", "--netns", big)
         print(text, end="")
     finally:
+        for proc in held:
+            proc.kill()
+            proc.wait()
         if made:
             batch(None, [f"netns delete {name}" for name in made])
     print(json.dumps(figures))
     return 0
+
+
+def hold(prefix: str, pods: int) -> list[subprocess.Popen[bytes]]:
+    """A process in each pod, as a node's pause containers are: ``ip netns exec`` gives each
+    its own mount namespace (a copy of the host's, every namespace's bind mount included: the
+    discovery reads each one's mountinfo, a harder case than containers' own few mounts)."""
+    return [
+        subprocess.Popen(["ip", "netns", "exec", f"{prefix}pod{n}", "sleep", "infinity"])
+        for n in range(pods)
+    ]
 
 
 def others(prefix: str, args: argparse.Namespace, figures: dict[str, object]) -> None:

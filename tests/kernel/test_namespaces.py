@@ -15,7 +15,7 @@ import pytest
 
 from tests.netns_helpers import Netns, as_user, requires_netns, temp_netns
 from tui.kernel.live_source import LiveSource
-from tui.kernel.namespaces import discover, nsfs_mounts
+from tui.kernel.namespaces import discover, nsfs_entries, nsfs_mounts
 from tui.model import NamespaceInfo
 
 pytestmark = requires_netns
@@ -143,6 +143,12 @@ def test_nsfs_mounts_parses_escaped_mount_points() -> None:
         "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
     )
     assert nsfs_mounts(text) == ["/run/netns/blue", "/var/run/docker/netns/a b"]
+    assert nsfs_entries(text) == [
+        (4026532300, "/run/netns/blue"),
+        (4026532301, "/var/run/docker/netns/a\\040b"),
+    ]
+    assert nsfs_entries(text.replace("- nsfs nsfs", "- tmpfs tmpfs")) == []
+    assert nsfs_entries("36 25 0:4 net:[7] /x rw - nsfs") == [(7, "/x")], "no source field"
 
 
 def test_a_netns_helper_namespace_is_deleted_afterwards() -> None:

@@ -12,6 +12,7 @@ what it is when its processes tell (``tui.kernel.identity``).  Namespaces are de
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 import psutil
@@ -61,16 +62,19 @@ def _unescape_mount(path: str) -> str:
 
 def nsfs_mounts(mountinfo: str) -> list[str]:
     """Mount points of network namespace bind mounts listed in a mountinfo text."""
-    points: list[str] = []
-    for line in mountinfo.splitlines():
-        left, sep, right = line.partition(" - ")
-        if not sep:
-            continue
-        fields = left.split()
-        fstype = right.split()[0] if right.split() else ""
-        if fstype == "nsfs" and len(fields) >= 5 and fields[3].startswith("net:["):
-            points.append(_unescape_mount(fields[4]))
-    return points
+    return [_unescape_mount(point) for _, point in nsfs_entries(mountinfo)]
+
+
+# mountinfo: ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS;
+# an nsfs bind mount of a network namespace has the root "net:[INODE]".
+_NSFS_LINE = re.compile(r"^\S+ \S+ \S+ net:\[(\d+)\] (\S+) (?:\S+ )*?- nsfs(?: |$)", re.M)
+
+
+def nsfs_entries(mountinfo: str) -> list[tuple[int, str]]:
+    """(namespace inode, escaped mount point) of each network namespace bind mount listed in
+    a mountinfo text: one regular expression over the text (a node's other mount namespaces
+    may each list hundreds of them: no Python loop per line)."""
+    return [(int(inode), point) for inode, point in _NSFS_LINE.findall(mountinfo)]
 
 
 def _process(proc: psutil.Process) -> Process | None:
@@ -146,7 +150,10 @@ def discover() -> list[NamespaceInfo]:
         mnt = mount_namespace(pid)
         if mnt is not None and mnt not in mount_namespaces:  # bind mounts only it can see
             mount_namespaces.add(mnt)
-            for point in nsfs_mounts(read_mountinfo(pid)):
+            for inode, escaped in nsfs_entries(read_mountinfo(pid)):
+                if (nsfs_dev, inode) in visible:
+                    continue  # visible here already (what add_hidden skips), without a stat
+                point = _unescape_mount(escaped)
                 where = f"/proc/{pid}/root{point}"
                 parent = os.path.dirname(point)
                 named = os.path.basename(point) if parent in NAMED_DIRS else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import psutil
@@ -70,11 +71,12 @@ def nsfs_mounts(mountinfo: str) -> list[str]:
 _NSFS_LINE = re.compile(r"^\S+ \S+ \S+ net:\[(\d+)\] (\S+) (?:\S+ )*?- nsfs(?: |$)", re.M)
 
 
-def nsfs_entries(mountinfo: str) -> list[tuple[int, str]]:
+def nsfs_entries(mountinfo: str, skip: AbstractSet[str] = frozenset()) -> list[tuple[int, str]]:
     """(namespace inode, escaped mount point) of each network namespace bind mount listed in
-    a mountinfo text: one regular expression over the text (a node's other mount namespaces
-    may each list hundreds of them: no Python loop per line)."""
-    return [(int(inode), point) for inode, point in _NSFS_LINE.findall(mountinfo)]
+    a mountinfo text, but those whose inode (as text) is in ``skip``: one regular expression
+    over the text (a node's other mount namespaces may each list hundreds of them: no Python
+    work per line beyond a set lookup)."""
+    return [(int(ino), point) for ino, point in _NSFS_LINE.findall(mountinfo) if ino not in skip]
 
 
 def _process(proc: psutil.Process) -> Process | None:
@@ -141,6 +143,7 @@ def discover() -> list[NamespaceInfo]:
         if key not in visible:
             add(key, name, path)
 
+    visible_inodes = {str(inode) for dev, inode in visible if dev == nsfs_dev}
     mount_namespaces = {mount_namespace(os.getpid())}
     uts = own_uts()
     for proc in psutil.process_iter():
@@ -150,9 +153,8 @@ def discover() -> list[NamespaceInfo]:
         mnt = mount_namespace(pid)
         if mnt is not None and mnt not in mount_namespaces:  # bind mounts only it can see
             mount_namespaces.add(mnt)
-            for inode, escaped in nsfs_entries(read_mountinfo(pid)):
-                if (nsfs_dev, inode) in visible:
-                    continue  # visible here already (what add_hidden skips), without a stat
+            # Those visible here already are what add_hidden skips: left out without a stat.
+            for _, escaped in nsfs_entries(read_mountinfo(pid), visible_inodes):
                 point = _unescape_mount(escaped)
                 where = f"/proc/{pid}/root{point}"
                 parent = os.path.dirname(point)

@@ -119,26 +119,23 @@ class DumpLoader:
         if not routes:
             return True
         first = routes[0]
-        family, table = first.family, first.table
         if len({r.table for r in routes}) != 1 or len({r.family for r in routes}) != 1:
             return False
-        t = self.store._tables.get((family, table))
-        dsts = [r.dst for r in routes]
-        if t is not None:
-            fresh = set(dsts)
-            if (
-                len(fresh) != len(dsts)
-                or not t.one.keys().isdisjoint(fresh)  # walks the smaller: the datagram
-                or not t.many.keys().isdisjoint(fresh)
-                or not fresh.isdisjoint(t.aliased)
-            ):
-                return False
-        elif len(set(dsts)) != len(dsts):
+        t = self.store._table(first)
+        one, dsts = t.one, [r.dst for r in routes]
+        if (
+            (one and not one.keys().isdisjoint(dsts))  # walks the datagram, not the table
+            or (t.many and not t.many.keys().isdisjoint(dsts))
+            or (t.aliased and not t.aliased.isdisjoint(dsts))
+        ):
             return False
-        else:
-            t = self.store._table(first)
-        t.one.update(zip(dsts, routes, strict=True))
-        t.count += len(routes)
+        before = len(one)
+        one.update(zip(dsts, routes, strict=True))
+        if len(one) - before != len(dsts):  # a text twice in the datagram: undo (all were new)
+            for dst in dsts:
+                one.pop(dst, None)
+            return False
+        t.count += len(dsts)
         return True
 
     def finish(self) -> RouteStore:

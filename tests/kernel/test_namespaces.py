@@ -150,6 +150,10 @@ def test_nsfs_mounts_parses_escaped_mount_points() -> None:
     assert nsfs_entries(text.replace("- nsfs nsfs", "- tmpfs tmpfs")) == []
     assert nsfs_entries("36 25 0:4 net:[7] /x rw - nsfs") == [(7, "/x")], "no source field"
     assert nsfs_entries(text, {"4026532300"}) == [(4026532301, "/var/run/docker/netns/a\\040b")]
+    assert nsfs_entries(text, {"4026532300", "4026532301"}) == []
+    assert nsfs_entries(text, {"4026532300", "4026532302"}) == [
+        (4026532301, "/var/run/docker/netns/a\\040b")
+    ], "a mount namespace's own (mnt:) root is no network namespace"
 
 
 def test_a_netns_helper_namespace_is_deleted_afterwards() -> None:

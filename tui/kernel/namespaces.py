@@ -69,6 +69,7 @@ def nsfs_mounts(mountinfo: str) -> list[str]:
 # mountinfo: ID PARENT MAJ:MIN ROOT POINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER-OPTIONS;
 # an nsfs bind mount of a network namespace has the root "net:[INODE]".
 _NSFS_LINE = re.compile(r"^\S+ \S+ \S+ net:\[(\d+)\] (\S+) (?:\S+ )*?- nsfs(?: |$)", re.M)
+_NET_ROOT = re.compile(r"net:\[(\d+)\]")  # anywhere: a superset of the roots above
 
 
 def nsfs_entries(mountinfo: str, skip: AbstractSet[str] = frozenset()) -> list[tuple[int, str]]:
@@ -76,6 +77,8 @@ def nsfs_entries(mountinfo: str, skip: AbstractSet[str] = frozenset()) -> list[t
     a mountinfo text, but those whose inode (as text) is in ``skip``: one regular expression
     over the text (a node's other mount namespaces may each list hundreds of them: no Python
     work per line beyond a set lookup)."""
+    if skip and skip.issuperset(_NET_ROOT.findall(mountinfo)):
+        return []  # every namespace it names is skipped (the usual case: a quicker scan)
     return [(int(ino), point) for ino, point in _NSFS_LINE.findall(mountinfo) if ino not in skip]
 
 

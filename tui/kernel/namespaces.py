@@ -77,7 +77,7 @@ def nsfs_entries(mountinfo: str, skip: AbstractSet[str] = frozenset()) -> list[t
     a mountinfo text, but those whose inode (as text) is in ``skip``: one regular expression
     over the text (a node's other mount namespaces may each list hundreds of them: no Python
     work per line beyond a set lookup)."""
-    if skip and skip.issuperset(_NET_ROOT.findall(mountinfo)):
+    if skip and skip >= set(_NET_ROOT.findall(mountinfo)):
         return []  # every namespace it names is skipped (the usual case: a quicker scan)
     return [(int(ino), point) for ino, point in _NSFS_LINE.findall(mountinfo) if ino not in skip]
 

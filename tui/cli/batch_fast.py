@@ -1,0 +1,211 @@
+"""The batch's fast path: answers to ordinary IPv4 queries written from shared templates.
+
+Most lines of a batch ask ``{"dst": "a.b.c.d"}``, perhaps with the same few selectors, and
+most answers differ from another line's only by the destination and the route's prefix.  So:
+
+* a line of that plain shape is recognised by one regular expression on its bytes (the
+  address in canonical dotted-quad form, JSON whitespace only): no ``json.loads``, no
+  ``Query`` (any other line is parsed as before and may still take the fast path below);
+* ``tui.fib.fastwalk`` names what decides (a route, a rule, the end of the walk) with a key
+  that says which answers are the same but for the destination and the route's prefix;
+* the first time a key is met, the engine answers the line as it would anyway
+  (``Lookups.answer``), and the answer becomes a template: its JSON with the destination,
+  the result's prefix and the route's ``dst`` cut out.  It is kept only when the engine's
+  route and rule are the ones the fast walk named, the template put back together gives
+  the engine's text exactly, and none of the three values appears anywhere else in it
+  (a value that did would mean the answer depends on it beyond those places);
+* later lines with that key get the template filled in.
+
+Anything the fast walk does not model exactly (input or output devices, IPv6, special
+destinations, multipath, local routes, ...) is answered by the engine: never a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from collections.abc import Hashable
+from typing import Any
+
+from tui.cli.answers import Lookups
+from tui.fib.engine import Engine
+from tui.fib.fastwalk import FastWalk, Walk
+from tui.fib.query import Query
+from tui.model import AF_INET
+
+_WS = rb"[ \t\n\r]*"  # JSON's whitespace (not \f or \v)
+_OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+PLAIN = re.compile(
+    _WS + rb"\{" + _WS + rb'"dst"' + _WS + rb":" + _WS
+    + rb'"(' + rb"\.".join([_OCTET] * 4) + rb')"' + _WS + rb"\}" + _WS
+)  # fmt: skip
+_MARKS = ("\x00fs-prefix\x00", "\x00fs-route\x00")
+_ENCODED = tuple(json.dumps(mark)[1:-1] for mark in _MARKS)  # as they appear in the JSON
+_HEAD = '{"query": {"dst": "'
+_TRIES = 3  # templates refused per key before the key is left to the engine for good
+Template = tuple[tuple[str, ...], int]
+Signature = tuple[object, ...]
+
+
+def signature(query: Query) -> Signature:
+    """Everything a query says but its destination."""
+    return (
+        query.src,
+        query.iif,
+        query.oif,
+        query.mark,
+        query.tos,
+        query.uid,
+        query.ipproto,
+        query.sport,
+        query.dport,
+        query.dscp,
+        query.flowlabel,
+    )
+
+
+class FastBatch:
+    """Answers from templates for one namespace's batch (no --verify, no --steps)."""
+
+    def __init__(self, lookups: Lookups) -> None:
+        self.lookups = lookups
+        self.engine: Engine = lookups.engine
+        self.fast = FastWalk(self.engine.ctx)
+        self.plain_walk: Walk | None = None
+        self.plain_ready = False
+        # What follows the destination in the answer's query object, by signature.
+        self.query_rest: dict[Signature, str] = {}
+        self.refused: dict[tuple[int, Hashable], int] = {}
+        self.mismatches = 0  # fast walk and engine disagreed on what decides (a bug if ever)
+        self.filled = 0  # answers written from a template
+        self.learned = 0  # templates made
+
+    def plain(self, line: bytes) -> tuple[str, int] | None:
+        """The answer line and its status for a ``{"dst": "a.b.c.d"}`` line, None when the
+        line has another shape or the engine must answer it."""
+        match = PLAIN.fullmatch(line)
+        if match is None:
+            return None
+        dst = match.group(1).decode("ascii")
+        if not self.plain_ready:
+            query = Query(dst)
+            self.plain_walk = self._walk_of(query)
+            self.plain_ready = True
+        walk = self.plain_walk
+        if walk is None:
+            return None
+        value = int.from_bytes(socket.inet_aton(dst), "big")
+        return self._answer(walk, value, dst, _PLAIN_SIGNATURE, None)
+
+    def parsed(self, query: Query) -> tuple[str, int] | None:
+        """The answer for a parsed query, None when the engine must answer it."""
+        if query.family != AF_INET or query.iif is not None or query.oif is not None:
+            return None
+        walk = self._walk_of(query)
+        if walk is None:
+            return None
+        return self._answer(walk, query.dst_int, query.dst, signature(query), query)
+
+    def _walk_of(self, query: Query) -> Walk | None:
+        key = signature(query)
+        if key in self.fast.walks:
+            return self.fast.walks[key]
+        if query.family != AF_INET or query.iif is not None or query.oif is not None:
+            return None
+        return self.fast.walk(key, self.engine.flow_of(query), query.src is not None)
+
+    def _answer(
+        self, walk: Walk, value: int, dst: str, sig: Signature, query: Query | None
+    ) -> tuple[str, int] | None:
+        decision = self.fast.decide(walk, value)
+        if decision is None:
+            return None
+        key, route, _rule, prefix, route_dst = decision
+        template = walk.templates.get(key)
+        rest = self.query_rest.get(sig)
+        if template is None or rest is None:
+            return self._learn(walk, decision, dst, sig, query or Query(dst))
+        if template is False:
+            return None
+        parts, status = template
+        self.filled += 1
+        if route is None:
+            return _HEAD + dst + rest + parts[0], status
+        return _HEAD + dst + rest + parts[0] + prefix + parts[1] + route_dst + parts[2], status
+
+    def _learn(
+        self, walk: Walk, decision: tuple[Any, ...], dst: str, sig: Signature, query: Query
+    ) -> tuple[str, int]:
+        """The engine's answer; kept as the key's template when it passes every check."""
+        key, route, rule, prefix, route_dst = decision
+        answer = self.lookups.answer(query, steps=False)
+        text = json.dumps(answer.data) + "\n"
+        trace = answer.trace
+        if trace.route is not route or trace.verdict.rule != rule:
+            self.mismatches += 1
+            walk.templates[key] = False
+            return text, answer.status
+        head = json.dumps(answer.data["query"])
+        start = '{"dst": "' + dst + '"'
+        if not head.startswith(start) or not text.startswith('{"query": ' + head):
+            return text, answer.status
+        rest = self.query_rest.setdefault(sig, head[len(start) - 1 :])
+        if rest != head[len(start) - 1 :] or key in walk.templates:
+            return text, answer.status
+        # A default route's key is the route itself: its prefix and dst are the template's own.
+        guarded = (dst, prefix, route_dst) if route is not None and route.dst_len else (dst,)
+        parts = _cut(
+            answer.data, len('{"query": ' + head), route is not None, (prefix, route_dst), guarded
+        )
+        if parts is None or _join(_HEAD + dst + rest, parts, prefix, route_dst) != text:
+            tries = self.refused.get((id(walk), key), 0) + 1
+            self.refused[(id(walk), key)] = tries
+            if tries >= _TRIES:
+                walk.templates[key] = False
+            return text, answer.status
+        walk.templates[key] = (parts, answer.status)
+        self.learned += 1
+        return text, answer.status
+
+
+_PLAIN_SIGNATURE = signature(Query("0.0.0.0"))
+
+
+def _cut(
+    data: dict[str, Any],
+    skip: int,
+    with_route: bool,
+    values: tuple[str, str],
+    guarded: tuple[str, ...],
+) -> tuple[str, ...] | None:
+    """What follows the query object in the answer's JSON (``skip`` characters), split
+    where the prefix and the route's dst go; None when a value is not where expected or a
+    guarded one shows up anywhere else."""
+    blank = dict(data)
+    marks: tuple[str, ...] = ()
+    if with_route:
+        result = blank["result"] = dict(data["result"])
+        route = result["route"] = dict(result["route"] or {})
+        if result.get("prefix") != values[0] or route.get("dst") != values[1]:
+            return None
+        result["prefix"], route["dst"] = _MARKS
+        marks = _ENCODED
+    text = (json.dumps(blank) + "\n")[skip:]
+    parts: list[str] = []
+    for mark in marks:
+        before, found, text = text.partition(mark)
+        if not found or mark in text:
+            return None
+        parts.append(before)
+    parts.append(text)
+    for value in guarded:
+        if any(value in part for part in parts):
+            return None
+    return tuple(parts)
+
+
+def _join(head: str, parts: tuple[str, ...], prefix: str, route_dst: str) -> str:
+    if len(parts) == 1:
+        return head + parts[0]
+    return head + parts[0] + prefix + parts[1] + route_dst + parts[2]

@@ -24,15 +24,18 @@ import filecmp
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
+from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_routes import GATEWAY_NETS, ip, load_routes, timed
+from bench_routes import GATEWAY_NETS, ip, load_routes
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL = 2.0  # x the kernel's per-query cost
@@ -96,26 +99,41 @@ def write_files(tmp: str, name: str, dsts: list[str], small: int, mixed: bool) -
     return paths
 
 
-def best(argv: list[str], repeat: int) -> tuple[float, int]:
-    """Best wall seconds of ``repeat`` runs (stdout to /dev/null) and the peak RSS (KB) of
-    the best; an exit status other than 0 or 1 (bad input, a crash) stops the benchmark."""
-    seconds, rss = float("inf"), 0
-    for _ in range(repeat):
-        wall, rc, peak = timed(argv)
-        if rc not in (0, 1):
-            raise RuntimeError(f"{' '.join(argv[:4])}...: exit {rc}")
-        if wall < seconds:
-            seconds, rss = wall, peak
-    return seconds, rss
+def timed(
+    argv: list[str], stdout: int | IO[bytes] = subprocess.DEVNULL
+) -> tuple[float, float, int]:
+    """One run: wall seconds, CPU seconds (user + system, the kernel's work for ``ip route
+    get`` included) and peak RSS in KB, from wait4; an exit status other than 0 or 1 (bad
+    input, a crash) stops the benchmark."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = rc = os.waitstatus_to_exitcode(status)
+    if rc not in (0, 1):
+        raise RuntimeError(f"{' '.join(argv[:4])}...: exit {rc}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def per_query(
     argv: list[str], paths: dict[str, str], kind: str, count: int, repeat: int
-) -> tuple[float, int]:
-    """(µs per query by the difference of the large and small runs, peak RSS MB of the large)."""
-    large, rss = best([*argv, paths[f"{kind}-large"]], repeat)
-    small, _ = best([*argv, paths[f"{kind}-small"]], repeat)
-    return (large - small) / count * 1e6, rss // 1024
+) -> tuple[float, float, int]:
+    """(wall µs, CPU µs) per query by the difference of the large and small runs, each the
+    best of ``repeat`` (large and small runs alternate), and the peak RSS MB of the large."""
+    wall = {"large": float("inf"), "small": float("inf")}
+    cpu = dict(wall)
+    rss = 0
+    for _ in range(repeat):
+        for size in ("large", "small"):
+            seconds, used, peak = timed([*argv, paths[f"{kind}-{size}"]])
+            wall[size], cpu[size] = min(wall[size], seconds), min(cpu[size], used)
+            rss = max(rss, peak) if size == "large" else rss
+    scale = 1e6 / count
+    return (
+        (wall["large"] - wall["small"]) * scale,
+        (cpu["large"] - cpu["small"]) * scale,
+        rss // 1024,
+    )
 
 
 def same(argv_a: list[str], argv_b: list[str]) -> bool:
@@ -132,19 +150,24 @@ def measure(
     builds: list[tuple[str, str]], ns: str, paths: dict[str, str], count: int, repeat: int
 ) -> None:
     """Print the kernel's figure, then each build's live and --state figures with ratios."""
-    kernel_us, kernel_rss = per_query(
+    kernel_us, kernel_cpu, kernel_rss = per_query(
         ["ip", "-n", ns, "-force", "-batch"], paths, "ip", count, repeat
     )
-    print(f"  kernel (ip -force -batch route get): {kernel_us:6.2f} us/query, {kernel_rss} MB")
+    print(
+        f"  kernel (ip -force -batch route get): {kernel_us:6.2f} us/query wall, "
+        f"{kernel_cpu:6.2f} us CPU, {kernel_rss} MB",
+        flush=True,
+    )
     for label, fibscope in builds:
         cap = paths["capture-" + label]
         live = [fibscope, "lookup", "--json", "--netns", ns, "--batch"]
         state = [fibscope, "lookup", "--json", "--state", cap, "--batch"]
         for where, argv in (("live", live), ("--state", state)):
-            us, rss = per_query(argv, paths, "json", count, repeat)
+            us, cpu, rss = per_query(argv, paths, "json", count, repeat)
             print(
-                f"  [{label}] lookup --batch --json {where:7}: {us:6.2f} us/query, {rss} MB RSS"
-                f"  ->  {us / kernel_us:.2f}x the kernel (goal <= {GOAL}x)",
+                f"  [{label}] lookup --batch --json {where:7}: {us:6.2f} us/query wall, "
+                f"{cpu:6.2f} us CPU, {rss} MB RSS  ->  {us / kernel_us:.2f}x the kernel "
+                f"(CPU {cpu / kernel_cpu:.2f}x; goal <= {GOAL}x)",
                 flush=True,
             )
         identical = same([*live, paths["json-large"]], [*state, paths["json-large"]])
@@ -172,6 +195,7 @@ def main() -> int:
     if os.geteuid() != 0:
         print("needs root (creates a network namespace)", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still delete the namespace
     ns = args.netns or f"fsb-bench-{uuid.uuid4().hex[:8]}"
     if not args.netns:
         ip("netns", "add", ns)

@@ -58,6 +58,13 @@ BAD_LINES = (
     b'{"dst": "\\u001b]0;PWN\\u0007\\n' + b"A" * 3000 + b'"}',
     b'{"dst": "10.1.1.1"}' + b" " * (70 * 1024),
 )
+# Valid lines whose "dst" text is not (only) where the destination comes from.
+TRICKY = (
+    '{{"dst": "{0}", "dst": "{1}"}}',
+    '{{"a\\"dst": "{0}", "dst": "{1}"}}',
+    '{{"dst": "{0}", "from": "{0}", "dst": "{1}"}}',
+    '{{"dst": "{1}", "mark": 7, "dst": "{0}"}}',
+)
 
 
 @dataclass
@@ -181,6 +188,10 @@ def lines_for(state: NetnsState, count: int, seed: int) -> list[bytes]:
             continue
         if roll < 0.03:
             out.append(rng.choice((b"", b"   ", b"\t")))
+            continue
+        if roll < 0.04:
+            first, second = destination(rng, m, False), destination(rng, m, False)
+            out.append(rng.choice(TRICKY).format(first, second).encode())
             continue
         v6 = rng.random() < 0.15
         dst = destination(rng, m, v6)

@@ -14,8 +14,8 @@ import pytest
 
 from tests.cli.fast_batch_helpers import both_ways, lines_for
 from tui.cli.answers import Lookups
-from tui.cli.batch import MAX_LINE, run_batch
-from tui.cli.batch_fast import PLAIN, FastBatch
+from tui.cli.batch import MAX_LINE, parse_line, run_batch
+from tui.cli.batch_fast import DST, FastBatch
 from tui.fib.engine import Engine
 from tui.model import (
     AF_INET,
@@ -114,21 +114,36 @@ def test_a_made_up_table_with_shared_next_hops(tmp_path: Path, with_rules: bool)
     assert quick.filled > 2000 and quick.learned < quick.filled / 2
 
 
-def test_the_plain_shape_is_exactly_what_json_reads_as_one_dst() -> None:
-    good = [b'{"dst": "10.1.2.3"}\n', b' {"dst":"0.0.0.0"} \r\n', b'{\t"dst" : "255.255.255.255"}']
-    bad = [
-        b'{"dst": "010.1.2.3"}',  # inet_pton refuses leading zeros
-        b'{"dst": "10.1.2.3 "}',  # the engine strips: another canonical text
-        b'{"dst": "10.1.2.3"}\x0c',  # not JSON whitespace
-        b'{"dst": "10.1.2.3", "dst": "10.1.2.4"}',
-        b'{"dst": "10.1.2"}',
-        b'{"dst": "1.2.3.4"}}',
+def test_a_shape_is_kept_only_where_the_line_s_dst_comes_from() -> None:
+    source = CaptureSource.open(str(FIXTURES / "edge-router.json"))
+    state = source.read(source.namespaces()[0]).state
+    assert state is not None
+    lookups = Lookups(Engine(state), None, state.link_names(), {})
+    quick = FastBatch(lookups)
+    kept = [
+        b'{"dst": "10.64.1.1"}\n',
+        b' {"dst":"10.64.1.2" } \r\n',
+        b'{"mark": 7, "dst": "10.64.1.3", "uid": 5}\n',
+        b'{"from": "198.51.100.10", "dst": "10.64.1.4"}\n',
     ]
-    for line in good:
-        match = PLAIN.fullmatch(line)
-        assert match is not None and json.loads(line) == {"dst": match.group(1).decode()}
-    for line in bad:
-        assert PLAIN.fullmatch(line) is None, line
+    refused = [
+        b'{"dst": "10.64.1.5", "dst": "10.64.1.5"}\n',  # the last key counts: not this one
+        b'{"dst": "10.64.1.6", "mark": 7, "dst": "10.64.1.6"}\n',
+        b'{"dst": "10.64.1.7", "from": "198.51.100.10", "dst": "10.64.1.7"}\n',
+    ]
+    for raw in kept + refused:
+        query = parse_line(raw)
+        assert query is not None
+        quick.parsed(query, raw)
+    for raw, expected in [(raw, True) for raw in kept] + [(raw, False) for raw in refused]:
+        match = DST.search(raw)
+        assert match is not None
+        start, end = match.span(1)
+        assert bool(quick.shapes[(start, raw[:start] + raw[end:])]) is expected, raw
+    # A line of a kept shape is answered without parsing; the others are left to the parser.
+    assert quick.line(b'{"mark": 7, "dst": "10.64.9.9", "uid": 5}\n') is not None
+    assert quick.line(b'{"dst": "10.64.9.9", "dst": "10.64.9.9"}\n') is None
+    assert quick.line(b'{"dst": "010.64.9.9"}\n') is None  # not canonical: never a shape
 
 
 def test_an_overlong_plain_line_is_still_refused(tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def run_batch(
         for number, line in read_lines(fh):
             if quick is not None and line is not None:
                 try:
-                    got = quick.plain(line)
+                    got = quick.line(line)
                 except Exception:  # the engine answers instead
                     got = None
                 if got is not None:
@@ -119,7 +119,7 @@ def run_batch(
                 got = None
                 if quick is not None:
                     try:
-                        got = quick.parsed(query)
+                        got = quick.parsed(query, line)
                     except Exception:  # the engine answers instead
                         got = None
                 if got is not None:

@@ -3,9 +3,13 @@
 Most lines of a batch ask ``{"dst": "a.b.c.d"}``, perhaps with the same few selectors, and
 most answers differ from another line's only by the destination and the route's prefix.  So:
 
-* a line of that plain shape is recognised by one regular expression on its bytes (the
-  address in canonical dotted-quad form, JSON whitespace only): no ``json.loads``, no
-  ``Query`` (any other line is parsed as before and may still take the fast path below);
+* a line's *shape* is its bytes around the ``"dst"`` member's address (found by a regular
+  expression: a canonical dotted quad, as ``inet_pton`` reads and ``inet_ntop`` writes it).
+  The first line of a shape is parsed as before (``json.loads``, ``Query``) and read again
+  with another address in that place: when only the destination changes, the shape is
+  remembered with the query's selectors, and later lines of that shape are not parsed at
+  all (a string of digits and dots between quotes is one JSON string token, so any other
+  such address gives the same object with that destination);
 * ``tui.fib.fastwalk`` names what decides (a route, a rule, the end of the walk) with a key
   that says which answers are the same but for the destination and the route's prefix;
 * the first time a key is met, the engine answers the line as it would anyway
@@ -26,7 +30,7 @@ import json
 import re
 import socket
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, Literal
 
 from tui.cli.answers import Lookups
 from tui.fib.engine import Engine
@@ -36,10 +40,10 @@ from tui.model import AF_INET
 
 _WS = rb"[ \t\n\r]*"  # JSON's whitespace (not \f or \v)
 _OCTET = rb"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-PLAIN = re.compile(
-    _WS + rb"\{" + _WS + rb'"dst"' + _WS + rb":" + _WS
-    + rb'"(' + rb"\.".join([_OCTET] * 4) + rb')"' + _WS + rb"\}" + _WS
-)  # fmt: skip
+# The destination member: a canonical dotted quad (inet_pton's own form, nothing to strip).
+DST = re.compile(rb'"dst"' + _WS + rb":" + _WS + rb'"(' + rb"\.".join([_OCTET] * 4) + rb')"')
+_STAND_INS = ("192.0.2.1", "192.0.2.2")  # put in a line's place to prove where its dst is
+MAX_SHAPES = 1 << 16
 _MARKS = ("\x00fs-prefix\x00", "\x00fs-route\x00")
 _ENCODED = tuple(json.dumps(mark)[1:-1] for mark in _MARKS)  # as they appear in the JSON
 _HEAD = '{"query": {"dst": "'
@@ -72,8 +76,9 @@ class FastBatch:
         self.lookups = lookups
         self.engine: Engine = lookups.engine
         self.fast = FastWalk(self.engine.ctx)
-        self.plain_walk: Walk | None = None
-        self.plain_ready = False
+        # Line shapes (the bytes around the destination) already parsed: their walk and
+        # selectors; False: a shape that must always be parsed.
+        self.shapes: dict[tuple[int, bytes], tuple[Walk, Signature] | Literal[False]] = {}
         # What follows the destination in the answer's query object, by signature.
         self.query_rest: dict[Signature, str] = {}
         self.refused: dict[tuple[int, Hashable], int] = {}
@@ -81,31 +86,62 @@ class FastBatch:
         self.filled = 0  # answers written from a template
         self.learned = 0  # templates made
 
-    def plain(self, line: bytes) -> tuple[str, int] | None:
-        """The answer line and its status for a ``{"dst": "a.b.c.d"}`` line, None when the
-        line has another shape or the engine must answer it."""
-        match = PLAIN.fullmatch(line)
+    def line(self, raw: bytes) -> tuple[str, int] | None:
+        """The answer line and its status for a line of a shape met before (the same bytes
+        but for the destination), None when the line must be parsed (``parsed`` then)."""
+        match = DST.search(raw)
         if match is None:
             return None
-        dst = match.group(1).decode("ascii")
-        if not self.plain_ready:
-            query = Query(dst)
-            self.plain_walk = self._walk_of(query)
-            self.plain_ready = True
-        walk = self.plain_walk
-        if walk is None:
+        start, end = match.span(1)
+        shape = self.shapes.get((start, raw[:start] + raw[end:]))
+        if not shape:
             return None
-        value = int.from_bytes(socket.inet_aton(dst), "big")
-        return self._answer(walk, value, dst, _PLAIN_SIGNATURE, None)
+        walk, sig = shape
+        dst = raw[start:end].decode("ascii")
+        return self._answer(walk, int.from_bytes(socket.inet_aton(dst), "big"), dst, sig, False)
 
-    def parsed(self, query: Query) -> tuple[str, int] | None:
-        """The answer for a parsed query, None when the engine must answer it."""
+    def parsed(self, query: Query, raw: bytes | None = None) -> tuple[str, int] | None:
+        """The answer for a parsed query (``raw``: its line, whose shape is learnt), None
+        when the engine must answer it."""
         if query.family != AF_INET or query.iif is not None or query.oif is not None:
             return None
         walk = self._walk_of(query)
         if walk is None:
             return None
-        return self._answer(walk, query.dst_int, query.dst, signature(query), query)
+        sig = signature(query)
+        if raw is not None and len(self.shapes) < MAX_SHAPES:
+            self._learn_shape(raw, query, walk, sig)
+        return self._answer(walk, query.dst_int, query.dst, sig, query)
+
+    def _learn_shape(self, raw: bytes, query: Query, walk: Walk, sig: Signature) -> None:
+        """Remember the line's shape when its ``"dst"`` member is provably where the query's
+        destination comes from: the line read again with another address there gives the
+        same object but for that address (not a duplicate key, nor inside another value)."""
+        match = DST.search(raw)
+        if match is None:
+            return
+        start, end = match.span(1)
+        key = (start, raw[:start] + raw[end:])
+        if key in self.shapes:
+            return
+        dst = raw[start:end].decode("ascii")
+        stand_in = _STAND_INS[dst == _STAND_INS[0]]
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            other = json.loads((raw[:start] + stand_in.encode() + raw[end:]).decode("utf-8"))
+        except ValueError:  # not reached: the line was parsed already
+            self.shapes[key] = False
+            return
+        same = (
+            query.dst == dst
+            and isinstance(data, dict)
+            and isinstance(other, dict)
+            and data.get("dst") == dst
+            and other.pop("dst", None) == stand_in
+            and data.pop("dst") == dst
+            and data == other
+        )
+        self.shapes[key] = (walk, sig) if same else False
 
     def _walk_of(self, query: Query) -> Walk | None:
         key = signature(query)
@@ -116,8 +152,10 @@ class FastBatch:
         return self.fast.walk(key, self.engine.flow_of(query), query.src is not None)
 
     def _answer(
-        self, walk: Walk, value: int, dst: str, sig: Signature, query: Query | None
+        self, walk: Walk, value: int, dst: str, sig: Signature, query: Query | Literal[False]
     ) -> tuple[str, int] | None:
+        """The template filled in; without one, the engine's answer to ``query`` (learnt
+        from), or None when there is no query yet (``line``: the caller parses it)."""
         decision = self.fast.decide(walk, value)
         if decision is None:
             return None
@@ -125,7 +163,9 @@ class FastBatch:
         template = walk.templates.get(key)
         rest = self.query_rest.get(sig)
         if template is None or rest is None:
-            return self._learn(walk, decision, dst, sig, query or Query(dst))
+            if query is False:
+                return None
+            return self._learn(walk, decision, dst, sig, query)
         if template is False:
             return None
         parts, status = template
@@ -167,9 +207,6 @@ class FastBatch:
         walk.templates[key] = (parts, answer.status)
         self.learned += 1
         return text, answer.status
-
-
-_PLAIN_SIGNATURE = signature(Query("0.0.0.0"))
 
 
 def _cut(

@@ -82,6 +82,24 @@ def probes(index: TableIndex) -> tuple[Probe, ...]:
     return tuple(out)
 
 
+def _reachable(table: tuple[Probe, ...]) -> tuple[Probe, ...]:
+    """The probes without the small buckets' prefixes no ordinary destination falls in
+    (127.0.0.0/8 and the like): fewer probes per query."""
+    out: list[Probe] = []
+    for plen, mask, keys, slots, rest in table:
+        if keys is None:
+            last = 0xFFFFFFFF ^ mask
+            rest = {
+                net: slot
+                for net, slot in rest.items()
+                if any(ordinary4(o << 24) for o in range(net >> 24, ((net | last) >> 24) + 1))
+            }
+            if not rest:
+                continue
+        out.append((plen, mask, keys, slots, rest))
+    return tuple(out)
+
+
 class Walk:
     """The rule walk of one set of selectors: the lookups to try in order, each with the rule
     that asked for it (None: the kernel's merged trie without rules), then how the walk ends
@@ -124,7 +142,7 @@ class FastWalk:
             self.rule_dsts = tuple(dsts)
         else:
             local = ctx.table(AF_INET, RT_TABLE_LOCAL)
-            self.local = probes(local) if local is not None else ()
+            self.local = _reachable(probes(local)) if local is not None else ()
         self.walks: dict[Hashable, Walk | None] = {}
         self.shared: dict[Hashable, Walk] = {}
         self._probes: dict[int, tuple[Probe, ...]] = {}
@@ -265,7 +283,9 @@ class FastWalk:
                 )
         return ((END, walk.end_error), None, walk.end_rule, "", "")
 
-    def _resolve(self, walk: Walk, slot: Any, tos: int) -> tuple[Route, int] | Literal[False] | None:
+    def _resolve(
+        self, walk: Walk, slot: Any, tos: int
+    ) -> tuple[Route, int] | Literal[False] | None:
         """lookup._quick4 at one prefix: (route, its error) for the route that ends the
         lookup here, None when nothing here is usable, False when the engine must answer (a
         multipath route or a nexthop group: their next hop is hashed per flow)."""

@@ -122,6 +122,12 @@ def decode_route(buf: ReadableBuffer, offset: int, length: int) -> Route:
     return route
 
 
+def last_builder(length: int) -> Builder | None:
+    """The builder that decoded the latest route message of ``length`` bytes (after
+    ``decode_route``: the one that decoded that message)."""
+    return _LAST.get(length)
+
+
 def _ext_ack_text(buf: ReadableBuffer, off: int, length: int, mtype: int, mflags: int) -> str:
     """The kernel's extended-ack message (NLMSGERR_ATTR_MSG), or "" when it sent none."""
     if not mflags & NLM_F_ACK_TLVS:

@@ -16,7 +16,7 @@ import os
 import stat
 from typing import IO, Any
 
-from tui.capture import column_writer
+from tui.capture import column_writer, doc_text
 from tui.capture.decode import RouteColumns, decode_columns
 from tui.capture.schema import SchemaError, show
 from tui.formats.safe_text import safe_text
@@ -154,9 +154,9 @@ def to_json(
 
 
 def write(host: HostState, fh: IO[str], routes: dict[int, dict[str, Any]] | None = None) -> None:
-    """Write ``host`` as a capture to an open text file (one string: the C encoder);
-    ``routes`` as in ``to_json``."""
-    fh.write(json.dumps(to_json(host, routes=routes), separators=(",", ":")))
+    """Write ``host`` as a capture to an open text file (one string: the C encoder, the long
+    route columns joined: ``doc_text``); ``routes`` as in ``to_json``."""
+    fh.write(doc_text.dumps(to_json(host, routes=routes)))
     fh.write("\n")
 
 

@@ -46,7 +46,7 @@ from tui.kernel.netlink.route_shapes import (
     Shape,
     shape_env,
 )
-from tui.kernel.netlink.shared_objects import ADDRS, OCTET, OCTET_DOT, ROUTE_FIELDS
+from tui.kernel.netlink.shared_objects import ADDRS, ROUTE_FIELDS
 from tui.model import Route
 
 # decode(rows, k) -> (rows of the shape from the first, their columns in Route field order)
@@ -85,18 +85,23 @@ class _Addr4(dict[int, str]):
         return text
 
 
-class _Prefix16(dict[int, str]):
-    """An address's first two bytes read as a native u16 -> ``"a.b."`` (65536 at most)."""
+class _Half(dict[int, str]):
+    """Two bytes of an IPv4 address read as a native u16 -> their text, ``"a.b."`` for the
+    first half, ``"c.d"`` for the second (65536 at most)."""
+
+    def __init__(self, template: str) -> None:
+        super().__init__()
+        self.template = template
 
     def __missing__(self, key: int) -> str:
-        first = key.to_bytes(2, sys.byteorder)
-        text = f"{first[0]}.{first[1]}."
+        text = self.template.format(*key.to_bytes(2, sys.byteorder))
         self[key] = text
         return text
 
 
 ADDR4 = _Addr4()
-PREFIX16 = _Prefix16()
+FIRST_HALF = _Half("{}.{}.")
+SECOND_HALF = _Half("{}.{}")
 
 
 def _layout(fmt: Iterable[str]) -> tuple[list[tuple[str, int, int]], int]:
@@ -159,14 +164,12 @@ def _apply(fn: Callable[..., Any], cols: Sequence[ChunkColumn], k: int) -> Chunk
     return list(map(fn, *(_seq(c, k) for c in cols)))
 
 
-def _dst4(first: ChunkColumn, third: ChunkColumn, fourth: ChunkColumn, k: int) -> ChunkColumn:
-    """IPv4 destinations as text: the first two bytes (a u16) and the others, each a table."""
-    if type(first) is Repeat and type(third) is Repeat and type(fourth) is Repeat:
-        return Repeat(PREFIX16[first.value] + OCTET_DOT[third.value] + OCTET[fourth.value])
-    heads = map(
-        add, map(PREFIX16.__getitem__, _seq(first, k)), map(OCTET_DOT.__getitem__, _seq(third, k))
-    )
-    return list(map(add, heads, map(OCTET.__getitem__, _seq(fourth, k))))
+def _dst4(first: ChunkColumn, second: ChunkColumn, k: int) -> ChunkColumn:
+    """IPv4 destinations as text from their two halves, each read as a u16 (a table each)."""
+    if type(first) is Repeat and type(second) is Repeat:
+        return Repeat(FIRST_HALF[first.value] + SECOND_HALF[second.value])
+    firsts = map(FIRST_HALF.__getitem__, _seq(first, k))
+    return list(map(add, firsts, map(SECOND_HALF.__getitem__, _seq(second, k))))
 
 
 _HELPERS: dict[str, Any] = {
@@ -206,7 +209,8 @@ class _Source:
             return name
         code, off, size = self.values[i]
         off += NLMSGHDR_LEN
-        code = read_as or code
+        if read_as:
+            code, size = read_as, _SIZES[read_as]
         name = f"c{len(self.made)}"
         if code == "B":
             expr = f"_lane(rows[{off}::{self.stride}])"
@@ -237,7 +241,9 @@ class _Source:
             return f"_map(ADDRS.__getitem__, {self.column(i)})"
         if (m := _DST4.fullmatch(expr)) is not None:
             first, third, fourth = (int(x) for x in m.groups())
-            parts = self.column(first, "H"), self.column(third), self.column(fourth)
+            if self.values[third][1] + 1 != self.values[fourth][1]:
+                raise ValueError("an IPv4 destination whose bytes are not in a row")
+            parts = self.column(first, "H"), self.column(third, "H")
             return f"_dst4({', '.join(parts)}, k)"
         if (m := _NTOP.fullmatch(expr)) is not None:
             name = f"ntop{m[1]}"
@@ -284,12 +290,12 @@ def compile_columns(buf: ReadableBuffer, start: int, length: int) -> ColumnShape
     netlink header is at ``start``; None for a layout it cannot read as rows."""
     stride = (length + 3) & ~3
     shape = Shape(buf, start + NLMSGHDR_LEN, start + length)
+    sample = struct.unpack_from("".join(shape.fmt), buf, start + NLMSGHDR_LEN)
     try:
         src = _Source(shape, length, stride)
+        code = src.source(sample, length)
     except ValueError:
         return None
-    sample = struct.unpack_from("".join(shape.fmt), buf, start + NLMSGHDR_LEN)
-    code = src.source(sample, length)
     exec(code, src.env)  # generated from our own shape walk
     return ColumnShape(length, stride, src.env["decode"])
 

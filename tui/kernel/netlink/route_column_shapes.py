@@ -341,7 +341,8 @@ def collect_columns(
     off = 0
     head = _HEAD.unpack_from
     interrupted = False
-    wait = 0  # messages to take one by one before trying a run again (after a short one)
+    wait = 0  # messages to take one by one before trying a run again
+    missed = 0  # tries in a row whose first message was not of the shape tried
     while end - off >= NLMSGHDR_LEN:
         length, mtype, mflags, mseq = head(buf, off)
         if length < NLMSGHDR_LEN or off + length > end:
@@ -355,15 +356,16 @@ def collect_columns(
             if wait == 0 and rows >= MIN_RUN and not mflags & NLM_F_DUMP_INTR:
                 shape = _BY_LENGTH.get(length)
                 if shape is not None:
-                    n, columns = shape.decode(
-                        bytes(memoryview(buf)[off : off + rows * stride]), rows
-                    )
+                    rows_bytes = bytes(memoryview(buf)[off : off + rows * stride])
+                    n, columns = shape.decode(rows_bytes, rows)
+                    # A short run, or a second miss in a row (shapes taking turns): the
+                    # next messages one by one, not a try each.
+                    missed = missed + 1 if n == 0 else 0
+                    if 0 < n < MIN_RUN or missed > 1:
+                        wait = MIN_RUN
                     if n:
                         emit(n, columns)
                         off += n * stride
-                    if n < MIN_RUN:
-                        wait = MIN_RUN
-                    if n:
                         continue
             wait = max(wait - 1, 0)
             pending.append(decode_route(buf, off, length))

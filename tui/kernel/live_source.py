@@ -9,12 +9,9 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from tui.kernel.entry import NEEDS_ROOT, may_enter, path_of
-from tui.kernel.monitor import Monitor
 from tui.kernel.name_files import ENV_DIR, read_proto_names
 from tui.kernel.namespaces import discover, is_own
-from tui.kernel.netlink import route_print
 from tui.kernel.netlink.dump import read_netns
-from tui.kernel.netlink.kernel_get import route_get
 from tui.kernel.netlink.nexthop_codec import read_nexthops
 from tui.kernel.netlink.route_codec import NetlinkError
 from tui.kernel.netlink.route_dump import DumpInterrupted
@@ -37,6 +34,7 @@ RT_TABLES_DIRS = (
     "/etc/iproute2/rt_tables.d",
 )
 
+# This, the monitor, route_print and kernel_get are imported where used: a capture needs none.
 if TYPE_CHECKING:
     from tui.kernel.path_host import LiveHost
 
@@ -133,6 +131,8 @@ class LiveKernel:
 
     def route_get(self, info: NamespaceInfo, request: RouteRequest) -> KernelAnswer:
         """RTM_GETROUTE in ``info``: what ``ip route get`` would answer."""
+        from tui.kernel.netlink.kernel_get import route_get
+
         try:
             return route_get(path_of(info), request)
         except NetnsError as exc:
@@ -142,6 +142,8 @@ class LiveKernel:
 
     def link_names(self, info: NamespaceInfo) -> dict[int, str]:
         """ifindex -> name of every link of ``info``, read now."""
+        from tui.kernel.netlink import route_print
+
         try:
             return route_print.link_names(path_of(info))
         except NetnsError as exc:
@@ -170,6 +172,8 @@ class LiveKernel:
         dst_conversion: str = "%s",
     ) -> Iterator[str]:
         """The routes of ``info`` as text, a datagram at a time (``route_print.route_texts``)."""
+        from tui.kernel.netlink import route_print
+
         try:
             path = path_of(info)
             yield from route_print.route_texts(
@@ -189,6 +193,8 @@ class LiveWatch:
     def __init__(
         self, path: str | None, emit: Callable[[Event], None], *, rcvbuf: int | None = None
     ) -> None:
+        from tui.kernel.monitor import Monitor  # the follower only when one is started
+
         self._monitor = (
             Monitor(path, emit) if rcvbuf is None else Monitor(path, emit, rcvbuf=rcvbuf)
         )

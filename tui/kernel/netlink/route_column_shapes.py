@@ -197,6 +197,7 @@ class _Source:
         if size != length - NLMSGHDR_LEN:
             raise ValueError(f"a shape of {size} bytes for {length - NLMSGHDR_LEN}")
         self.values = values
+        # The builders' names (their ``unpack`` is not used here: lanes are read instead).
         self.env: dict[str, Any] = {**shape_env(struct.Struct("").unpack_from), **_HELPERS}
         self.lines: list[str] = []
         self.made: dict[tuple[int, str], str] = {}  # (value index, read as) -> column name

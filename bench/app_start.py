@@ -41,8 +41,9 @@ render_line = RouteView.render_line
 
 def watched(self, y):
     app = self.app
-    if (not drawn and self.rows is not None and self.rows.row_count and app.state is not None
-            and not app.notice and f"{len(self.rows.routes):,} route" in app.status_text_now):
+    follower = app.main.follower
+    if (not drawn and self.rows is not None and self.rows.row_count and follower.state is not None
+            and not follower.notice and f"{len(self.rows.routes):,} route" in app.status_text_now):
         cpu = os.times()
         drawn.update(on_screen_s=time.perf_counter() - START, cpu_s=cpu.user + cpu.system,
                      rss_mb=rss_mb("VmHWM:"), rows=self.rows.row_count)
@@ -55,17 +56,17 @@ async def main():
     global SEEN
     SEEN = asyncio.Event()  # set by the first line drawn: no polling that costs the app time
     app = make_app(LiveSource(), sys.argv[2] or None)
-    status = app._update_status
-    def update_status():
+    status = app.main.show_status
+    def show_status():
         status()
-        app.status_text_now = str(app.query_one("#status").render())
+        app.status_text_now = str(app.main.query_one("#status").render())
     app.status_text_now = ""
-    app._update_status = update_status
+    app.main.show_status = show_status
     async with app.run_test(size=(100, 30)) as pilot:
         await SEEN.wait()
-        while not app.infos:
+        while not app.main.follower.infos:
             await pilot.pause(0.01)
-        drawn["namespaces"] = len(app.infos)
+        drawn["namespaces"] = len(app.main.follower.infos)
     print(json.dumps(drawn))
     sys.stdout.flush()
     os._exit(0)  # a million routes need not be freed one by one

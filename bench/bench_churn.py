@@ -65,7 +65,7 @@ async def main():
     app = make_app(LiveSource(), NS)
     out = {}
     async with app.run_test(size=(120, 40)) as pilot:
-        view = app.query_one(RouteView)
+        view, follower = app.query_one(RouteView), app.main.follower
         while view.rows is None or view.rows.row_count < 1000:
             await pilot.pause(0.05)
         out["on_screen_s"] = time.perf_counter() - start
@@ -80,7 +80,7 @@ async def main():
             t0 = time.perf_counter()
             proc = await asyncio.create_subprocess_exec(
                 "ip", "-n", NS, "route", "add", f"{probe.dst}/32", "via", "10.254.0.2")
-            while not app.store.find(probe):
+            while not follower.store.find(probe):
                 await asyncio.sleep(0.005)
                 if time.perf_counter() - t0 > 30:
                     break
@@ -94,7 +94,7 @@ async def main():
         async def timed(name, key, effect, runs=5):
             got = []
             for _ in range(runs):
-                before = (view.cursor, app.mode, app.family, len(app.screen_stack))
+                before = (view.cursor, app.main.mode, app.main.family, len(app.screen_stack))
                 t = time.perf_counter()
                 app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
                 if effect is None:  # nothing to see: the app and the view have handled it
@@ -114,14 +114,14 @@ async def main():
             await timed("pagedown", "pagedown", lambda b: view.cursor > b[0])
             await timed("end", "end", lambda b: view.cursor != b[0], runs=1)
             await timed("home", "home", lambda b: view.cursor == 0, runs=1)
-            await timed("toggle_view", "v", lambda b: app.mode != b[1], runs=4)
-            await timed("toggle_family", "6", lambda b: app.family != b[2], runs=4)
+            await timed("toggle_view", "v", lambda b: app.main.mode != b[1], runs=4)
+            await timed("toggle_family", "6", lambda b: app.main.family != b[2], runs=4)
             depth = lambda: len(app.screen_stack)
             for _ in range(3):
                 await timed("tables_picker", "t", lambda b: depth() > b[3], runs=1)
                 await timed("picker_escape", "escape", lambda b: depth() < b[3], runs=1)
 
-        applied0, t_applied0 = app.applied, time.perf_counter()
+        applied0, t_applied0 = follower.applied, time.perf_counter()
         k = 0
         end = time.perf_counter() + SECONDS
         while time.perf_counter() < end:
@@ -130,24 +130,25 @@ async def main():
             if k == 3:
                 await key_set()
             await asyncio.sleep(0.3)
-        out["events_applied_per_s"] = (app.applied - applied0) / (time.perf_counter() - t_applied0)
+        elapsed = time.perf_counter() - t_applied0
+        out["events_applied_per_s"] = (follower.applied - applied0) / elapsed
         out["lag_ms"] = [round(x * 1000, 1) for x in lags]
         out["keys_ms"] = {n: (statistics.median(v), max(v)) for n, v in keys_ms.items()}
-        out["rebuild_cost_ms"] = app.pacer.cost * 1000
+        out["rebuild_cost_ms"] = app.main.rows.pacer.cost * 1000
         say(churn_measured=True)
 
         await line()  # the churn has stopped
         stop = time.perf_counter()
-        last, quiet_since = app.applied, time.perf_counter()
+        last, quiet_since = follower.applied, time.perf_counter()
         while time.perf_counter() - quiet_since < 2.0:
             await asyncio.sleep(0.05)
-            if app.applied != last or len(app.inbox):
-                last, quiet_since = app.applied, time.perf_counter()
+            if follower.applied != last or len(follower.inbox):
+                last, quiet_since = follower.applied, time.perf_counter()
         out["catch_up_s"] = quiet_since - stop
         out["peak_rss_before_compare_mb"] = rss("VmHWM:")
         loop = asyncio.get_running_loop()
         dumped = await loop.run_in_executor(None, dump_routes, PATH)
-        mine = app.store.routes()
+        mine = follower.store.routes()
         a, b = Counter(mine), Counter(dumped)
         out["final_routes"] = len(mine)
         out["kernel_routes"] = len(dumped)
@@ -155,7 +156,7 @@ async def main():
         out["only_in_kernel"] = sum((b - a).values())
         out["equal"] = a == b
         out["peak_rss_mb"] = rss("VmHWM:")
-        out["notice"] = app.notice
+        out["notice"] = follower.notice
     say(result=out)
 
 asyncio.run(main())

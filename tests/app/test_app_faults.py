@@ -87,7 +87,7 @@ async def test_an_unexpected_error_is_one_line_and_status_1() -> None:
     def broken() -> None:
         raise RuntimeError("a bug\nwith a second line")
 
-    app.action_toggle_family = broken  # type: ignore[method-assign]
+    app.main.action_toggle_family = broken  # type: ignore[method-assign]
     err = io.StringIO()
     with pytest.raises(RuntimeError):  # the pilot re-raises what the app caught
         async with app.run_test(size=(80, 24)) as pilot:
@@ -133,18 +133,18 @@ async def test_status_and_picker_say_what_is_true_now() -> None:
         app = make_app(LiveSource(), ns.name)
         async with app.run_test(size=(100, 30)) as pilot:
             await loaded(pilot)
-            assert app.info is not None and app.info.known_as(ns.name)
-            host = next(info for info in app.infos if info.is_host)
+            assert app.main.follower.info is not None and app.main.follower.info.known_as(ns.name)
+            host = next(info for info in app.main.follower.infos if info.is_host)
             ns.ip("link", "set", "lo", "down")
             from tests.netns_helpers import delete_netns
 
             delete_netns(ns.name)
             for _ in range(200):  # the monitor tells within a poll or two
-                if app.live_text == "offline":
+                if app.main.follower.live_text == "offline":
                     break
                 await pilot.pause(0.05)
             assert "offline" in status_text(app)
-            app.switch_namespace(host)
+            app.main.follower.switch_namespace(host)
             await loaded(pilot)
             assert "offline" not in status_text(app)
             assert "live" in status_text(app)

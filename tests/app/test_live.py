@@ -57,7 +57,11 @@ async def test_added_route_appears_and_removed_route_goes() -> None:
             ns.ip("rule", "add", "from", "10.40.0.0/24", "lookup", "55", "pref", "55")
             await wait_for(
                 pilot,
-                lambda: any(r.priority == 55 for r in app.state.rules) if app.state else False,
+                lambda: (
+                    any(r.priority == 55 for r in app.main.follower.state.rules)
+                    if app.main.follower.state
+                    else False
+                ),
             )
 
 
@@ -66,10 +70,10 @@ async def test_deleted_namespace_is_reported_and_the_app_carries_on() -> None:
         build(ns)
         app = make_app(LiveSource(), ns.name)
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: app.state is not None)
+            await wait_for(pilot, lambda: app.main.follower.state is not None)
             delete_netns(ns.name)
-            await wait_for(pilot, lambda: "gone" in app.notice)
-            assert app.live_text == "offline"
+            await wait_for(pilot, lambda: "gone" in app.main.follower.notice)
+            assert app.main.follower.live_text == "offline"
             await pilot.press("n")
             await pilot.press("escape")
             await pilot.press("v")

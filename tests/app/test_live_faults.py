@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from tests.app.test_live import build, lines, wait_for
 from tests.netns_helpers import delete_netns, requires_netns, temp_netns
+from tui.app.app import FibscopeApp
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
 from tui.kernel.live_source import LiveSource
@@ -20,8 +21,8 @@ from tui.source.events import Event, RouteChanges
 pytestmark = requires_netns
 
 
-def kernel_equal(app: object, path: str) -> bool:
-    store = app.store  # type: ignore[attr-defined]
+def kernel_equal(app: FibscopeApp, path: str) -> bool:
+    store = app.main.follower.store
     return Counter(store.routes()) == Counter(dump_routes(path))
 
 
@@ -29,7 +30,7 @@ async def test_overrun_is_shown_and_the_model_ends_equal_to_the_kernel() -> None
     with temp_netns("fsa") as ns:
         build(ns)
         app = make_app(LiveSource(rcvbuf=4096), ns.name)
-        plain = app._emitter
+        plain = app.main.follower._emitter
         slowed: list[bool] = []
 
         def slow_emitter() -> Callable[[Event], None]:
@@ -44,9 +45,9 @@ async def test_overrun_is_shown_and_the_model_ends_equal_to_the_kernel() -> None
 
             return slow
 
-        app._emitter = slow_emitter  # type: ignore[method-assign]
+        app.main.follower._emitter = slow_emitter  # type: ignore[method-assign]
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: app.state is not None)
+            await wait_for(pilot, lambda: app.main.follower.state is not None)
             notices: list[str] = []
             ns.ip("route", "add", "10.49.0.0/24", "via", "10.40.0.9")
             await pilot.pause(0.2)
@@ -57,14 +58,14 @@ async def test_overrun_is_shown_and_the_model_ends_equal_to_the_kernel() -> None
             # While the namespace is re-read the status says so; once it has been, it says
             # that it was (never "re-reading" after the fact).
             done = "netlink overrun: the namespace was re-read at "
-            while not (done in app.notice and kernel_equal(app, ns.path)):
+            while not (done in app.main.follower.notice and kernel_equal(app, ns.path)):
                 assert time.monotonic() < deadline, f"notices {notices}"
-                if app.notice and app.notice not in notices:
-                    notices.append(app.notice)
+                if app.main.follower.notice and app.main.follower.notice not in notices:
+                    notices.append(app.main.follower.notice)
                 await pilot.pause(0.1)
             status = str(app.query_one("#status").render())
             assert done in status and OVERRUN not in status
-            assert app.live_text == "live"
+            assert app.main.follower.live_text == "live"
             view = app.query_one(RouteView)
             await wait_for(pilot, lambda: view.rows is not None and view.rows.row_count == 20002)
 
@@ -96,8 +97,8 @@ async def test_deleted_namespace_leaves_no_rows() -> None:
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_for(pilot, lambda: bool(lines(app)))
             delete_netns(ns.name)
-            await wait_for(pilot, lambda: "gone" in app.notice)
-            assert lines(app) == [] and app.state is None
+            await wait_for(pilot, lambda: "gone" in app.main.follower.notice)
+            assert lines(app) == [] and app.main.follower.state is None
             await pilot.press("6", "v", "t", "escape")
             assert app.is_running
 

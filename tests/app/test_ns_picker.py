@@ -134,7 +134,7 @@ async def test_typing_filters_and_enter_switches(node_capture: str) -> None:
         app.screen.query_one(Input).value = ""
         await pilot.press(*"POD", "down", "down", "down", "enter")  # case does not matter
         await loaded(pilot)
-        assert app.info is not None and app.info.label == "fbkpod10"
+        assert app.main.follower.info is not None and app.main.follower.info.label == "fbkpod10"
 
 
 async def test_escape_keeps_the_namespace(node_capture: str) -> None:
@@ -146,7 +146,7 @@ async def test_escape_keeps_the_namespace(node_capture: str) -> None:
         await pilot.press(*"pod2", "escape")
         await loaded(pilot)
         assert not isinstance(app.screen, NamespacePicker)
-        assert app.info is not None and app.info.label == "host"
+        assert app.main.follower.info is not None and app.main.follower.info.label == "host"
 
 
 def test_snapshot_typed(snap_compare: SnapCompare, node_capture: str) -> None:

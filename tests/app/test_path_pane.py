@@ -54,18 +54,18 @@ async def test_path_lists_hops_and_moving_switches_namespace(node_capture: str) 
         await keys(*FOLLOW)(pilot)
         hops = app.query_one("#hops", OptionList)
         assert hops.display and hops.option_count == 2
-        assert app.path is not None and app.path.end.kind == "left_host"
-        assert app.info is not None and app.info.label == "pod1"
+        assert app.main.paths.path is not None and app.main.paths.path.end.kind == "left_host"
+        assert app.main.follower.info is not None and app.main.follower.info.label == "pod1"
         await pilot.press("down")
         await loaded(pilot)
-        assert app.info is not None and app.info.label == "host"
+        assert app.main.follower.info is not None and app.main.follower.info.label == "host"
         shown = str(app.query_one("#trace", Static).render())
         assert "hop in host:" in shown and "arrives" not in shown.splitlines()[0]
         winner = app.query_one(RouteView).winner
         assert winner is not None and winner.dst == "0.0.0.0" and winner.gateway == "203.0.113.1"
         await pilot.press("up")
         await loaded(pilot)
-        assert app.info.label == "pod1"
+        assert app.main.follower.info.label == "pod1"
 
 
 async def test_path_needs_a_destination(node_capture: str) -> None:

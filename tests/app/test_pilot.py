@@ -26,7 +26,7 @@ async def test_routes_load_with_main_first() -> None:
         await loaded(pilot)
         view = app.query_one(RouteView)
         assert view.rows is not None and view.rows.row_count == 15
-        assert app.table == 254
+        assert app.main.table == 254
         assert view.rows.line(0).startswith("0.0.0.0         198.51.100.1")
         assert "15 routes" in status_text(app)
 
@@ -37,13 +37,13 @@ async def test_v_switches_route_n_and_ip_forms() -> None:
         await loaded(pilot)
         await pilot.press("v")
         view = app.query_one(RouteView)
-        assert app.mode == "ip"
+        assert app.main.mode == "ip"
         assert (
             view.rows is not None
             and view.rows.line(0) == "default via 198.51.100.1 dev eth0 proto static metric 100"
         )
         await pilot.press("v")
-        assert app.mode == "route-n"
+        assert app.main.mode == "route-n"
 
 
 async def test_6_switches_family() -> None:
@@ -52,14 +52,14 @@ async def test_6_switches_family() -> None:
         await loaded(pilot)
         await pilot.press("6")
         view = app.query_one(RouteView)
-        assert app.family == AF_INET6
+        assert app.main.family == AF_INET6
         # route -n -A inet6 lists every table: main's 3, local's 3 and local's null entry
         assert view.rows is not None and view.rows.row_count == 7
         await pilot.press("v")
         assert view.rows is not None and view.rows.row_count == 3  # ip route: table main
         await pilot.press("v")
         await pilot.press("6")
-        assert app.family == AF_INET
+        assert app.main.family == AF_INET
 
 
 async def test_r_and_i_show_rules_and_links_and_escape_returns() -> None:
@@ -87,7 +87,7 @@ async def test_t_picks_another_table() -> None:
         # main, local, then the custom tables in id order: vpn (100), 4000000000
         await pilot.press("down", "down", "enter")
         await pilot.pause()
-        assert app.table == 100
+        assert app.main.table == 100
         view = app.query_one(RouteView)
         assert view.rows is not None and view.rows.row_count == 2
 
@@ -100,10 +100,13 @@ async def test_n_switches_namespace_and_unreadable_ones_say_why() -> None:
         assert isinstance(app.screen, NamespacePicker)
         await pilot.press("down", "enter")
         await loaded(pilot)
-        assert app.info is not None and app.info.label == "blue"
+        assert app.main.follower.info is not None and app.main.follower.info.label == "blue"
         await pilot.press("n", "down", "down", "enter")
         await loaded(pilot)
-        assert app.info is not None and app.info.label == "net:[4026532477]"
+        assert (
+            app.main.follower.info is not None
+            and app.main.follower.info.label == "net:[4026532477]"
+        )
         assert "root is needed" in status_text(app)
 
 
@@ -185,9 +188,9 @@ async def test_p_pauses_and_q_quits() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         await pilot.press("p")
-        assert app.paused and "paused" in status_text(app)
+        assert app.main.follower.paused and "paused" in status_text(app)
         await pilot.press("p")
-        assert not app.paused
+        assert not app.main.follower.paused
         await pilot.press("q")
     assert app.return_code == 0
 
@@ -217,7 +220,7 @@ async def test_lookup_switches_to_the_table_of_the_verdict() -> None:
         # fwmark 0xca6c is NOT matched by rule 200 (`not fwmark`), so an unmarked packet uses vpn
         await pilot.press("l", *"8.8.8.8", "enter")
         await loaded(pilot)
-        assert app.table == 100
+        assert app.main.table == 100
         assert "dev wg0" in str(app.query_one("#trace").render())
 
 
@@ -237,7 +240,7 @@ async def test_lookup_of_a_local_address_shows_the_local_table() -> None:
         await loaded(pilot)
         await pilot.press("l", *"10.20.0.1", "enter")
         await loaded(pilot)
-        assert app.table == 255
+        assert app.main.table == 255
         winner = app.query_one(RouteView).winner
         assert winner is not None and winner.type == RTN_LOCAL and winner.dst == "10.20.0.1"
 
@@ -251,7 +254,7 @@ async def test_every_action_is_in_the_command_palette() -> None:
             assert title in titles
         await pilot.press("ctrl+p", *"Toggle route", "enter")
         await loaded(pilot)
-        assert app.mode == "ip"
+        assert app.main.mode == "ip"
 
 
 async def test_a_click_moves_the_cursor() -> None:
@@ -267,7 +270,8 @@ async def test_workers_are_handed_no_rows_or_states(monkeypatch: pytest.MonkeyPa
     """Sorting, filtering and lookups run in thread workers (forced here for a small table).
     Textual keeps finished workers, with their arguments, in saved contexts for a while: a
     worker handed a million rows pinned them (RSS grew 15 MB per sort), so workers are given
-    job numbers and take their inputs from the app."""
+    job numbers and take their inputs from the screen's objects (every thread of the app is
+    a worker of the main screen)."""
     import functools
 
     import tui.app.shown_rows as shown_rows
@@ -275,14 +279,14 @@ async def test_workers_are_handed_no_rows_or_states(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(shown_rows, "BIG_TABLE", 0)
     app = fixture_app()
     handed: list[tuple[object, ...]] = []
-    run_worker = app.run_worker
+    run_worker = app.main.run_worker
 
     def spy(work: object, *args: object, **kwargs: object) -> object:
-        if isinstance(work, functools.partial):
-            handed.append(work.args)
+        assert isinstance(work, functools.partial)  # a bound method and its arguments
+        handed.append(work.args)
         return run_worker(work, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(app, "run_worker", spy)
+    monkeypatch.setattr(app.main, "run_worker", spy)
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         view = app.query_one(RouteView)
@@ -293,9 +297,9 @@ async def test_workers_are_handed_no_rows_or_states(monkeypatch: pytest.MonkeyPa
         await loaded(pilot)
         assert view.rows is not None and view.rows.sort == "gateway" and view.rows.reverse
         assert "Verdict: 10.64.1.1 via 10.20.0.5" in str(app.query_one("#trace").render())
-    kinds = {type(arg).__name__ for args in handed for arg in args[1:]}
+    kinds = {type(arg).__name__ for args in handed for arg in args}
     assert len(handed) >= 5 and kinds <= {"int", "NamespaceInfo"}, kinds
-    assert not app._order_jobs and not app._lookup_jobs
+    assert not app.main.rows.order_jobs and not app.main.paths.lookup_jobs
 
 
 async def test_no_color_keeps_cursor_and_winner_visible(monkeypatch: pytest.MonkeyPatch) -> None:

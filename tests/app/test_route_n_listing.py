@@ -96,7 +96,7 @@ async def app_lines(ns: Netns, path: Path, keys: tuple[str, ...]) -> list[str]:
         for key in keys:
             await pilot.press(key)
         await loaded(pilot)
-        assert app.mode == "route-n"
+        assert app.main.mode == "route-n"
         rows = app.query_one(RouteView).rows
         assert rows is not None
         return [rows.line(i) for i in range(rows.row_count)]

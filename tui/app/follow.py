@@ -1,22 +1,26 @@
 """Following one namespace: discovery, loading, and live events applied to the model.
 
-The base of the app that knows Sources, model objects and events, never widgets: a live
-Source follows the kernel in its own thread and hands over immutable events; they queue in
-an inbox and are applied here on the UI thread in short slices.  What the changes mean on
-screen is the subclass's business (``_rebuild`` and friends).
+A plain object (not a widget) that knows Sources, model objects and events, never widgets: a
+live Source follows the kernel in its own thread and hands over immutable events; they queue
+in an inbox and are applied on the UI thread in short slices.  Its threads run as workers of
+the screen it was given, and it tells the screen what changed through a small interface
+(``FollowerView``); what the changes mean on screen is the screen's business.
 """
 
 from __future__ import annotations
 
 import gc
 import time
+from collections import Counter
 from collections.abc import Callable
+from functools import partial
+from typing import Any, Protocol
 
-from textual import work
 from textual.app import App
+from textual.dom import DOMNode
 from textual.message import Message
 
-from tui.app.pacing import Inbox, Pacer, apply_routes
+from tui.app.pacing import Inbox, apply_routes
 from tui.model import NamespaceInfo, NetnsState, Route
 from tui.source import Source, Watch
 from tui.source.events import (
@@ -34,19 +38,33 @@ from tui.store.routes import RouteStore
 BIG_TABLE = 50_000  # more routes than this: filter and sort in a thread, freeze for the GC
 
 
-class NamespaceFollower(App[None]):
+class FollowerView(Protocol):
+    """What the follower tells the screen (called on the UI thread)."""
+
+    def show_namespace(self, keep_cursor: bool) -> None:
+        """The state and store were replaced (None state: nothing to show): redraw it all."""
+
+    def show_overview(self) -> None:
+        """The namespaces found changed: redraw the overview."""
+
+    def show_status(self) -> None:
+        """Only the notice or the live text changed: redraw the title and status line."""
+
+
+class NamespaceFollower:
     """The shown namespace's state and routes, kept current."""
 
+    class Changed(Message, bubble=False):
+        """Live events wait in the inbox (one message, however many events); for the
+        screen alone (nothing above it handles it)."""
+
     def __init__(
-        self,
-        source: Source,
-        netns: str | None = None,
-        *,
-        live: bool = True,
-        ansi_color: bool | None = None,
+        self, source: Source, node: DOMNode, view: FollowerView, *, netns: str | None, live: bool
     ) -> None:
-        super().__init__(ansi_color=ansi_color)
         self.source = source
+        self._node = node  # whose workers the threads are, and who gets ``Changed``
+        self._view = view
+        self._app: App[Any] | None = None  # known once running (threads have no active app)
         self.start_netns = netns
         self.live = live and source.live
         self.infos: list[NamespaceInfo] = []
@@ -62,36 +80,48 @@ class NamespaceFollower(App[None]):
         self.live_text = self._live_text
         self.last_change: str = "-"
         self.notice = ""
-        self._dirty = False  # route changes wait for the rows to be rebuilt
-        self._dirty_all = False  # links, rules or sysctls changed too
-        self._added: list[Route] = []
+        self.dirty = False  # route changes wait for the rows to be rebuilt
+        self.dirty_all = False  # links, rules or sysctls changed too
+        self.added: list[Route] = []
         self.inbox = Inbox()
-        self.pacer = Pacer()
         self.applied = 0  # route events applied (benchmarks read it)
         self._watch_gen = 0  # events of a namespace no longer shown are dropped
 
-    # ----- what the screen does with changes (the app's) -----------------------------------
-    def _rebuild(self, keep_cursor: bool) -> None:
-        """Redraw everything from ``state`` and ``store`` (None state: nothing to show)."""
-        raise NotImplementedError
+    @property
+    def running(self) -> bool:
+        """The app runs (answers from threads after it closed are dropped)."""
+        return self._app is not None and self._app.is_running
 
-    def _update_side(self, force: bool = True) -> None:
-        """Redraw the overview of namespaces and tables."""
-        raise NotImplementedError
+    def in_thread(
+        self, work: Callable[..., None], *args: object, group: str, exclusive: bool = True
+    ) -> None:
+        """Run ``work(*args)`` in a thread worker of the screen (exclusive: a newer one of the
+        same group cancels the older, whose answer is dropped)."""
+        self._node.run_worker(
+            partial(work, *args), name=work.__name__, group=group, exclusive=exclusive, thread=True
+        )
 
-    def _update_status(self) -> None:
-        """Redraw the title and status line."""
-        raise NotImplementedError
+    def call(self, callback: Callable[..., None], *args: object) -> None:
+        """From a thread: run ``callback(*args)`` on the UI thread."""
+        assert self._app is not None
+        self._app.call_from_thread(callback, *args)
+
+    def table_counts(self) -> Counter[tuple[int, int]]:
+        """Routes per (family, table): the store keeps the counts (no walk over the routes)."""
+        return Counter(self.store.counts())
 
     # ----- loading ------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="discover", description="discovery")
+    def start(self) -> None:
+        """Find namespaces, then load the first one (on the UI thread, the app running)."""
+        self._app = self._node.app
+        self.in_thread(self._discover, group="discover")
+
     def _discover(self) -> None:
-        infos = self.source.namespaces()
-        self.call_from_thread(self._discovered, infos)
+        self.call(self._discovered, self.source.namespaces())
 
     def _discovered(self, infos: list[NamespaceInfo]) -> None:
         self.infos = infos
-        self._update_side()
+        self._view.show_overview()
         chosen = infos[0] if infos else None
         if self.start_netns is not None:
             matches = [i for i in infos if i.known_as(self.start_netns)]
@@ -103,7 +133,22 @@ class NamespaceFollower(App[None]):
             self.switch_namespace(chosen)
         else:
             self.notice = "no namespace found"
-            self._update_status()
+            self._view.show_status()
+
+    def rediscover(self, then: Callable[[list[NamespaceInfo]], None]) -> None:
+        """Find the namespaces that exist now, then ``then(infos)`` on the UI thread."""
+
+        def discover() -> None:
+            self.call(found, self.source.namespaces())
+
+        def found(infos: list[NamespaceInfo]) -> None:
+            if self.running:
+                self.infos = infos
+                self._view.show_overview()
+                then(infos)
+
+        discover.__name__ = "_rediscover"
+        self.in_thread(discover, group="discover")
 
     def switch_namespace(self, info: NamespaceInfo) -> None:
         """Show another namespace: stop following the old one, read (or follow) the new."""
@@ -118,24 +163,20 @@ class NamespaceFollower(App[None]):
         self._watch_gen += 1
         self.live_text = self._live_text  # "offline" was about the namespace left behind
         self.notice = f"reading {info.label}…"
-        self._rebuild(keep_cursor=False)
+        self._view.show_namespace(keep_cursor=False)
         if self.live:
             handle = self.source.watch(info, self._emitter())
             if handle is not None:
                 self.watch_handle = handle
                 return
-        self._load(info)
+        self.in_thread(self._load, info, group="load")
 
-    @work(thread=True, exclusive=True, group="load", description="loading")
     def _load(self, info: NamespaceInfo) -> None:
         ns = self.source.read(info)
         if ns.state is not None:
-            self.call_from_thread(self._apply, Snapshot(ns.state, LOADED))
+            self.call(self._apply, Snapshot(ns.state, LOADED))
         else:
-            self.call_from_thread(self._apply, Problem(f"{info.label}: {ns.error}", fatal=True))
-
-    class Changed(Message):
-        """Live events wait in the inbox (one message, however many events)."""
+            self.call(self._apply, Problem(f"{info.label}: {ns.error}", fatal=True))
 
     def _emitter(self) -> Callable[[Event], None]:
         """What the live Source's thread calls with each event of the namespace shown now."""
@@ -143,18 +184,18 @@ class NamespaceFollower(App[None]):
 
         def emit(event: Event) -> None:
             if gen == self._watch_gen and self.inbox.put(event):
-                self.post_message(self.Changed())  # post_message is thread-safe
+                self._node.post_message(self.Changed())  # post_message is thread-safe
 
         return emit
 
-    def on_namespace_follower_changed(self, message: Changed) -> None:
+    def take_changes(self) -> None:
         """Apply a slice of the queued events; wake again for the rest (keys go between)."""
-        if not self.is_running:
+        if not self.running:
             return
         for event in self.inbox.take():
             self._apply(event)
         if self.inbox.more():
-            self.post_message(self.Changed())
+            self._node.post_message(self.Changed())
 
     # ----- events -------------------------------------------------------------------------
     def _apply(self, event: Event) -> None:
@@ -179,11 +220,11 @@ class NamespaceFollower(App[None]):
                 cause = event.reason.split(":")[0]
                 self.notice = f"{cause}: the namespace was re-read at {time.strftime('%H:%M:%S')}"
             self._stamp()
-            self._rebuild(keep_cursor=event.reason != LOADED)
+            self._view.show_namespace(keep_cursor=event.reason != LOADED)
         elif isinstance(event, RouteChanges | RoutesRefreshed):
-            self.applied += apply_routes(self.store, event, self._added)
+            self.applied += apply_routes(self.store, event, self.added)
             self._stamp()
-            self._dirty = True
+            self.dirty = True
         elif isinstance(event, SmallChanged) and self.state is not None:
             self.state = NetnsState(
                 links=event.links,
@@ -195,7 +236,7 @@ class NamespaceFollower(App[None]):
                 nexthops=event.nexthops,
             )
             self._stamp()
-            self._dirty_all = True
+            self.dirty_all = True
         elif isinstance(event, Problem):
             self.notice = event.text
             if event.fatal:
@@ -204,23 +245,23 @@ class NamespaceFollower(App[None]):
             if event.gone:  # nothing to show: its rows must not linger
                 self.state = None
                 self.store = RouteStore()
-                self._rebuild(keep_cursor=False)
-            self._update_status()
+                self._view.show_namespace(keep_cursor=False)
+            self._view.show_status()
 
     def _stamp(self) -> None:
         if self.live:
             self.last_change = time.strftime("%H:%M:%S")
 
-    def action_pause(self) -> None:
+    def pause(self) -> None:
         """Hold live updates (they queue) or apply what queued and go on."""
         self.paused = not self.paused
         if not self.paused:
             pending, self.pending = self.pending, []
             self.inbox.put_front(pending)  # applied in slices like any events
-            self.post_message(self.Changed())
-        self._update_status()
+            self._node.post_message(self.Changed())
 
-    def on_unmount(self) -> None:
+    def stop(self) -> None:
         """Stop following the kernel."""
         if self.watch_handle is not None:
             self.watch_handle.stop()
+            self.watch_handle = None

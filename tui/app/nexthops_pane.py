@@ -1,7 +1,7 @@
 """Text of the nexthop objects pane: ``ip nexthop show`` of the namespace, with a heading.
 
 Every object, both families and groups (as ``ip nexthop show`` without ``-4``/``-6``), so the
-pane does not change with the IPv4/IPv6 switch.  Kept out of ``app.py``: pure text.
+pane does not change with the IPv4/IPv6 switch.  Kept out of ``screen.py``: pure text.
 """
 
 from __future__ import annotations

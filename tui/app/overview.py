@@ -49,3 +49,13 @@ def overview_lines(
         name = safe_text(table_name(tab, names))[:12]
         lines.append(f"{mark} {FAMILY[fam]} {name:<12} {counts[(fam, tab)]:>8,}")
     return lines
+
+
+def table_options(
+    counts: Counter[tuple[int, int]], names: Mapping[int, str]
+) -> list[tuple[str, str]]:
+    """The table picker's entries: ("family:table", label), in ``table_order``."""
+    return [
+        (f"{fam}:{tab}", table_label(fam, tab, counts[(fam, tab)], names))
+        for fam, tab in table_order(counts)
+    ]

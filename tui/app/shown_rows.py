@@ -1,157 +1,181 @@
 """The rows the route view shows: the shown table's routes, filtered and sorted.
 
-A base of the app between following the namespace (``tui.app.follow``) and the screens: big
-tables are filtered and sorted in a worker (a filter shows its first rows while it searches
-on), and live changes redraw the rows no more often than their measured cost allows.
+A plain object the screen owns, between the namespace follower (``tui.app.follow``: state and
+store) and the route view: big tables are filtered and sorted in a thread worker (a filter
+shows its first rows while it searches on), and live changes redraw the rows no more often
+than their measured cost allows (the ``Pacer``).
 """
 
 from __future__ import annotations
 
 import time
-
-from textual import work
+from collections.abc import Mapping
+from typing import NamedTuple, Protocol
 
 from tui.app.follow import BIG_TABLE, NamespaceFollower
 from tui.app.lines import make_line_of
 from tui.app.modes import Mode
-from tui.app.pacing import MARK_LIMIT
+from tui.app.pacing import Pacer
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
 from tui.app.widgets.route_view import RouteView
 from tui.formats.route_n import route_n_routes
-from tui.model import AF_INET, AF_INET6, IFF_LOOPBACK, RT_TABLE_MAIN, Route
+from tui.model import AF_INET, AF_INET6, IFF_LOOPBACK, RT_TABLE_MAIN, NetnsState, Route
 from tui.names import table_name
-from tui.source import Source
+from tui.store.routes import RouteStore
 
 # (rows, filter, sort, reverse, keep the cursor, when asked)
 OrderJob = tuple[RouteRows, RouteFilter | None, str, bool, bool, float]
 
 
-class ShownRows(NamespaceFollower):
-    """Which table, in which form, filtered and sorted how; and its rows on screen."""
+class TableChoice(NamedTuple):
+    """The family and routing table shown."""
+
+    family: int = AF_INET
+    table: int = RT_TABLE_MAIN
+
+
+class SortOrder(NamedTuple):
+    """The column the rows are sorted by (an index into ``SORT_KEYS``) and its direction."""
+
+    column: int = 0
+    reverse: bool = False
+
+    @property
+    def key(self) -> str:
+        """The column's name."""
+        return SORT_KEYS[self.column]
+
+
+class RowsChoice(Protocol):
+    """What the screen shows: the rows are built from it (its reactives)."""
+
+    @property
+    def mode(self) -> Mode: ...
+    @property
+    def family(self) -> int: ...
+    @property
+    def table(self) -> int: ...
+    @property
+    def route_filter(self) -> RouteFilter | None: ...
+    @property
+    def order(self) -> SortOrder: ...
+
+    def show_status(self) -> None:
+        """Redraw the title and status line."""
+
+
+def current_routes(
+    store: RouteStore, state: NetnsState | None, mode: Mode, family: int, table: int
+) -> list[Route]:
+    """The routes of the selected family and table; in the route -n form exactly what
+    ``route -n`` lists (the CLI's selection: IPv4 table main without broadcast and
+    multicast, IPv6 every table with each multipath next hop on its own)."""
+    if mode == Mode.ROUTE_N:
+        if family == AF_INET6:
+            routes = store.routes(AF_INET6)
+        else:
+            routes = store.table_routes(AF_INET, RT_TABLE_MAIN)
+        links = state.links if state is not None else ()
+        lo = next((link.index for link in links if link.flags & IFF_LOOPBACK), 1)
+        return route_n_routes(routes, family, lo)
+    return store.table_routes(family, table)
+
+
+def fit_mode(mode: Mode, family: int, table: int) -> Mode:
+    """A table picked that ``route -n`` does not list alone (IPv4 other than main; any
+    single IPv6 table, since route -n -A inet6 lists them all) is shown as ip route."""
+    if mode == Mode.ROUTE_N and (family == AF_INET6 or table != RT_TABLE_MAIN):
+        return Mode.IP
+    return mode
+
+
+def shown_table_label(mode: Mode, family: int, table: int, names: Mapping[int, str]) -> str:
+    """What the title says of the tables shown: route -n -A inet6 shows every table."""
+    if mode == Mode.ROUTE_N:
+        return "all tables" if family == AF_INET6 else "main"
+    return table_name(table, names)
+
+
+class ShownRows:
+    """Which rows of the shown table, in which form, filtered and sorted how, on screen."""
 
     def __init__(
         self,
-        source: Source,
-        netns: str | None = None,
-        *,
-        live: bool = True,
-        ansi_color: bool | None = None,
+        follower: NamespaceFollower,
+        choice: RowsChoice,
+        view: RouteView,
+        names: Mapping[int, str],
     ) -> None:
-        super().__init__(source, netns, live=live, ansi_color=ansi_color)
-        self.names = source.table_names()
-        self.family = AF_INET
-        self.table = RT_TABLE_MAIN
-        self.mode = Mode.ROUTE_N
-        self.filter: RouteFilter | None = None
-        self.sort_index = 0
-        self.reverse = False
-        self._ordering = 0  # the token of the big-table ordering running in a thread (0: none)
+        self.follower = follower
+        self.choice = choice
+        self.view = view
+        self.names = names
+        self.pacer = Pacer()
+        self.ordering = 0  # the token of the big-table ordering running in a thread (0: none)
         self._order_token = 0
         # Work handed to thread workers by number: Textual keeps finished workers (and so
         # their arguments) alive in saved contexts, which must not pin a million routes.
-        self._order_jobs: dict[int, OrderJob] = {}
+        self.order_jobs: dict[int, OrderJob] = {}
 
-    def current_routes(self) -> list[Route]:
-        """The routes of the selected family and table; in the route -n form exactly what
-        ``route -n`` lists (the CLI's selection: IPv4 table main without broadcast and
-        multicast, IPv6 every table with each multipath next hop on its own)."""
-        if self.mode == Mode.ROUTE_N:
-            if self.family == AF_INET6:
-                routes = self.store.routes(AF_INET6)
-            else:
-                routes = self.store.table_routes(AF_INET, RT_TABLE_MAIN)
-            links = self.state.links if self.state is not None else ()
-            lo = next((link.index for link in links if link.flags & IFF_LOOPBACK), 1)
-            return route_n_routes(routes, self.family, lo)
-        return self.store.table_routes(self.family, self.table)
-
-    def _fit_mode(self) -> None:
-        """A table picked that ``route -n`` does not list alone (IPv4 other than main; any
-        single IPv6 table, since route -n -A inet6 lists them all) is shown as ip route."""
-        if self.mode == Mode.ROUTE_N and (self.family == AF_INET6 or self.table != RT_TABLE_MAIN):
-            self.mode = Mode.IP
-
-    def shown_table_label(self) -> str:
-        """What the title says of the tables shown: route -n -A inet6 shows every table."""
-        if self.mode == Mode.ROUTE_N:
-            return "all tables" if self.family == AF_INET6 else "main"
-        return table_name(self.table, self.names)
-
-    def _redraw_rows(self) -> None:
+    def redraw(self) -> None:
         """A new filter or sort: only the rows and the status line change."""
-        if self.state is not None:
-            self._rebuild_rows(keep_cursor=False)
-        self._update_status()
+        if self.follower.state is not None:
+            self.rebuild(keep_cursor=False)
+        self.choice.show_status()
 
-    def _rebuild_rows(self, keep_cursor: bool) -> None:
+    def rebuild(self, keep_cursor: bool) -> None:
         """The rows of the shown table from the store (a C-speed copy of one table's routes);
         big tables are filtered and sorted in a thread.  The cost goes to the pacer."""
-        if self.state is None:
+        state, c = self.follower.state, self.choice
+        if state is None:
             return
         start = time.perf_counter()
-        devs = self.state.link_names()
-        objects = {nh.id: nh for nh in self.state.nexthops or ()}
-        line_of = make_line_of(self.mode, self.family, devs, self.names, objects)
-        rows = RouteRows(self.current_routes(), line_of, lambda r: devs.get(r.oif or 0, ""))
-        flt, sort, reverse = self.filter, SORT_KEYS[self.sort_index], self.reverse
+        devs = state.link_names()
+        objects = {nh.id: nh for nh in state.nexthops or ()}
+        line_of = make_line_of(c.mode, c.family, devs, self.names, objects)
+        routes = current_routes(self.follower.store, state, c.mode, c.family, c.table)
+        rows = RouteRows(routes, line_of, lambda r: devs.get(r.oif or 0, ""))
+        flt, sort, reverse = c.route_filter, c.order.key, c.order.reverse
         if (flt is not None or sort != "kernel") and len(rows.routes) > BIG_TABLE:
-            self.notice = "filtering…" if flt is not None else "sorting…"
+            self.follower.notice = "filtering…" if flt is not None else "sorting…"
             self._order_token += 1
-            self._ordering = self._order_token
-            self._order_jobs[self._order_token] = (rows, flt, sort, reverse, keep_cursor, start)
-            self._order_rows(self._order_token)
+            self.ordering = self._order_token
+            self.order_jobs[self._order_token] = (rows, flt, sort, reverse, keep_cursor, start)
+            self.follower.in_thread(
+                self._order_rows, self._order_token, group="rows", exclusive=False
+            )
         else:
             rows.apply(flt, sort, reverse)
-            self.query_one(RouteView).set_rows(rows, keep_cursor=keep_cursor)
+            self.view.set_rows(rows, keep_cursor=keep_cursor)
             self.pacer.done(time.perf_counter() - start)
 
-    @work(thread=True, group="rows", description="ordering rows")
     def _order_rows(self, token: int) -> None:
         """Filter or sort a big table off the UI thread (the rows are a private snapshot).
         A filter the user just typed shows its first rows while it searches on; a redraw
         after live changes does not (its row count would flicker)."""
-        rows, flt, sort, reverse, keep, start = self._order_jobs.pop(token)
+        rows, flt, sort, reverse, keep, start = self.order_jobs.pop(token)
 
         def so_far(partial: RouteRows) -> None:
-            self.call_from_thread(self._rows_so_far, partial, token)
+            self.follower.call(self._rows_so_far, partial, token)
 
         rows.apply(flt, sort, reverse, None if keep else so_far)
-        self.call_from_thread(self._rows_ready, rows, keep, token, start)
+        self.follower.call(self._rows_ready, rows, keep, token, start)
 
     def _rows_so_far(self, rows: RouteRows, token: int) -> None:
-        if token != self._ordering or not self.is_running:
+        if token != self.ordering or not self.follower.running:
             return
-        view = self.query_one(RouteView)
+        view = self.view
         view.set_rows(rows, keep_cursor=view.rows is not None and view.rows.partial)
-        self._update_status()
+        self.choice.show_status()
 
     def _rows_ready(self, rows: RouteRows, keep_cursor: bool, token: int, start: float) -> None:
-        if token != self._ordering or not self.is_running:
+        if token != self.ordering or not self.follower.running:
             return  # a newer ordering was asked for meanwhile, or the app is closing
-        self._ordering = 0
+        self.ordering = 0
         self.pacer.done(time.perf_counter() - start)
-        if self.notice in ("filtering…", "sorting…"):
-            self.notice = ""
-        view = self.query_one(RouteView)
+        if self.follower.notice in ("filtering…", "sorting…"):
+            self.follower.notice = ""
+        view = self.view
         keep_cursor = keep_cursor or (view.rows is not None and view.rows.partial)
         view.set_rows(rows, keep_cursor=keep_cursor)
-        self._update_status()
-
-    def _flush_changes(self) -> None:
-        """Coalesced redraw after live changes: all of it when links or rules changed, else
-        the rows, when the pacer allows and no big table is being ordered in a thread."""
-        if not self.is_running:
-            return  # shutting down: the widgets are going
-        if self._dirty_all:
-            self._dirty_all = self._dirty = False
-            self._rebuild(keep_cursor=True)
-        elif self._dirty and self.pacer.due() and not self._ordering:
-            self._dirty = False
-            self._rebuild_rows(keep_cursor=True)
-            self._update_side(force=False)
-            self._update_status()
-        else:
-            return
-        added, self._added = self._added, []
-        if 0 < len(added) <= MARK_LIMIT:
-            self.query_one(RouteView).mark_added(added)
+        self.choice.show_status()

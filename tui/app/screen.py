@@ -1,10 +1,11 @@
 """The main screen: it composes the widgets (title, overview, route view and the other panes,
-lookup pane, filter field, status line, footer) and keeps what is shown.
+lookup pane, filter field, status line, footer) and keeps what is shown as reactives.
 
-The namespace follower (``tui.app.follow``) tells the screen when the namespace's state
-changed; the rows (``tui.app.shown_rows``) and the lookup pane's requests
-(``tui.app.path_follow``) are plain objects the screen owns.  The keys are bound here, to the
-actions below.
+What is shown (the form of the rows, the family and table, the filter, the sort, the pane) are
+Textual reactives whose watchers redraw what depends on them; the namespace follower
+(``tui.app.follow``) tells the screen when the namespace's state changed, the rows
+(``tui.app.shown_rows``) and the lookup pane's requests (``tui.app.path_follow``) are plain
+objects the screen owns.  The keys are bound here, to the actions below.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import time
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, Log
 
@@ -64,6 +66,14 @@ class MainScreen(Screen[None]):
         Binding("escape", "close_pane", "Back", show=False),
     ]
 
+    # What is shown.  Each watcher redraws what depends on it; ``always_update``: choosing
+    # the same again redraws too (a re-picked table, a re-submitted filter, as before).
+    mode: var[Mode] = var(Mode.ROUTE_N, init=False)
+    shown: var[TableChoice] = var(TableChoice(), init=False, always_update=True)
+    route_filter: var[RouteFilter | None] = var(None, init=False, always_update=True)
+    order: var[SortOrder] = var(SortOrder(), init=False)
+    pane: var[Pane] = var(Pane.ROUTES, init=False, always_update=True)
+
     def __init__(self, source: Source, netns: str | None = None, *, live: bool = True) -> None:
         super().__init__()
         self.names = source.table_names()
@@ -75,10 +85,6 @@ class MainScreen(Screen[None]):
             self.follower, self, self.lookup_pane, self.route_view, self.names
         )
         self._side_at = 0.0
-        self.mode = Mode.ROUTE_N
-        self.shown = TableChoice()
-        self.route_filter: RouteFilter | None = None
-        self.order = SortOrder()
 
     @property
     def family(self) -> int:
@@ -119,8 +125,25 @@ class MainScreen(Screen[None]):
         self.set_interval(REFRESH_SECONDS, self._flush_changes)
         self.follower.start()
 
-    # ----- what is shown ---------------------------------------------------------------------
-    def _show(self, pane: Pane) -> None:
+    # ----- what is shown: the reactives' watchers -------------------------------------------
+    def watch_mode(self) -> None:
+        """route -n ⇄ ip route: everything is redrawn, the cursor stays."""
+        self.show_namespace(keep_cursor=True)
+
+    def watch_shown(self) -> None:
+        """Another family or table: everything is redrawn from the top."""
+        self.show_namespace(keep_cursor=False)
+
+    def watch_route_filter(self) -> None:
+        """A new filter: only the rows and the status line change."""
+        self.rows.redraw()
+
+    def watch_order(self) -> None:
+        """A new sort: only the rows and the status line change."""
+        self.rows.redraw()
+
+    def watch_pane(self, pane: Pane) -> None:
+        """Show the pane (the routes take the focus back)."""
         self.query_one("#main", ContentSwitcher).current = pane
         if pane == Pane.ROUTES:
             self.route_view.focus()
@@ -128,10 +151,9 @@ class MainScreen(Screen[None]):
     def show_table(self, family: int, table: int, *, fit: bool) -> None:
         """Show ``table`` of ``family`` (``fit``: in the form that can list it alone); one
         redraw, from the top."""
-        if fit:
-            self.mode = fit_mode(self.mode, family, table)
+        if fit:  # the form changes with the table: the table's watcher redraws both
+            self.set_reactive(MainScreen.mode, fit_mode(self.mode, family, table))
         self.shown = TableChoice(family, table)
-        self.show_namespace(keep_cursor=False)
 
     # ----- drawing (also what the follower calls: ``FollowerView``) --------------------------
     def show_namespace(self, keep_cursor: bool) -> None:
@@ -235,8 +257,7 @@ class MainScreen(Screen[None]):
 
     # ----- actions (the app's keys) ---------------------------------------------------------
     def _toggle(self, pane: Pane) -> None:
-        switcher = self.query_one("#main", ContentSwitcher)
-        self._show(Pane.ROUTES if switcher.current == pane else pane)
+        self.pane = Pane.ROUTES if self.pane == pane else pane
 
     def action_rules(self) -> None:
         """Show the policy rules (again: back to the routes)."""
@@ -252,9 +273,8 @@ class MainScreen(Screen[None]):
 
     def action_toggle_view(self) -> None:
         """route -n form ⇄ ip route form."""
+        self.pane = Pane.ROUTES
         self.mode = Mode.IP if self.mode == Mode.ROUTE_N else Mode.ROUTE_N
-        self._show(Pane.ROUTES)
-        self.show_namespace(keep_cursor=True)
 
     def action_toggle_family(self) -> None:
         """IPv4 ⇄ IPv6."""
@@ -263,24 +283,20 @@ class MainScreen(Screen[None]):
         if table not in {t for f, t in self.follower.table_counts() if f == family}:
             table = RT_TABLE_MAIN
         self.shown = TableChoice(family, table)
-        self.show_namespace(keep_cursor=False)
 
     def action_sort(self) -> None:
         """Sort by the next column."""
         order = self.order
         self.order = SortOrder((order.column + 1) % len(SORT_KEYS), order.reverse)
-        self.rows.redraw()
 
     def on_route_header_sort_by(self, message: RouteHeader.SortBy) -> None:
         """A click on a column name sorts by it; a second click reverses."""
         index, order = SORT_KEYS.index(message.key), self.order
         self.order = SortOrder(index, not order.reverse if index == order.column else False)
-        self.rows.redraw()
 
     def action_sort_reverse(self) -> None:
         """Reverse the sort."""
         self.order = SortOrder(self.order.column, not self.order.reverse)
-        self.rows.redraw()
 
     def action_pause(self) -> None:
         """Hold live updates (they queue) or apply what queued and go on."""
@@ -289,7 +305,7 @@ class MainScreen(Screen[None]):
 
     def action_filter(self) -> None:
         """Open the filter field."""
-        self._show(Pane.ROUTES)
+        self.pane = Pane.ROUTES
         field = self.query_one("#filter", Input)
         field.display = True
         field.value = self.route_filter.text if self.route_filter else ""
@@ -300,9 +316,8 @@ class MainScreen(Screen[None]):
         if event.input.id != "filter":
             return
         text = event.value.strip()
-        self.route_filter = RouteFilter.parse(text) if text else None
         event.input.display = False
-        self.rows.redraw()
+        self.route_filter = RouteFilter.parse(text) if text else None
         self.route_view.focus()
 
     def action_close_pane(self) -> None:
@@ -312,12 +327,11 @@ class MainScreen(Screen[None]):
             field.display = False
             if self.route_filter is not None:
                 self.route_filter = None
-                self.rows.redraw()
             self.route_view.focus()
         elif self.lookup_pane.display:
             self.paths.close()
         else:
-            self._show(Pane.ROUTES)
+            self.pane = Pane.ROUTES
 
     def action_help(self) -> None:
         """Every key."""
@@ -365,7 +379,7 @@ class MainScreen(Screen[None]):
         def picked(choice: str | None) -> None:
             if choice is not None:
                 fam, _, tab = choice.partition(":")
-                self._show(Pane.ROUTES)
+                self.pane = Pane.ROUTES
                 self.show_table(int(fam), int(tab), fit=True)
 
         current = f"{self.family}:{self.table}"

@@ -11,6 +11,7 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
+from tui.app.follow import NamespaceFollower
 from tui.app.palette import palette_commands
 from tui.app.screen import MainScreen
 from tui.source import Source
@@ -42,6 +43,10 @@ class FibscopeApp(App[None]):
         """The start hook (signal handlers), once the loop runs."""
         if self.on_start is not None:
             self.on_start(self)
+
+    def on_namespace_follower_changed(self, message: NamespaceFollower.Changed) -> None:
+        """Live events wait in the follower's inbox: apply a slice (on the app's queue)."""
+        self.main.follower.take_changes()
 
     def on_unmount(self) -> None:
         """Stop following the kernel."""

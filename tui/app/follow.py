@@ -55,14 +55,15 @@ class NamespaceFollower:
     """The shown namespace's state and routes, kept current."""
 
     class Changed(Message, bubble=False):
-        """Live events wait in the inbox (one message, however many events); for the
-        screen alone (nothing above it handles it)."""
+        """Live events wait in the inbox (one message, however many events).  It goes to
+        the app's queue (not the screen's): a screen's queue kept busy by live events would
+        hold back its repaints and every key that bubbles through it."""
 
     def __init__(
         self, source: Source, node: DOMNode, view: FollowerView, *, netns: str | None, live: bool
     ) -> None:
         self.source = source
-        self._node = node  # whose workers the threads are, and who gets ``Changed``
+        self._node = node  # whose workers the threads are
         self._view = view
         self._app: App[Any] | None = None  # known once running (threads have no active app)
         self.start_netns = netns
@@ -184,9 +185,15 @@ class NamespaceFollower:
 
         def emit(event: Event) -> None:
             if gen == self._watch_gen and self.inbox.put(event):
-                self._node.post_message(self.Changed())  # post_message is thread-safe
+                self.wake()
 
         return emit
+
+    def wake(self) -> None:
+        """Ask for ``take_changes`` on the UI thread (from any thread: post_message is
+        thread-safe)."""
+        if self._app is not None:
+            self._app.post_message(self.Changed())
 
     def take_changes(self) -> None:
         """Apply a slice of the queued events; wake again for the rest (keys go between)."""
@@ -195,7 +202,7 @@ class NamespaceFollower:
         for event in self.inbox.take():
             self._apply(event)
         if self.inbox.more():
-            self._node.post_message(self.Changed())
+            self.wake()
 
     # ----- events -------------------------------------------------------------------------
     def _apply(self, event: Event) -> None:
@@ -258,7 +265,7 @@ class NamespaceFollower:
         if not self.paused:
             pending, self.pending = self.pending, []
             self.inbox.put_front(pending)  # applied in slices like any events
-            self._node.post_message(self.Changed())
+            self.wake()
 
     def stop(self) -> None:
         """Stop following the kernel."""

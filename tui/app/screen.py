@@ -122,7 +122,8 @@ class MainScreen(Screen[None]):
         self.query_one("#filter", Input).display = False
         self.lookup_pane.display = False
         self.route_view.focus()
-        self.set_interval(REFRESH_SECONDS, self._flush_changes)
+        # On the app's queue, with the follower's Changed (see there), not the screen's.
+        self.app.set_interval(REFRESH_SECONDS, self._flush_changes)
         self.follower.start()
 
     # ----- what is shown: the reactives' watchers -------------------------------------------
@@ -250,10 +251,6 @@ class MainScreen(Screen[None]):
         added, f.added = f.added, []
         if 0 < len(added) <= MARK_LIMIT:
             self.route_view.mark_added(added)
-
-    def on_namespace_follower_changed(self, message: NamespaceFollower.Changed) -> None:
-        """Live events wait in the follower's inbox: apply a slice."""
-        self.follower.take_changes()
 
     # ----- actions (the app's keys) ---------------------------------------------------------
     def _toggle(self, pane: Pane) -> None:

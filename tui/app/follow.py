@@ -28,6 +28,7 @@ from tui.source.events import (
     SETTLED,
     Event,
     Problem,
+    Reloading,
     RouteChanges,
     RoutesRefreshed,
     SmallChanged,
@@ -244,6 +245,8 @@ class NamespaceFollower:
             )
             self._stamp()
             self.dirty_all = True
+        elif isinstance(event, Reloading):
+            self._view.show_status()  # "reloading…" (the inbox knows) until the Snapshot
         elif isinstance(event, Problem):
             self.notice = event.text
             if event.fatal:

@@ -11,23 +11,35 @@ shown.  Three things keep the UI answering keys:
 * ``Pacer``: the rows are rebuilt from the store at most every ``REFRESH_SECONDS``, and no
   more often than a few times the last rebuild's measured cost, so a costly table (a
   million rows sorted in a thread) takes a bounded share of the time.
+
+The inbox also knows whether the routes applied so far are the kernel's: not while a full
+re-read runs (``Reloading`` until its ``Snapshot``), nor while a flood is caught up (the
+monitor said it is ``behind``, or a slice left events queued); ``sync_text`` says which, for
+the status line, so a half-applied table is never shown as if it were current.  And a flood
+of new routes is frozen for the collector as it comes (``apply_routes``), as a loaded
+store is: a full collection would otherwise walk every one of a million new routes, a pause
+of a second or more while keys wait.
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import deque
 from collections.abc import Iterator
 
 from tui.model import Route
-from tui.source.events import Event, RouteChanges, RoutesRefreshed
+from tui.source.events import Event, Problem, Reloading, RouteChanges, RoutesRefreshed, Snapshot
 from tui.store.routes import RouteStore
 
 REFRESH_SECONDS = 0.1
 SLICE_SECONDS = 0.02  # events applied per wake-up before keys get their turn
 PACE = 4.0  # a rebuild costing c seconds is not repeated within PACE * c
 MARK_LIMIT = 200  # more new routes than this in one redraw are not highlighted
+RELOADING = "reloading…"
+CATCHING_UP = "catching up…"
+FREEZE_AFTER = 50_000  # new routes in a store this big (or bigger) are frozen for the GC
 
 
 class Inbox:
@@ -37,6 +49,9 @@ class Inbox:
         self._events: deque[Event] = deque()
         self._lock = threading.Lock()
         self._woken = False
+        self._reloading = False  # a Reloading was queued, its Snapshot not yet taken
+        self._behind = False  # the last route changes taken: the monitor had more waiting
+        self._backlog = False  # the last slice ended with events left
 
     def __len__(self) -> int:
         return len(self._events)
@@ -45,8 +60,19 @@ class Inbox:
         """Queue ``event`` (any thread); True when the UI thread must be woken."""
         with self._lock:
             self._events.append(event)
+            if isinstance(event, Reloading):
+                self._reloading = True  # at once: what is shown stops being current now
             wake, self._woken = not self._woken, True
         return wake
+
+    def sync_text(self) -> str:
+        """What the status line says of the routes applied so far: "" when they follow the
+        kernel, else that a re-read runs or a flood is being caught up."""
+        if self._reloading:
+            return RELOADING
+        if self._behind or self._backlog:
+            return CATCHING_UP
+        return ""
 
     def put_front(self, events: list[Event]) -> None:
         """Queue ``events`` before everything else (the UI thread: held events resumed)."""
@@ -58,10 +84,18 @@ class Inbox:
         with self._lock:
             self._woken = False
         deadline = time.perf_counter() + seconds
+        self._backlog = True
         while self._events:
-            yield self._events.popleft()
+            event = self._events.popleft()
+            if isinstance(event, RouteChanges):
+                self._behind = event.behind
+            elif isinstance(event, Snapshot) or (isinstance(event, Problem) and event.fatal):
+                self._reloading = self._behind = False  # the new state, or no more
+            yield event
             if time.perf_counter() > deadline:
+                self._backlog = bool(self._events)
                 return
+        self._backlog = False
 
     def more(self) -> bool:
         """Events are left after a slice: the UI thread wakes itself again; True when it must
@@ -76,6 +110,7 @@ class Inbox:
         """Forget queued events (another namespace is shown)."""
         with self._lock:
             self._events.clear()
+            self._reloading = self._behind = self._backlog = False
 
 
 def apply_routes(
@@ -85,12 +120,39 @@ def apply_routes(
     none: a flood is not highlighted).  Returns how many events were applied."""
     if isinstance(event, RoutesRefreshed):
         store.refresh(event.ifindex, event.routes, event.family)
+        _freezer.added(len(event.routes), store)
         return len(event.routes)
     apply = store.apply
+    fresh = 0
     for new, flags, route in event.changes:
-        if apply(new, flags, route) and new and len(added) <= MARK_LIMIT:
-            added.append(route)
+        if apply(new, flags, route) and new:
+            fresh += 1
+            if len(added) <= MARK_LIMIT:
+                added.append(route)
+    _freezer.added(fresh, store)
     return len(event.changes)
+
+
+class _Freezer:
+    """Freezes the collector's objects once a big store has gained FREEZE_AFTER routes.
+
+    New routes are long-lived and hold no cycles: walking them in every full collection is
+    waste (a million of them: a second's pause, more on a busy machine).  The young
+    generations are collected first, so only what survived them is kept from the collector
+    (refcounts still free frozen objects when they are dropped)."""
+
+    def __init__(self) -> None:
+        self.young = 0
+
+    def added(self, count: int, store: RouteStore) -> None:
+        self.young += count
+        if self.young >= FREEZE_AFTER and len(store) >= FREEZE_AFTER:
+            self.young = 0
+            gc.collect(1)
+            gc.freeze()
+
+
+_freezer = _Freezer()  # the collector is the process's: so is the count
 
 
 class Pacer:

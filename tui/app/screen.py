@@ -223,6 +223,7 @@ class MainScreen(Screen[None]):
             has_state=f.state is not None,
             source_live=f.source.live,
             source_description=f.source.description,
+            sync=f.inbox.sync_text(),
         )
 
     def show_status(self) -> None:

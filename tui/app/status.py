@@ -41,6 +41,7 @@ class StatusState:
     has_state: bool  # the namespace was read
     source_live: bool
     source_description: str
+    sync: str = ""  # "reloading…" / "catching up…": the routes shown are not yet the kernel's
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,8 @@ def status_text(s: StatusState) -> StatusText:
     count = f"{found} of {s.total:,} {noun}" if s.filter_text else f"{s.total:,} {noun}"
     tables = tname if tname == "all tables" else f"table {tname}"
     parts = [f"netns {label}", tables, count]
+    if s.sync:  # right after the count it qualifies
+        parts.append(safe_text(s.sync))
     if notice:  # early: it matters more than what follows when the line is cut
         parts.append(notice)
     if s.filter_text:

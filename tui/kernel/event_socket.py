@@ -11,9 +11,11 @@ from collections.abc import Iterable
 
 from pyroute2 import IPRoute
 
+from tui.kernel.netlink.const import RTM_DELROUTE, RTM_NEWROUTE
 from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small, read_sysctls
 from tui.kernel.netlink.link_dump import oif_request
 from tui.kernel.netlink.nexthop_codec import read_nexthops
+from tui.kernel.netlink.route_codec import decode_route
 from tui.kernel.netlink.route_dump import dump_request, next_seq
 from tui.kernel.netns import entered
 from tui.kernel.nexthop_watch import read_compat_mode
@@ -43,6 +45,7 @@ MAX_RCVBUF = 256 << 20  # overruns double the socket buffer up to this
 OVERRUN = "netlink overrun: events were lost, re-reading the whole namespace"
 NEXTHOPS_CHANGED = "nexthop objects changed"
 SEQ_PID = struct.Struct("=II")  # nlmsg_seq, nlmsg_pid: at offset 8 of a message
+HEAD = struct.Struct("=IHH")  # nlmsg_len, nlmsg_type, nlmsg_flags
 FAILURES = 3  # dumps failing in a row before the monitor gives up
 
 Change = tuple[bool, int, Route]
@@ -65,6 +68,20 @@ class FrozenLoader(DumpLoader):
         super().dumped(pos, routes)
         if not gc.isenabled() and len(self.store) > FREEZE_ROUTES:
             gc.freeze()
+
+
+def one_route(buf: bytearray, n: int) -> tuple[int, int, Route] | None:
+    """The datagram's message when it is a single route event, as the kernel sends each one:
+    (type, flags, route); None for anything else (walked with ``iter_messages``).  A flap
+    of a million routes is a million such datagrams: no generator for each."""
+    if n < HEAD.size:
+        return None
+    length, mtype, mflags = HEAD.unpack_from(buf)
+    if (length + 3) & ~3 < n or length > n:
+        return None
+    if mtype != RTM_NEWROUTE and mtype != RTM_DELROUTE:
+        return None
+    return mtype, mflags, decode_route(buf, 0, length)
 
 
 def join_groups(sock: socket.socket) -> None:

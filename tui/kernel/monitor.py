@@ -49,6 +49,7 @@ from tui.kernel.event_socket import (
     Change,
     RouteDumpJob,
     join_groups,
+    one_route,
 )
 from tui.kernel.event_socket import OVERRUN as OVERRUN
 from tui.kernel.netlink.const import (
@@ -76,6 +77,7 @@ from tui.source.events import (
     SETTLED,
     Event,
     Problem,
+    Reloading,
     RouteChanges,
     RoutesRefreshed,
     SmallChanged,
@@ -108,6 +110,7 @@ class Monitor:
         self._failures = 0
         self._settle_due = False  # a load raced changes: re-read once they stop
         self._overrun_told = False  # said once until a reload succeeds
+        self._reload_told = False  # Reloading said for the full re-read under way or due
         self._last_event = 0.0
         self.loads = 0  # full loads done (the first one included)
 
@@ -183,19 +186,26 @@ class Monitor:
             if ready:
                 self._read(sock, buf)
 
-    def _flush(self) -> None:
-        """Hand over the route events gathered so far."""
+    def _flush(self, behind: bool = False) -> None:
+        """Hand over the route events gathered so far (``behind``: more are waiting)."""
         if self._changes:
-            self.emit(RouteChanges(tuple(self._changes)))
+            self.emit(RouteChanges(tuple(self._changes), behind))
             self._changes = []
 
     def _read(self, sock: socket.socket, buf: bytearray) -> None:
         """Read what is waiting (a batch at most BATCH_SECONDS long), dumps and events."""
         deadline = time.monotonic() + BATCH_SECONDS
-        while time.monotonic() < deadline:
+        recv_into, size, portid = sock.recv_into, len(buf), self._portid
+        drained = events = False
+        count = 0
+        while True:
+            count += 1
+            if not count & 31 and time.monotonic() > deadline:  # the clock every 32 reads
+                break
             try:
-                n = sock.recv_into(buf, len(buf), socket.MSG_DONTWAIT)
+                n = recv_into(buf, size, socket.MSG_DONTWAIT)
             except BlockingIOError:
+                drained = True
                 break
             except OSError as exc:
                 if exc.errno != errno.ENOBUFS:
@@ -203,21 +213,27 @@ class Monitor:
                 self._overrun(sock)
                 continue
             seq, pid = SEQ_PID.unpack_from(buf, 8) if n >= 16 else (0, 0)
-            if pid == self._portid:  # a dump answering us (events carry their sender's)
+            if pid == portid:  # a dump answering us (events carry their sender's)
                 if self._dump is not None and seq == self._dump.seq:
                     self._dumped(sock, buf, n)
+                    if not count & 7 and time.monotonic() > deadline:
+                        break  # a dump datagram is big: look at the clock more often
                 continue  # the rest of an abandoned dump
+            events = True
             try:
                 self._events(buf, n)
             except DecodeError:
                 self._overrun(sock)
+        if events:
+            self._last_event = time.monotonic()
         if self._dump is None or self._dump.ifindex is None:
-            self._flush()
+            self._flush(behind=not drained)
 
     def _events(self, buf: bytearray, n: int) -> None:
-        self._last_event = time.monotonic()
         dump = self._dump
-        for mtype, mflags, route in iter_messages(buf, n):
+        single = one_route(buf, n)
+        messages = (single,) if single is not None else iter_messages(buf, n)
+        for mtype, mflags, route in messages:
             self._pos += 1
             if route is not None:
                 if route.flags & RTM_F_CLONED:
@@ -241,6 +257,9 @@ class Monitor:
         buffer (a reload of a big table under churn needs room), spoil any running dump and
         load afresh."""
         self._flush()
+        if not self._reload_told:  # before the Problem: the status it redraws says so
+            self._reload_told = True
+            self.emit(Reloading(OVERRUN))
         if not self._overrun_told:
             self._overrun_told = True
             self.emit(Problem(OVERRUN, fatal=False))
@@ -257,6 +276,9 @@ class Monitor:
     def _start_dump(self, sock: socket.socket) -> None:
         """Start the dump that is due, if any: a full load first, then links one by one."""
         if self._want_full is not None:
+            if self._want_full != LOADED and not self._reload_told:
+                self._reload_told = True
+                self.emit(Reloading(self._want_full))
             self._dump = RouteDumpJob(self._want_full)
             self._want_full = None
             self._want_links.clear()
@@ -317,7 +339,7 @@ class Monitor:
         state = self._small.read()
         self._small_due = self._small.nexthop_added = False
         self._failures = 0
-        self._overrun_told = False
+        self._overrun_told = self._reload_told = False
         # Re-read once quiet when the load had to guess, or when it was a reload after an
         # overrun that changes raced: under the churn that overflowed the socket, the window
         # of events that may have raced a dump datagram is the least sure (a test saw one

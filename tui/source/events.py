@@ -42,6 +42,9 @@ class RouteChanges:
     route); the flags tell replace, append and prepend apart (``RouteStore.apply``)."""
 
     changes: tuple[tuple[bool, int, Route], ...]
+    # The monitor still had events waiting when it handed these over (the kernel is ahead:
+    # a flood such as a full-table flap is being caught up).
+    behind: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,14 @@ class SmallChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class Reloading:
+    """A full re-read has begun (events were lost, nexthop objects changed, a load raced
+    changes): until its ``Snapshot`` the routes followed so far are not the kernel's."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Something the user must hear about; ``fatal`` ends the following, ``gone`` says the
     namespace itself no longer exists (its rows must go)."""
@@ -83,4 +94,4 @@ class Problem:
     gone: bool = False
 
 
-Event = Snapshot | RouteChanges | RoutesRefreshed | SmallChanged | Problem
+Event = Snapshot | RouteChanges | RoutesRefreshed | SmallChanged | Reloading | Problem

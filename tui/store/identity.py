@@ -50,9 +50,10 @@ def _hops(route: Route) -> list[tuple[str | None, int | None, int]]:
 
 
 def same_entry(a: Route, b: Route) -> bool:
-    """The same FIB entry, perhaps in another next hop state (linkdown, dead)."""
-    if a == b:
-        return True
+    """The same FIB entry, perhaps in another next hop state (linkdown, dead).
+
+    Field by field (equal routes pass too): a dataclass ``==`` builds two tuples of every
+    field, which a flap of a million deletes would pay each time."""
     return (
         a.type == b.type
         and a.gateway == b.gateway
@@ -64,7 +65,7 @@ def same_entry(a: Route, b: Route) -> bool:
         and a.nhid == b.nhid
         and a.metrics == b.metrics
         and len(a.multipath) == len(b.multipath)
-        and _hops(a) == _hops(b)
+        and (not a.multipath or _hops(a) == _hops(b))
     )
 
 

@@ -289,6 +289,14 @@ class RouteStore:
         t = self._tables.get((route.family, route.table))
         if t is None:
             return False
+        if route.family != AF_INET6:  # the common case first: the only entry of its key
+            single = t.one.get(route.dst)
+            if single is not None and same_entry_ident(single, route) and same_entry(single, route):
+                del t.one[route.dst]
+                t.count -= 1
+                t.version += 1
+                self.version += 1
+                return True
         slot = self._slot(t, route)
         if route.family == AF_INET6:
             entries = self._entries6(t, slot, route)

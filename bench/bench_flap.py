@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""Benchmark: a full-table flap under the live app (issue 13).
+
+Creates its own namespace with N IPv4 routes (default 1,000,000), starts the app headless on
+it in a child process (live, as a user would), then deletes every one of the N routes and adds
+them back with ``ip -batch`` as fast as the kernel takes them, ``--rounds`` times in a row
+(default 2).  Meanwhile the child presses keys all the time, as the terminal driver sends them
+(the way ``bench_churn.py`` does: ``pilot.press`` waits for an idle app, which a flapping one
+is not) and samples the status line.  Printed: the changes a second ``ip -batch`` reached (the
+reference: the kernel's own pace), key latency p50/p99/max during the flaps, the time from the
+last kernel change until the app's store equals a fresh dump of the namespace (the store's
+last change before a dump found it equal), peak RSS of the app, whether a reload happened,
+every status notice seen in order (timed from the first key, a second before the flap), and
+where the app's time went (rows rebuilt, garbage collections).  The namespace is always
+deleted.  Run as root:
+``.venv/bin/python bench/bench_flap.py --routes 1000000``
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_churn import expect, send  # noqa: E402
+from bench_routes import GATEWAY_NETS, ip, load_routes  # noqa: E402
+
+CHILD = r"""
+import asyncio, json, statistics, sys, time
+from collections import Counter
+sys.path.insert(0, sys.argv[2])
+from textual import events
+from tui.app.run import make_app
+from tui.app.status import status_text
+from tui.app.widgets.route_view import RouteView
+from tui.kernel.live_source import LiveSource
+from tui.kernel.netlink.route_dump import dump_routes
+
+NS = sys.argv[1]
+PATH = f"/run/netns/{NS}"
+
+def rss(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+def say(**kw):
+    print(json.dumps(kw), flush=True)
+
+async def line():
+    return await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+def monitor_busy(app):
+    # the bench may look inside: is a dump (a reload) running or due?
+    handle = app.watch_handle
+    monitor = getattr(handle, "_monitor", None)
+    return monitor is not None and monitor.busy()
+
+def status_line(app):
+    return status_text(app.status_state()).status
+
+GC = {}  # generation -> [collections, total ms, longest ms]: where pauses come from
+_gc_start = [0.0]
+
+def gc_watch(phase, info):
+    if phase == "start":
+        _gc_start[0] = time.perf_counter()
+        return
+    ms = (time.perf_counter() - _gc_start[0]) * 1000
+    got = GC.setdefault(info["generation"], [0, 0.0, 0.0])
+    got[0] += 1
+    got[1] += ms
+    got[2] = max(got[2], ms)
+
+async def main():
+    import gc
+    app = make_app(LiveSource(), NS)
+    out = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.query_one(RouteView)
+        while view.rows is None or view.rows.row_count < 1000:
+            await pilot.pause(0.05)
+        out["rss_loaded_mb"] = rss("VmRSS:")
+        say(loaded=True)
+
+        stop = asyncio.Event()
+        keys = {}
+        notices = []  # (seconds since the flap began, notice) each time it changes
+        store_changes = []  # monotonic times the store changed (object or version)
+        t0 = time.monotonic()
+
+        async def sampler():
+            last_notice, last_store = None, None
+            while not stop.is_set():
+                sync = getattr(app.inbox, "sync_text", lambda: "")()  # "reloading…" etc.
+                notice = " · ".join(x for x in (sync, app.notice) if x)
+                if notice != last_notice:
+                    notices.append((round(time.monotonic() - t0, 2), notice, status_line(app)))
+                    last_notice = notice
+                now_store = (id(app.store), app.store.version)
+                if now_store != last_store:
+                    store_changes.append(time.monotonic())
+                    last_store = now_store
+                await asyncio.sleep(0.01)
+
+        async def press(name, key, effect):
+            before = (view.cursor, app.mode)
+            done = asyncio.Event()
+            t = time.perf_counter()
+            app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
+            app.call_later(lambda: view.call_later(done.set))  # both queues crossed
+            while time.perf_counter() - t < 10:
+                if effect is None or effect(before):
+                    if effect is not None or done.is_set():
+                        break
+                elif done.is_set() and (view.rows is None or view.rows.row_count < 2):
+                    break  # an empty table: a cursor key has nothing to move
+                await asyncio.sleep(0.001)
+            keys.setdefault(name, []).append((time.perf_counter() - t) * 1000)
+
+        async def presser():
+            plan = [
+                ("no_op_key", "f12", None),
+                ("down", "down", lambda b: view.cursor == b[0] + 1),
+                ("up", "up", lambda b: view.cursor == b[0] - 1),
+                ("toggle_view", "v", lambda b: app.mode != b[1]),
+            ]
+            i = 0
+            while not stop.is_set():
+                name, key, effect = plan[i % len(plan)]
+                await press(name, key, effect)
+                i += 1
+                await asyncio.sleep(0.05)
+
+        tasks = [asyncio.create_task(sampler()), asyncio.create_task(presser())]
+        await line()  # the flap has started
+        gc.callbacks.append(gc_watch)
+        costs = []  # rows rebuilds during the flap (ms)
+        done_orig = app.pacer.done
+        def done(cost):
+            costs.append(cost * 1000)
+            done_orig(cost)
+        app.pacer.done = done
+        reply = await line()  # the flap has ended: when the kernel made its last change
+        last_kernel = float(reply)
+        # converged: quiet (nothing queued, no dump running, the store unchanged) for 2 s
+        deadline = time.monotonic() + 120
+        result_equal = False
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            quiet = time.monotonic() - store_changes[-1] if store_changes else 99
+            if quiet < 2.0 or len(app.inbox) or monitor_busy(app) or app.pending:
+                continue
+            out.setdefault("peak_rss_mb", rss("VmHWM:"))
+            loop = asyncio.get_running_loop()
+            marker = (id(app.store), app.store.version)
+            dumped = await loop.run_in_executor(None, dump_routes, PATH)
+            if (id(app.store), app.store.version) != marker:
+                continue  # it changed meanwhile: look again
+            a, b = Counter(app.store.routes()), Counter(dumped)
+            result_equal = a == b
+            out["final_routes"] = len(app.store)
+            out["kernel_routes"] = len(dumped)
+            out["only_in_model"] = sum((a - b).values())
+            out["only_in_kernel"] = sum((b - a).values())
+            if result_equal:
+                break
+        stop.set()
+        await asyncio.gather(*tasks)
+        out["equal"] = result_equal
+        out["converged_s"] = max(0.0, store_changes[-1] - last_kernel) if store_changes else 0.0
+        out["keys_ms"] = keys
+        out["gc"] = GC
+        out["rebuild_ms"] = (len(costs), max(costs, default=0.0), sum(costs))
+        out["notices"] = notices
+        out["final_status"] = status_line(app)
+        out["loads"] = getattr(getattr(app.watch_handle, "_monitor", None), "loads", None)
+    say(result=out)
+
+asyncio.run(main())
+"""
+
+
+def batch_files(routes: int) -> tuple[str, str]:
+    """Two ``ip -batch`` files: delete every route of the big table, add them back (the
+    same routes ``load_routes`` made)."""
+    dels = tempfile.NamedTemporaryFile("w", prefix="fsc-flap-", suffix=".del", delete=False)  # noqa: SIM115
+    adds = tempfile.NamedTemporaryFile("w", prefix="fsc-flap-", suffix=".add", delete=False)  # noqa: SIM115
+    with dels, adds:
+        base = 20 << 24
+        for i in range(routes):
+            a = base + (i << 8)
+            dst = f"{a >> 24}.{(a >> 16) & 255}.{(a >> 8) & 255}.0/24"
+            dels.write(f"route del {dst}\n")
+            adds.write(f"route add {dst} via 10.254.{i % GATEWAY_NETS}.{2 + i % 200}\n")
+    return dels.name, adds.name
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def main() -> int:
+    """Build, flap, measure, print, clean up."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--routes", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=2, help="flaps in a row")
+    args = parser.parse_args()
+    ns = f"fsc-bflap-{uuid.uuid4().hex[:8]}"
+    ip("netns", "add", ns)
+    child: subprocess.Popen[str] | None = None
+    files: tuple[str, str] | None = None
+    try:
+        load_s = load_routes(ns, args.routes)
+        files = batch_files(args.routes)
+        child = subprocess.Popen(
+            [sys.executable, "-c", CHILD, ns, str(HERE.parent)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        expect(child.stdout, "loaded")
+        time.sleep(1.0)  # keys on a quiet app first
+        send(child.stdin, "go")
+        phases: list[tuple[str, float]] = []
+        for _ in range(args.rounds):
+            for name, path in (("delete", files[0]), ("add", files[1])):
+                start = time.perf_counter()
+                ip("-n", ns, "-batch", path)
+                phases.append((name, time.perf_counter() - start))
+        send(child.stdin, repr(time.monotonic()))
+        result = expect(child.stdout, "result")["result"]
+        child.wait(60)
+        assert isinstance(result, dict)
+        print(f"routes loaded:            {args.routes:,} ({load_s:.1f} s with ip -batch)")
+        for n, (name, seconds) in enumerate(phases):
+            rate = args.routes / seconds
+            print(
+                f"flap {n // 2 + 1} {name + ':':<8}         {seconds:.2f} s, "
+                f"{rate:,.0f} changes/s (ip -batch)"
+            )
+        report(result)
+    finally:
+        if child is not None and child.poll() is None:
+            child.kill()
+        subprocess.run(["ip", "netns", "delete", ns], check=False)
+        for path in files or ():
+            Path(path).unlink(missing_ok=True)
+    return 0
+
+
+def report(r: dict[str, object]) -> None:
+    """The figures, one per line."""
+    keys = r["keys_ms"]
+    assert isinstance(keys, dict)
+    every = [ms for samples in keys.values() for ms in samples]
+    for name, samples in [*keys.items(), ("all keys", every)]:
+        print(
+            f"key {name + ':':<21} p50 {percentile(samples, 0.5):6.1f} ms, "
+            f"p99 {percentile(samples, 0.99):6.1f} ms, max {max(samples):6.1f} ms, n={len(samples)}"
+        )
+    print(
+        f"model = fresh dump:       {'EQUAL' if r['equal'] else 'DIFFERENT'} "
+        f"{r['converged_s']:.2f} s after the last kernel change "
+        f"({r.get('final_routes', 0):,} routes; only in model {r.get('only_in_model')}, "
+        f"only in kernel {r.get('only_in_kernel')})"
+    )
+    print(
+        f"peak RSS (app child):     {r.get('peak_rss_mb', 0):.0f} MB "
+        f"(on screen before: {r['rss_loaded_mb']:.0f} MB)"
+    )
+    rebuilt = r["rebuild_ms"]
+    assert isinstance(rebuilt, list)
+    n, longest, total = int(rebuilt[0]), float(rebuilt[1]), float(rebuilt[2])
+    print(f"rows rebuilt:             {n} times, longest {longest:.0f} ms, {total:.0f} ms in all")
+    for gen, (count, total_ms, longest_ms) in sorted(r["gc"].items()):  # type: ignore[attr-defined]
+        print(
+            f"gc generation {gen}:          {count} collections, {total_ms:.0f} ms in all, "
+            f"longest {longest_ms:.0f} ms"
+        )
+    print(f"full loads (monitor):     {r['loads']} (1 = no reload)")
+    print("status notices, in order (seconds from the first key; the flap began a second later):")
+    for t, notice, _ in r["notices"]:  # type: ignore[attr-defined]
+        print(f"  {t:7.2f}  {notice or '(none)'}")
+    print(f"final status line:        {r['final_status']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

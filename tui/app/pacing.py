@@ -39,6 +39,7 @@ PACE = 4.0  # a rebuild costing c seconds is not repeated within PACE * c
 MARK_LIMIT = 200  # more new routes than this in one redraw are not highlighted
 RELOADING = "reloading…"
 CATCHING_UP = "catching up…"
+BEHIND_SECONDS = 0.3  # behind this long (not a passing burst) before the status says so
 FREEZE_AFTER = 50_000  # new routes in a store this big (or bigger) are frozen for the GC
 
 
@@ -50,8 +51,9 @@ class Inbox:
         self._lock = threading.Lock()
         self._woken = False
         self._reloading = False  # a Reloading was queued, its Snapshot not yet taken
-        self._behind = False  # the last route changes taken: the monitor had more waiting
-        self._backlog = False  # the last slice ended with events left
+        # since when the route changes taken came from a monitor with more waiting, or
+        # slices left events queued (None: caught up)
+        self._behind_since: float | None = None
 
     def __len__(self) -> int:
         return len(self._events)
@@ -70,9 +72,16 @@ class Inbox:
         kernel, else that a re-read runs or a flood is being caught up."""
         if self._reloading:
             return RELOADING
-        if self._behind or self._backlog:
+        since = self._behind_since
+        if since is not None and time.perf_counter() - since >= BEHIND_SECONDS:
             return CATCHING_UP
         return ""
+
+    def _behind(self, behind: bool) -> None:
+        if not behind:
+            self._behind_since = None
+        elif self._behind_since is None:
+            self._behind_since = time.perf_counter()
 
     def put_front(self, events: list[Event]) -> None:
         """Queue ``events`` before everything else (the UI thread: held events resumed)."""
@@ -84,18 +93,18 @@ class Inbox:
         with self._lock:
             self._woken = False
         deadline = time.perf_counter() + seconds
-        self._backlog = True
+        behind = False
         while self._events:
             event = self._events.popleft()
             if isinstance(event, RouteChanges):
-                self._behind = event.behind
+                behind = event.behind
             elif isinstance(event, Snapshot) or (isinstance(event, Problem) and event.fatal):
-                self._reloading = self._behind = False  # the new state, or no more
+                self._reloading = behind = False  # the new state, or no more
             yield event
             if time.perf_counter() > deadline:
-                self._backlog = bool(self._events)
+                self._behind(behind or bool(self._events))
                 return
-        self._backlog = False
+        self._behind(behind)
 
     def more(self) -> bool:
         """Events are left after a slice: the UI thread wakes itself again; True when it must
@@ -110,7 +119,8 @@ class Inbox:
         """Forget queued events (another namespace is shown)."""
         with self._lock:
             self._events.clear()
-            self._reloading = self._behind = self._backlog = False
+            self._reloading = False
+            self._behind_since = None
 
 
 def apply_routes(

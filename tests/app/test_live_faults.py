@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from tests.app.test_live import build, lines, wait_for
 from tests.netns_helpers import delete_netns, requires_netns, temp_netns
+from tui.app.pacing import RELOADING
 from tui.app.app import FibscopeApp
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
@@ -46,6 +47,14 @@ async def test_overrun_is_shown_and_the_model_ends_equal_to_the_kernel() -> None
             return slow
 
         app.main.follower._emitter = slow_emitter  # type: ignore[method-assign]
+        shown: list[str] = []  # every status line drawn
+        update = app.main.show_status
+
+        def recording() -> None:
+            update()
+            shown.append(str(app.query_one("#status").render()))
+
+        app.main.show_status = recording  # type: ignore[method-assign]
         async with app.run_test(size=(100, 30)) as pilot:
             await wait_for(pilot, lambda: app.main.follower.state is not None)
             notices: list[str] = []
@@ -64,7 +73,12 @@ async def test_overrun_is_shown_and_the_model_ends_equal_to_the_kernel() -> None
                     notices.append(app.main.follower.notice)
                 await pilot.pause(0.1)
             status = str(app.query_one("#status").render())
-            assert done in status and OVERRUN not in status
+            assert done in status and OVERRUN not in status and RELOADING not in status
+            # from the overrun until the new table, every status drawn said "reloading…"
+            lost = next(i for i, text in enumerate(shown) if OVERRUN in text)
+            reread = next(i for i, text in enumerate(shown) if done in text)
+            assert lost < reread
+            assert all(RELOADING in text for text in shown[lost:reread]), shown
             assert app.main.follower.live_text == "live"
             view = app.query_one(RouteView)
             await wait_for(pilot, lambda: view.rows is not None and view.rows.row_count == 20002)

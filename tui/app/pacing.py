@@ -27,7 +27,7 @@ import gc
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from tui.model import Route
 from tui.source.events import Event, Problem, Reloading, RouteChanges, RoutesRefreshed, Snapshot
@@ -41,12 +41,14 @@ RELOADING = "reloading…"
 CATCHING_UP = "catching up…"
 BEHIND_SECONDS = 0.3  # behind this long (not a passing burst) before the status says so
 FREEZE_AFTER = 50_000  # new routes in a store this big (or bigger) are frozen for the GC
+FREEZE_COST = 0.01  # rows that took this long to rebuild are many: frozen for the GC too
 
 
 class Inbox:
     """Events from another thread, taken on the UI thread in time slices."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self._clock = clock
         self._events: deque[Event] = deque()
         self._lock = threading.Lock()
         self._woken = False
@@ -73,7 +75,7 @@ class Inbox:
         if self._reloading:
             return RELOADING
         since = self._behind_since
-        if since is not None and time.perf_counter() - since >= BEHIND_SECONDS:
+        if since is not None and self._clock() - since >= BEHIND_SECONDS:
             return CATCHING_UP
         return ""
 
@@ -81,7 +83,7 @@ class Inbox:
         if not behind:
             self._behind_since = None
         elif self._behind_since is None:
-            self._behind_since = time.perf_counter()
+            self._behind_since = self._clock()
 
     def put_front(self, events: list[Event]) -> None:
         """Queue ``events`` before everything else (the UI thread: held events resumed)."""
@@ -92,16 +94,18 @@ class Inbox:
         """Events for up to ``seconds`` (UI thread); afterwards ``more`` tells if any are left."""
         with self._lock:
             self._woken = False
-        deadline = time.perf_counter() + seconds
+        deadline = self._clock() + seconds
         behind = False
         while self._events:
             event = self._events.popleft()
             if isinstance(event, RouteChanges):
                 behind = event.behind
             elif isinstance(event, Snapshot) or (isinstance(event, Problem) and event.fatal):
-                self._reloading = behind = False  # the new state, or no more
+                behind = False  # the new state, or no more: unless a re-read follows
+                with self._lock:
+                    self._reloading = any(isinstance(e, Reloading) for e in self._events)
             yield event
-            if time.perf_counter() > deadline:
+            if self._clock() > deadline:
                 self._behind(behind or bool(self._events))
                 return
         self._behind(behind)
@@ -144,12 +148,16 @@ def apply_routes(
 
 
 class _Freezer:
-    """Freezes the collector's objects once a big store has gained FREEZE_AFTER routes.
+    """Freezes the collector's objects once a big store has gained FREEZE_AFTER routes, and
+    after every costly rebuild of the rows.
 
     New routes are long-lived and hold no cycles: walking them in every full collection is
-    waste (a million of them: a second's pause, more on a busy machine).  The young
-    generations are collected first, so only what survived them is kept from the collector
-    (refcounts still free frozen objects when they are dropped)."""
+    waste (a million of them: a second's pause, more on a busy machine).  So is walking the
+    list of a million rows each rebuild makes, which lives until the next one: left to the
+    collector it is walked by a young, a middle and several full collections (a flap of a
+    million routes spent more time there than anywhere else).  The young generations are
+    collected first, so only what survived them is kept from the collector (refcounts still
+    free frozen objects when they are dropped)."""
 
     def __init__(self) -> None:
         self.young = 0
@@ -157,9 +165,12 @@ class _Freezer:
     def added(self, count: int, store: RouteStore) -> None:
         self.young += count
         if self.young >= FREEZE_AFTER and len(store) >= FREEZE_AFTER:
-            self.young = 0
-            gc.collect(1)
-            gc.freeze()
+            self.freeze()
+
+    def freeze(self) -> None:
+        self.young = 0
+        gc.collect(1)
+        gc.freeze()
 
 
 _freezer = _Freezer()  # the collector is the process's: so is the count
@@ -177,6 +188,9 @@ class Pacer:
         return time.perf_counter() >= self._next
 
     def done(self, cost: float) -> None:
-        """A rebuild took ``cost`` seconds (of this thread or a worker)."""
+        """A rebuild took ``cost`` seconds (of this thread or a worker).  A costly one made
+        lists of every row: they are frozen for the collector at once (see ``_Freezer``)."""
         self.cost = cost
         self._next = time.perf_counter() + max(REFRESH_SECONDS, PACE * cost)
+        if cost >= FREEZE_COST:
+            _freezer.freeze()

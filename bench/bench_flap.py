@@ -33,7 +33,7 @@ from bench_churn import expect, send  # noqa: E402
 from bench_routes import GATEWAY_NETS, ip, load_routes  # noqa: E402
 
 CHILD = r"""
-import asyncio, json, statistics, sys, time
+import asyncio, json, os, statistics, sys, time
 from collections import Counter
 sys.path.insert(0, sys.argv[2])
 from textual import events
@@ -80,8 +80,31 @@ def gc_watch(phase, info):
     got[1] += ms
     got[2] = max(got[2], ms)
 
+SAMPLES = []  # (time, what the UI thread was doing): why slow keys were slow
+KEY_SPANS = []  # (start, end) of keys slower than 100 ms during the flap
+
+def sample_ui(stop, main_id):
+    import threading, traceback
+    last = time.perf_counter()
+    while not stop.is_set():
+        time.sleep(0.005)
+        frame = sys._current_frames().get(main_id)
+        now = time.perf_counter()
+        names, mine = [], None
+        while frame is not None:
+            code = frame.f_code
+            if mine is None and "/tui/" in code.co_filename:
+                mine = f"tui:{code.co_name}"
+            names.append(code.co_name)
+            frame = frame.f_back
+        what = f"{mine or '-'} / {names[0] if names else '-'}"
+        if now - last > 0.05:
+            what = "GIL held long (C code or GC), then " + what
+        SAMPLES.append((now, what))
+        last = now
+
 async def main():
-    import gc
+    import gc, threading
     app = make_app(LiveSource(), NS)
     out = {}
     async with app.run_test(size=(120, 40)) as pilot:
@@ -127,6 +150,8 @@ async def main():
                     break  # an empty table: a cursor key has nothing to move
                 await asyncio.sleep(0.001)
             phase[0].setdefault(name, []).append((time.perf_counter() - t) * 1000)
+            if phase[0] is keys and time.perf_counter() - t > 0.1:
+                KEY_SPANS.append((t, time.perf_counter()))
 
         async def presser():
             plan = [
@@ -145,6 +170,12 @@ async def main():
         tasks = [asyncio.create_task(sampler()), asyncio.create_task(presser())]
         await line()  # the flap has started
         phase[0] = keys
+        cpu0, wall0, load0 = time.process_time(), time.perf_counter(), os.getloadavg()[0]
+        sampling = threading.Event()
+        sampler_thread = threading.Thread(
+            target=sample_ui, args=(sampling, threading.main_thread().ident), daemon=True
+        )
+        sampler_thread.start()
         gc.callbacks.append(gc_watch)
         costs = []  # rows rebuilds during the flap (ms)
         done_orig = app.pacer.done
@@ -153,6 +184,8 @@ async def main():
             done_orig(cost)
         app.pacer.done = done
         reply = await line()  # the flap has ended: when the kernel made its last change
+        out["cpu_share"] = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
+        out["load"] = (load0, os.getloadavg()[0])
         last_kernel = float(reply)
         # converged: quiet (nothing queued, no dump running, the store unchanged) for 2 s
         deadline = time.monotonic() + 120
@@ -177,7 +210,14 @@ async def main():
             if result_equal:
                 break
         stop.set()
+        sampling.set()
         await asyncio.gather(*tasks)
+        slow = Counter()
+        for t_start, t_end in KEY_SPANS:
+            for t, what in SAMPLES:
+                if t_start <= t <= t_end:
+                    slow[what] += 1
+        out["slow_key_samples"] = slow.most_common(12)
         out["equal"] = result_equal
         out["converged_s"] = max(0.0, store_changes[-1] - last_kernel) if store_changes else 0.0
         out["keys_ms"] = keys
@@ -187,6 +227,13 @@ async def main():
         out["notices"] = notices
         out["final_status"] = status_line(app)
         out["loads"] = getattr(getattr(app.watch_handle, "_monitor", None), "loads", None)
+        out["frozen"] = gc.get_freeze_count()
+        gc.unfreeze()  # what freezing kept from the collector: cycles it never saw
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        out["pinned"] = gc.collect()
+        out["pinned_types"] = Counter(type(o).__name__ for o in gc.garbage).most_common(8)
+        gc.garbage.clear()
+        gc.set_debug(0)
     say(result=out)
 
 asyncio.run(main())
@@ -297,6 +344,19 @@ def report(r: dict[str, object]) -> None:
             f"gc generation {gen}:          {count} collections, {total_ms:.0f} ms in all, "
             f"longest {longest_ms:.0f} ms"
         )
+    print(
+        f"frozen for the collector: {r['frozen']:,} objects at the end, of which garbage "
+        f"cycles {r['pinned']:,} (found by a full collection after unfreezing): "
+        f"{r['pinned_types']}"
+    )
+    load0, load1 = r["load"]  # type: ignore[misc]
+    print(
+        f"machine during the flaps:  load average {load0:.1f} -> {load1:.1f} (2 cores); the app "
+        f"used {r['cpu_share']:.0%} of a core"
+    )
+    print("what the UI thread did during keys slower than 100 ms (5 ms samples):")
+    for what, count in r["slow_key_samples"]:  # type: ignore[attr-defined]
+        print(f"  {count:6d}  {what}")
     print(f"full loads (monitor):     {r['loads']} (1 = no reload)")
     print("status notices, in order (seconds from the first key; the flap began 5 s later):")
     for t, notice, _ in r["notices"]:  # type: ignore[attr-defined]

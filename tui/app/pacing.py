@@ -15,10 +15,10 @@ shown.  Three things keep the UI answering keys:
 The inbox also knows whether the routes applied so far are the kernel's: not while a full
 re-read runs (``Reloading`` until its ``Snapshot``), nor while a flood is caught up (the
 monitor said it is ``behind``, or a slice left events queued); ``sync_text`` says which, for
-the status line, so a half-applied table is never shown as if it were current.  And a flood
-of new routes is frozen for the collector as it comes (``apply_routes``), as a loaded
-store is: a full collection would otherwise walk every one of a million new routes, a pause
-of a second or more while keys wait.
+the status line, so a half-applied table is never shown as if it were current; meanwhile
+the rows are rebuilt less often (the events come first).  And a flood of new routes is
+frozen for the collector now and then (``apply_routes``), as a loaded store is: full
+collections would otherwise walk a million new routes, pauses of a second while keys wait.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ MARK_LIMIT = 200  # more new routes than this in one redraw are not highlighted
 RELOADING = "reloading…"
 CATCHING_UP = "catching up…"
 BEHIND_SECONDS = 0.3  # behind this long (not a passing burst) before the status says so
+BEHIND_PACE = 12.0  # ... within BEHIND_PACE * c while the inbox says it is not current
 FREEZE_AFTER = 50_000  # new routes in a store this big (or bigger) are frozen for the GC
-FREEZE_COST = 0.01  # rows that took this long to rebuild are many: frozen for the GC too
 
 
 class Inbox:
@@ -148,28 +148,31 @@ def apply_routes(
 
 
 class _Freezer:
-    """Freezes the collector's objects once a big store has gained FREEZE_AFTER routes, and
-    after every costly rebuild of the rows.
+    """Freezes the collector's objects once a big store has gained half its size in new
+    routes (FREEZE_AFTER at least).
 
-    New routes are long-lived and hold no cycles: walking them in every full collection is
-    waste (a million of them: a second's pause, more on a busy machine).  So is walking the
-    list of a million rows each rebuild makes, which lives until the next one: left to the
-    collector it is walked by a young, a middle and several full collections (a flap of a
-    million routes spent more time there than anywhere else).  The young generations are
-    collected first, so only what survived them is kept from the collector (refcounts still
-    free frozen objects when they are dropped)."""
+    New routes are long-lived and hold no cycles: walking them in full collections is waste
+    (a million of them: a second's pause, more on a busy machine).  But whatever lives when
+    objects are frozen is never looked at again: the UI's caches alive then leak once
+    dropped if they hold cycles (``bench_flap.py`` counts them: a full collection after
+    unfreezing at the end).  So freezing is rare: a few times in a flap of the whole table,
+    once in half a table's worth of churn; garbage is collected first."""
 
     def __init__(self) -> None:
         self.young = 0
 
     def added(self, count: int, store: RouteStore) -> None:
         self.young += count
-        if self.young >= FREEZE_AFTER and len(store) >= FREEZE_AFTER:
-            self.freeze()
+        if self.young >= FREEZE_AFTER:
+            size = len(store)
+            if size >= FREEZE_AFTER and self.young >= size // 2:
+                self.freeze()
 
     def freeze(self) -> None:
+        """Collect, then freeze what is left.  A full collection, yet cheap: everything big
+        is frozen already, but for the new rows or routes (walked this once)."""
         self.young = 0
-        gc.collect(1)
+        gc.collect()
         gc.freeze()
 
 
@@ -179,18 +182,19 @@ _freezer = _Freezer()  # the collector is the process's: so is the count
 class Pacer:
     """When to rebuild the rows: not before REFRESH_SECONDS, nor PACE times the last cost."""
 
-    def __init__(self) -> None:
+    def __init__(self, inbox: Inbox | None = None) -> None:
         self.cost = 0.0
         self._next = 0.0
+        self._inbox = inbox
 
     def due(self) -> bool:
         """May the rows be rebuilt now?"""
         return time.perf_counter() >= self._next
 
     def done(self, cost: float) -> None:
-        """A rebuild took ``cost`` seconds (of this thread or a worker).  A costly one made
-        lists of every row: they are frozen for the collector at once (see ``_Freezer``)."""
+        """A rebuild took ``cost`` seconds (of this thread or a worker).  While a flood is
+        caught up the rows wait longer: the status says so, and every rebuild (and the
+        collections its list of every row brings) is time the events do not get."""
         self.cost = cost
-        self._next = time.perf_counter() + max(REFRESH_SECONDS, PACE * cost)
-        if cost >= FREEZE_COST:
-            _freezer.freeze()
+        pace = BEHIND_PACE if self._inbox is not None and self._inbox.sync_text() else PACE
+        self._next = time.perf_counter() + max(REFRESH_SECONDS, pace * cost)

@@ -110,7 +110,7 @@ class ShownRows:
         self.choice = choice
         self.view = view
         self.names = names
-        self.pacer = Pacer()
+        self.pacer = Pacer(follower.inbox)  # rows wait longer while the inbox catches up
         self.ordering = 0  # the token of the big-table ordering running in a thread (0: none)
         self._order_token = 0
         # Work handed to thread workers by number: Textual keeps finished workers (and so

@@ -349,7 +349,9 @@ def report(r: dict[str, object]) -> None:
         f"cycles {r['pinned']:,} (found by a full collection after unfreezing): "
         f"{r['pinned_types']}"
     )
-    load0, load1 = r["load"]  # type: ignore[misc]
+    load = r["load"]
+    assert isinstance(load, list)
+    load0, load1 = float(load[0]), float(load[1])
     print(
         f"machine during the flaps:  load average {load0:.1f} -> {load1:.1f} (2 cores); the app "
         f"used {r['cpu_share']:.0%} of a core"

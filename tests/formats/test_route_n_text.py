@@ -4,7 +4,7 @@ real net-tools 2.10 for the same routes in a namespace."""
 from __future__ import annotations
 
 from tests.formats.test_iproute_text import LINKS, MAIN4, OTHER4, r4
-from tui.formats.route_n import route6_n, route_n
+from tui.formats.route_n import route6_n, route_n, route_n_listed, route_n_routes
 from tui.kernel.proc_ipv6_route import parse_ipv6_route_proc
 from tui.model import Nexthop
 
@@ -72,6 +72,26 @@ def test_route_n_skips_other_tables_broadcast_multicast_and_ipv6() -> None:
         + "0.0.0.0         10.1.0.254      0.0.0.0         UG    0      0        0 va\n"
         + "10.1.0.0        0.0.0.0         255.255.255.0   U     0      0        0 va\n"
     )
+
+
+def test_route_n_routes_lists_what_route_n_listed_says() -> None:
+    """The app's redraw inlines the one test: both must pick the same routes, in order."""
+    from dataclasses import replace
+
+    from tui.model import AF_INET, RTM_F_CLONED
+
+    mixed = [
+        *MAIN4,
+        *OTHER4,
+        r4("224.0.0.0", 4, type=5, oif=3),
+        r4("10.1.0.255", 32, type=3, oif=3),
+        replace(MAIN4[0], flags=RTM_F_CLONED),
+        replace(MAIN4[0], family=10, dst="2001:db8::"),
+        *MAIN4,
+    ]
+    listed = route_n_routes(mixed, AF_INET)
+    assert listed == [r for r in mixed if route_n_listed(r)]
+    assert MAIN4[0] in listed and len(listed) < len(mixed) - 4
 
 
 def test_route_n_details() -> None:

@@ -205,3 +205,19 @@ def test_collect_routes_reports_done_and_interruption() -> None:
     assert [r.dst for r in out] == ["10.0.0.0", "10.0.2.0"]
     with pytest.raises(NetlinkError):
         collect_routes(done(-errno.EBUSY), 20, 1, out)
+
+
+def test_one_route_takes_a_lone_route_event_and_leaves_the_rest_to_the_walk() -> None:
+    """The monitor's fast path for the datagram of one route event gives what the walk gives;
+    two messages, another type or a bad length are left to ``iter_messages``."""
+    from tui.kernel.event_socket import one_route
+
+    new = message(addr(RTA_DST, "10.0.0.0"), addr(RTA_GATEWAY, "192.0.2.1"), flags=0x600)
+    gone = message(addr(RTA_DST, "10.0.0.0"), mtype=RTM_DELROUTE, flags=0)
+    for raw in (new, gone):
+        buf = bytearray(raw) + bytearray(64)  # what follows the datagram is not looked at
+        assert one_route(buf, len(raw)) == next(iter_messages(raw))
+    assert one_route(bytearray(new + gone), len(new + gone)) is None
+    assert one_route(bytearray(done()), len(done())) is None
+    assert one_route(bytearray(new[:20]), 20) is None  # claims more than was read
+    assert one_route(bytearray(4), 4) is None

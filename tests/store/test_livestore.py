@@ -40,6 +40,25 @@ def test_add_and_remove() -> None:
     assert not store.remove(r("10.9.0.0"))
 
 
+def test_removing_a_keys_only_entry_names_that_entry() -> None:
+    """A delete takes the key's only entry when it is that entry, in whatever next hop state
+    (linkdown is not part of it); another next hop under the same key is left alone."""
+    from dataclasses import replace
+
+    from tui.model import RTNH_F_LINKDOWN
+
+    store = RouteStore([r("10.0.0.0", "10.9.0.1"), r("10.1.0.0", "10.9.0.1")])
+    assert not store.remove(r("10.0.0.0", "10.9.0.2"))
+    assert not store.remove(r("10.0.0.0", "10.9.0.1", metric=7))
+    assert len(store) == 2
+    version = store.version
+    assert store.remove(replace(r("10.0.0.0", "10.9.0.1"), flags=RTNH_F_LINKDOWN))
+    assert store.routes() == [r("10.1.0.0", "10.9.0.1")]
+    assert store.version == version + 1 and store.counts() == {(AF_INET, 254): 1}
+    assert store.add(r("10.0.0.0", "10.9.0.3"))  # the key is free again
+    assert store.find(r("10.0.0.0")) == [r("10.0.0.0", "10.9.0.3")]
+
+
 def test_metric_is_part_of_the_identity() -> None:
     store = RouteStore([r("10.0.0.0", metric=5)])
     store.add(r("10.0.0.0", metric=50))

@@ -12,7 +12,8 @@ last kernel change until the app's store equals a fresh dump of the namespace (t
 last change before a dump found it equal), peak RSS of the app, whether a reload happened,
 every status notice seen in order (timed from the first key, 5 s before the flap), and
 where the app's time went (rows rebuilt, garbage collections).  The namespace is always
-deleted.  Run as root:
+deleted.  ``--rcvbuf 65536`` gives the monitor a small socket buffer: overruns, re-reads and
+what the status line said meanwhile.  Run as root:
 ``.venv/bin/python bench/bench_flap.py --routes 1000000``
 """
 
@@ -105,7 +106,8 @@ def sample_ui(stop, main_id):
 
 async def main():
     import gc, threading
-    app = make_app(LiveSource(), NS)
+    rcvbuf = int(sys.argv[3]) or None  # small: overruns forced, reloads seen
+    app = make_app(LiveSource(rcvbuf=rcvbuf), NS)
     out = {}
     async with app.run_test(size=(120, 40)) as pilot:
         view = app.query_one(RouteView)
@@ -268,6 +270,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--routes", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2, help="flaps in a row")
+    parser.add_argument(
+        "--rcvbuf",
+        type=int,
+        default=0,
+        help="the monitor's socket buffer in bytes (0: the app's own; small forces overruns)",
+    )
     args = parser.parse_args()
     ns = f"fsc-bflap-{uuid.uuid4().hex[:8]}"
     ip("netns", "add", ns)
@@ -277,7 +285,7 @@ def main() -> int:
         load_s = load_routes(ns, args.routes)
         files = batch_files(args.routes)
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, ns, str(HERE.parent)],
+            [sys.executable, "-c", CHILD, ns, str(HERE.parent), str(args.rcvbuf)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -117,6 +117,7 @@ async def main():
         say(loaded=True)
 
         stop = asyncio.Event()
+        keys_done = asyncio.Event()  # set before the bench's own compare blocks the loop
         keys = {}
         quiet_keys = {}  # the same keys on the quiet app first: the machine's own floor
         phase = [quiet_keys]
@@ -163,7 +164,7 @@ async def main():
                 ("toggle_view", "v", lambda b: app.mode != b[1]),
             ]
             i = 0
-            while not stop.is_set():
+            while not keys_done.is_set():
                 name, key, effect = plan[i % len(plan)]
                 await press(name, key, effect)
                 i += 1
@@ -198,6 +199,8 @@ async def main():
             if quiet < 2.0 or len(app.inbox) or monitor_busy(app) or app.pending:
                 continue
             out.setdefault("peak_rss_mb", rss("VmHWM:"))
+            keys_done.set()
+            sampling.set()
             loop = asyncio.get_running_loop()
             marker = (id(app.store), app.store.version)
             dumped = await loop.run_in_executor(None, dump_routes, PATH)

@@ -23,8 +23,8 @@ from tui.model import AF_INET, AF_INET6, IFF_LOOPBACK, RT_TABLE_MAIN, NetnsState
 from tui.names import table_name
 from tui.store.routes import RouteStore
 
-# (rows, filter, sort, reverse, keep the cursor, when asked)
-OrderJob = tuple[RouteRows, RouteFilter | None, str, bool, bool, float]
+# (rows, route -n's selection still to make, filter, sort, reverse, keep the cursor, when asked)
+OrderJob = tuple[RouteRows, bool, RouteFilter | None, str, bool, bool, float]
 
 
 class TableChoice(NamedTuple):
@@ -133,14 +133,28 @@ class ShownRows:
         devs = state.link_names()
         objects = {nh.id: nh for nh in state.nexthops or ()}
         line_of = make_line_of(c.mode, c.family, devs, self.names, objects)
-        routes = current_routes(self.follower.store, state, c.mode, c.family, c.table)
+        store = self.follower.store
+        # route -n's selection of a big table main is made in the thread too: a Python pass
+        # over a million rows, the UI thread's longest stall while routes flap (bench_flap)
+        select = (
+            c.mode == Mode.ROUTE_N
+            and c.family == AF_INET
+            and store.counts().get((AF_INET, RT_TABLE_MAIN), 0) > BIG_TABLE
+        )
+        if select:
+            routes = store.table_routes(AF_INET, RT_TABLE_MAIN)
+        else:
+            routes = current_routes(store, state, c.mode, c.family, c.table)
         rows = RouteRows(routes, line_of, lambda r: devs.get(r.oif or 0, ""))
         flt, sort, reverse = c.route_filter, c.order.key, c.order.reverse
-        if (flt is not None or sort != "kernel") and len(rows.routes) > BIG_TABLE:
-            self.follower.notice = "filtering…" if flt is not None else "sorting…"
+        ordered = flt is not None or sort != "kernel"
+        if (select or ordered) and len(rows.routes) > BIG_TABLE:
+            if ordered:
+                self.follower.notice = "filtering…" if flt is not None else "sorting…"
             self._order_token += 1
             self.ordering = self._order_token
-            self.order_jobs[self._order_token] = (rows, flt, sort, reverse, keep_cursor, start)
+            job = (rows, select, flt, sort, reverse, keep_cursor, start)
+            self.order_jobs[self._order_token] = job
             self.follower.in_thread(
                 self._order_rows, self._order_token, group="rows", exclusive=False
             )
@@ -153,7 +167,9 @@ class ShownRows:
         """Filter or sort a big table off the UI thread (the rows are a private snapshot).
         A filter the user just typed shows its first rows while it searches on; a redraw
         after live changes does not (its row count would flicker)."""
-        rows, flt, sort, reverse, keep, start = self.order_jobs.pop(token)
+        rows, select, flt, sort, reverse, keep, start = self.order_jobs.pop(token)
+        if select:
+            rows.routes = route_n_routes(rows.routes, AF_INET)
 
         def so_far(partial: RouteRows) -> None:
             self.follower.call(self._rows_so_far, partial, token)

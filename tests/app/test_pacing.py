@@ -120,6 +120,18 @@ def test_a_slice_that_leaves_events_queued_is_behind() -> None:
     assert inbox.sync_text() == ""
 
 
+def test_events_held_by_a_pause_and_put_back_keep_the_marks() -> None:
+    """Paused, the app takes events and holds them; resumed, it puts them back in front: the
+    reload they announce is said again until its snapshot is taken (again)."""
+    inbox = Inbox(Clock())
+    inbox.put(Reloading("netlink overrun"))
+    inbox.put(snapshot())
+    held = take_all(inbox)
+    inbox.put_front(held)
+    marks = [inbox.sync_text() for _ in inbox.take(seconds=1e9)]
+    assert marks == [RELOADING, ""]
+
+
 def test_clear_forgets_the_marks() -> None:
     inbox = Inbox(Clock())
     inbox.put(Reloading("netlink overrun"))

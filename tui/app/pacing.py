@@ -100,6 +100,8 @@ class Inbox:
             event = self._events.popleft()
             if isinstance(event, RouteChanges):
                 behind = event.behind
+            elif isinstance(event, Reloading):
+                self._reloading = True  # also when it comes back from a pause (put_front)
             elif isinstance(event, Snapshot) or (isinstance(event, Problem) and event.fatal):
                 behind = False  # the new state, or no more: unless a re-read follows
                 with self._lock:

@@ -61,12 +61,12 @@ async def line():
 
 def monitor_busy(app):
     # the bench may look inside: is a dump (a reload) running or due?
-    handle = app.watch_handle
+    handle = app.main.follower.watch_handle
     monitor = getattr(handle, "_monitor", None)
     return monitor is not None and monitor.busy()
 
 def status_line(app):
-    return status_text(app.status_state()).status
+    return status_text(app.main.status_state()).status
 
 GC = {}  # generation -> [collections, total ms, longest ms]: where pauses come from
 _gc_start = [0.0]
@@ -128,19 +128,19 @@ async def main():
         async def sampler():
             last_notice, last_store = None, None
             while not stop.is_set():
-                sync = getattr(app.inbox, "sync_text", lambda: "")()  # "reloading…" etc.
-                notice = " · ".join(x for x in (sync, app.notice) if x)
+                sync = app.main.follower.inbox.sync_text()  # "reloading…" etc.
+                notice = " · ".join(x for x in (sync, app.main.follower.notice) if x)
                 if notice != last_notice:
                     notices.append((round(time.monotonic() - t0, 2), notice, status_line(app)))
                     last_notice = notice
-                now_store = (id(app.store), app.store.version)
+                now_store = (id(app.main.follower.store), app.main.follower.store.version)
                 if now_store != last_store:
                     store_changes.append(time.monotonic())
                     last_store = now_store
                 await asyncio.sleep(0.01)
 
         async def press(name, key, effect):
-            before = (view.cursor, app.mode)
+            before = (view.cursor, app.main.mode)
             done = asyncio.Event()
             t = time.perf_counter()
             app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
@@ -161,7 +161,7 @@ async def main():
                 ("no_op_key", "f12", None),
                 ("down", "down", lambda b: view.cursor == b[0] + 1),
                 ("up", "up", lambda b: view.cursor == b[0] - 1),
-                ("toggle_view", "v", lambda b: app.mode != b[1]),
+                ("toggle_view", "v", lambda b: app.main.mode != b[1]),
             ]
             i = 0
             while not keys_done.is_set():
@@ -181,11 +181,11 @@ async def main():
         sampler_thread.start()
         gc.callbacks.append(gc_watch)
         costs = []  # rows rebuilds during the flap (ms)
-        done_orig = app.pacer.done
+        done_orig = app.main.rows.pacer.done
         def done(cost):
             costs.append(cost * 1000)
             done_orig(cost)
-        app.pacer.done = done
+        app.main.rows.pacer.done = done
         reply = await line()  # the flap has ended: when the kernel made its last change
         out["cpu_share"] = (time.process_time() - cpu0) / (time.perf_counter() - wall0)
         out["load"] = (load0, os.getloadavg()[0])
@@ -196,19 +196,20 @@ async def main():
         while time.monotonic() < deadline:
             await asyncio.sleep(0.05)
             quiet = time.monotonic() - store_changes[-1] if store_changes else 99
-            if quiet < 2.0 or len(app.inbox) or monitor_busy(app) or app.pending:
+            f = app.main.follower
+            if quiet < 2.0 or len(f.inbox) or monitor_busy(app) or f.pending:
                 continue
             out.setdefault("peak_rss_mb", rss("VmHWM:"))
             keys_done.set()
             sampling.set()
             loop = asyncio.get_running_loop()
-            marker = (id(app.store), app.store.version)
+            marker = (id(app.main.follower.store), app.main.follower.store.version)
             dumped = await loop.run_in_executor(None, dump_routes, PATH)
-            if (id(app.store), app.store.version) != marker:
+            if (id(app.main.follower.store), app.main.follower.store.version) != marker:
                 continue  # it changed meanwhile: look again
-            a, b = Counter(app.store.routes()), Counter(dumped)
+            a, b = Counter(app.main.follower.store.routes()), Counter(dumped)
             result_equal = a == b
-            out["final_routes"] = len(app.store)
+            out["final_routes"] = len(app.main.follower.store)
             out["kernel_routes"] = len(dumped)
             out["only_in_model"] = sum((a - b).values())
             out["only_in_kernel"] = sum((b - a).values())
@@ -231,7 +232,8 @@ async def main():
         out["rebuild_ms"] = (len(costs), max(costs, default=0.0), sum(costs))
         out["notices"] = notices
         out["final_status"] = status_line(app)
-        out["loads"] = getattr(getattr(app.watch_handle, "_monitor", None), "loads", None)
+        monitor = getattr(app.main.follower.watch_handle, "_monitor", None)
+        out["loads"] = getattr(monitor, "loads", None)
         out["frozen"] = gc.get_freeze_count()
         gc.unfreeze()  # what freezing kept from the collector: cycles it never saw
         gc.set_debug(gc.DEBUG_SAVEALL)

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 from tests.app.test_live import build, lines, wait_for
 from tests.netns_helpers import delete_netns, requires_netns, temp_netns
-from tui.app.pacing import RELOADING
 from tui.app.app import FibscopeApp
+from tui.app.pacing import RELOADING
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
 from tui.kernel.live_source import LiveSource

@@ -127,3 +127,17 @@ async def test_ipv6_rows_are_route_n_inet6_rows(captured: tuple[Netns, Path]) ->
     assert any(line.startswith("ff15::/16") for line in shown)
     assert sum(line.startswith("2001:db8:900::/48") for line in shown) == 2
     assert sum(line.startswith("::/0 ") and " !n " in line for line in shown) == 2
+
+
+async def test_ipv4_rows_selected_in_the_rows_thread_are_route_n_rows(
+    captured: tuple[Netns, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A big table main has route -n's selection made in the rows thread (forced here for a
+    small one): the same rows, multicast and broadcast left out."""
+    import tui.app.shown_rows as shown_rows
+
+    monkeypatch.setattr(shown_rows, "BIG_TABLE", 0)
+    ns, path = captured
+    shown = await app_lines(ns, path, ())
+    assert sorted(shown) == sorted(cli_lines(ns, path))
+    assert not any(line.startswith(("224.1.0.0", "10.1.0.128", "10.50.0.0")) for line in shown)

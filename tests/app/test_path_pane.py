@@ -16,6 +16,7 @@ from tests.app.helpers import loaded
 from tests.path.made import small_node
 from tui import capture
 from tui.app.app import FibscopeApp
+from tui.app.modes import Mode
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
 from tui.source import CaptureSource
@@ -66,6 +67,34 @@ async def test_path_lists_hops_and_moving_switches_namespace(node_capture: str) 
         await pilot.press("up")
         await loaded(pilot)
         assert app.main.follower.info.label == "pod1"
+
+
+async def test_a_hop_won_in_another_table_is_shown_in_a_form_that_lists_it(
+    tmp_path: Path,
+) -> None:
+    """route -n lists table main only: a hop whose winner is in table 100 switches the view to
+    ip route of table 100 (as the lookup's own trace does), with the winner highlighted."""
+    made = small_node()
+    node = made.hosts["node"]
+    node.route("192.0.2.0/24", via="203.0.113.1", table=100).rule(100, table=100)
+    path = tmp_path / "node-table-100.json"
+    buf = io.StringIO()
+    capture.write(made.build(), buf)
+    path.write_text(buf.getvalue())
+    app = node_app(str(path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await keys(*FOLLOW)(pilot)
+        before = app.main.mode
+        assert before == Mode.ROUTE_N
+        await pilot.press("down")
+        await loaded(pilot)
+        assert app.main.follower.info is not None and app.main.follower.info.label == "host"
+        winner = app.query_one(RouteView).winner
+        assert winner is not None and winner.table == 100 and winner.dst == "192.0.2.0"
+        assert app.main.mode == Mode.IP and app.main.table == 100
+        rows = app.query_one(RouteView).rows
+        assert rows is not None
+        assert any("192.0.2.0/24 via 203.0.113.1" in rows.line(i) for i in range(rows.row_count))
 
 
 async def test_path_needs_a_destination(node_capture: str) -> None:

@@ -28,7 +28,7 @@ async def test_assigning_what_is_shown_redraws_it() -> None:
         assert view.rows is not None and view.rows.sort == "metric" and view.rows.reverse
         main.order = SortOrder()
         # route -n cannot list table 100 alone: shown as ip route, in one redraw
-        main.show_table(AF_INET, 100, fit=True)
+        main.show_table(AF_INET, 100)
         assert main.mode == Mode.IP and view.rows is not None and view.rows.row_count == 2
         assert "· vpn (100) ·" in str(app.query_one("#title", Static).render())
         main.mode = Mode.ROUTE_N

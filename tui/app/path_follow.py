@@ -40,8 +40,8 @@ class TableShower(Protocol):
     @property
     def table(self) -> int: ...
 
-    def show_table(self, family: int, table: int, *, fit: bool) -> None:
-        """Show ``table`` of ``family`` (``fit``: in the form that can list it alone)."""
+    def show_table(self, family: int, table: int) -> None:
+        """Show ``table`` of ``family`` in a form that can list it alone."""
 
 
 class PathFollower:
@@ -143,7 +143,7 @@ class PathFollower:
         if winner is not None and (
             winner.table != self.screen.table or family != self.screen.family
         ):
-            self.screen.show_table(family, winner.table, fit=False)
+            self.screen.show_table(family, winner.table)
         self.view.show_winner(winner)
 
     def close(self) -> None:
@@ -192,5 +192,5 @@ class PathFollower:
         if winner is not None and (
             winner.table != self.screen.table or family != self.screen.family
         ):
-            self.screen.show_table(family, winner.table, fit=True)
+            self.screen.show_table(family, winner.table)
         self.view.show_winner(winner)

@@ -149,11 +149,11 @@ class MainScreen(Screen[None]):
         if pane == Pane.ROUTES:
             self.route_view.focus()
 
-    def show_table(self, family: int, table: int, *, fit: bool) -> None:
-        """Show ``table`` of ``family`` (``fit``: in the form that can list it alone); one
-        redraw, from the top."""
-        if fit:  # the form changes with the table: the table's watcher redraws both
-            self.set_reactive(MainScreen.mode, fit_mode(self.mode, family, table))
+    def show_table(self, family: int, table: int) -> None:
+        """Show ``table`` of ``family`` in a form that can list it alone (route -n lists only
+        IPv4 main); one redraw, from the top."""
+        # the form changes with the table: the table's watcher redraws both
+        self.set_reactive(MainScreen.mode, fit_mode(self.mode, family, table))
         self.shown = TableChoice(family, table)
 
     # ----- drawing (also what the follower calls: ``FollowerView``) --------------------------
@@ -378,7 +378,7 @@ class MainScreen(Screen[None]):
             if choice is not None:
                 fam, _, tab = choice.partition(":")
                 self.pane = Pane.ROUTES
-                self.show_table(int(fam), int(tab), fit=True)
+                self.show_table(int(fam), int(tab))
 
         current = f"{self.family}:{self.table}"
         self.app.push_screen(

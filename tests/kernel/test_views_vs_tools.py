@@ -12,6 +12,7 @@ the formatters must print exactly what ``ip``, ``route -n`` and ``route -n -A in
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,11 +90,11 @@ weight 3
 -6 route add unreachable 2001:db8:53::/48
 -6 route add prohibit 2001:db8:54::/48
 -6 route add 2001:db8:55::/48 via 2001:db8:30::2
--6 route add 2001:db8:56::/48 dev va expires 300
+-6 route add 2001:db8:56::/48 dev va expires 86400
 -6 route add 2001:db8:57::/48 dev va pref high
 -6 route add 2001:db8:71::/48 dev va pref low
 -6 route add 2001:db8:72::/48 dev va mtu 1400 hoplimit 10
--6 route add 2001:db8:73::/48 dev va expires 100 mtu lock 1300
+-6 route add 2001:db8:73::/48 dev va expires 43200 mtu lock 1300
 -6 route add throw 2001:db8:74::/48
 -6 route add 2001:db8:75::/48 nhid 6
 -6 route add 2001:db8:70::/48 from 2001:db8:1::/64 dev va
@@ -194,7 +195,7 @@ class Lab:
         return subprocess.run(argv, capture_output=True, text=True, check=False).stdout
 
     def reread(self) -> NetnsState:
-        """A fresh model (for retries when a timer such as ``expires`` ticked in between)."""
+        """A fresh model, read between two reads of the tool (see ``settle``)."""
         self.state = read_netns(self.ns.path)
         return self.state
 
@@ -219,14 +220,43 @@ def lab() -> Iterator[Lab]:
             yield Lab(ns, confdir, _read_rt_tables(confdir), read_netns(ns.path))
 
 
-def settle(lab: Lab, views: Callable[[NetnsState], tuple[str, str]]) -> None:
-    """Compare (ours, tool's); on a difference read both again (a countdown may have ticked)."""
-    ours, theirs = views(lab.state)
-    for _ in range(2):
-        if ours == theirs:
-            return
-        ours, theirs = views(lab.reread())
-    assert ours == theirs
+# The one field of these views that changes by itself: an IPv6 route's ``expires`` countdown
+# (``expires 299sec`` in text, ``"expires":299`` in JSON), whole seconds, never increasing.
+_EXPIRES = re.compile(r'(expires"?:? ?)(-?\d+)')
+
+
+def _countdowns(text: str) -> tuple[str, list[int]]:
+    """The text with every countdown value blanked, and the values in order."""
+    return _EXPIRES.sub(r"\1#", text), [int(m.group(2)) for m in _EXPIRES.finditer(text)]
+
+
+def settle(lab: Lab, ours_of: Callable[[NetnsState], str], tool: Callable[[], str]) -> None:
+    """Our view equals the tool's, read around ours: tool at t1, ours at t2, tool at t3.
+
+    Everything but the ``expires`` countdowns must be identical in the three.  A countdown
+    only goes down, a second at a time, so the value we read at t2 lies between the tool's at
+    t3 and at t1: it must (when nothing ticked, t1's and t3's are equal and so must ours be).
+    No retry and no time limit: a slow machine only widens the window, it cannot fail this.
+    """
+    before = tool()
+    ours = ours_of(lab.reread())
+    after = tool()
+    compare_around(before, ours, after)
+
+
+def compare_around(before: str, ours: str, after: str) -> None:
+    """``settle``'s comparison of our text with the tool's texts read before and after it."""
+    if before == after:
+        assert ours == before
+        return
+    shape_before, high = _countdowns(before)
+    shape_after, low = _countdowns(after)
+    assert shape_before == shape_after, "the tool's output changed beyond its countdowns"
+    shape, values = _countdowns(ours)
+    if shape != shape_before or len(values) != len(high):
+        assert ours == before  # shows the difference
+    for value, hi, lo in zip(values, high, low, strict=True):
+        assert lo <= value <= hi, (value, hi, lo, ours, before, after)
 
 
 FAMILIES = [([], 0), (["-4"], AF_INET), (["-6"], AF_INET6)]
@@ -243,46 +273,58 @@ def test_ip_route_show(lab: Lab, fam: tuple[list[str], int], table_args: list[st
     if table_args:
         table = TABLE_ALL if table_args[1] == "all" else parse_table(table_args[1], lab.names)
 
-    def views(state: NetnsState) -> tuple[str, str]:
+    def ours(state: NetnsState) -> str:
         links = {link.index: link.name for link in state.links}
-        ours = ip_route_show(state.routes, links, family=family, table=table, table_names=lab.names)
-        return ours, lab.ip(*fam_args, "route", "show", *table_args)
+        return ip_route_show(state.routes, links, family=family, table=table, table_names=lab.names)
 
-    settle(lab, views)
+    settle(lab, ours, lambda: lab.ip(*fam_args, "route", "show", *table_args))
 
 
 @pytest.mark.parametrize("family", [AF_INET, AF_INET6])
 def test_ip_rule_show(lab: Lab, family: int) -> None:
     args = ["-6"] if family == AF_INET6 else []
 
-    def views(state: NetnsState) -> tuple[str, str]:
-        ours = ip_rule_show(state.rules, family=family, table_names=lab.names)
-        return ours, lab.ip(*args, "rule", "show")
+    def ours(state: NetnsState) -> str:
+        return ip_rule_show(state.rules, family=family, table_names=lab.names)
 
-    settle(lab, views)
+    settle(lab, ours, lambda: lab.ip(*args, "rule", "show"))
 
 
 def test_route_n(lab: Lab) -> None:
-    def views(state: NetnsState) -> tuple[str, str]:
-        links = {link.index: link.name for link in state.links}
-        return route_n(state.routes, links), lab.ns.exec("route", "-n")
+    def ours(state: NetnsState) -> str:
+        return route_n(state.routes, {link.index: link.name for link in state.links})
 
-    settle(lab, views)
+    settle(lab, ours, lambda: lab.ns.exec("route", "-n"))
 
 
 def test_route_n_inet6(lab: Lab) -> None:
-    def views(state: NetnsState) -> tuple[str, str]:
-        return route6_n(state.ipv6_proc_routes), lab.ns.exec("route", "-n", "-A", "inet6")
-
-    settle(lab, views)
+    settle(
+        lab,
+        lambda state: route6_n(state.ipv6_proc_routes),
+        lambda: lab.ns.exec("route", "-n", "-A", "inet6"),
+    )
 
 
 def test_route_n_inet6_from_our_proc_parser(lab: Lab) -> None:
-    def views(_state: NetnsState) -> tuple[str, str]:
-        rows = parse_ipv6_route_proc(lab.ns.exec("cat", "/proc/net/ipv6_route"))
-        return route6_n(rows), lab.ns.exec("route", "-n", "-A", "inet6")
+    def ours(_state: NetnsState) -> str:
+        return route6_n(parse_ipv6_route_proc(lab.ns.exec("cat", "/proc/net/ipv6_route")))
 
-    settle(lab, views)
+    settle(lab, ours, lambda: lab.ns.exec("route", "-n", "-A", "inet6"))
+
+
+def test_compare_around_takes_only_a_countdown_between_the_two_reads() -> None:
+    """The comparison itself: a value between the tool's two passes, anything else fails."""
+    line = "2001:db8:56::/48 dev va metric 1024 expires {}sec pref medium\n"
+    compare_around(line.format(300), line.format(300), line.format(300))
+    compare_around(line.format(300), line.format(299), line.format(299))
+    compare_around(line.format(300), line.format(299), line.format(298))
+    json_line = '[{{"dst":"2001:db8:56::/48","expires":{}}}]'
+    compare_around(json_line.format(10), json_line.format(10), json_line.format(9))
+    for ours in (line.format(301), line.format(297), line.format(299).replace("va", "vb"), ""):
+        with pytest.raises(AssertionError):
+            compare_around(line.format(300), ours, line.format(298))
+    with pytest.raises(AssertionError):
+        compare_around(line.format(300), line.format(300), line.format(299) + "x\n")
 
 
 def test_the_lab_has_what_it_should(lab: Lab) -> None:

@@ -28,6 +28,7 @@ from tests.kernel.test_lookup_vs_kernel import (
     normalise_engine,
     normalise_kernel,
 )
+from tests.ipv6_settle import NO_DAD, wait_ipv6_settled
 from tests.netns_helpers import Netns, ip, requires_netns, temp_netns
 from tui import capture
 from tui.fib import Engine, Query, Trace
@@ -223,7 +224,9 @@ def build(seed: int) -> Scenario6:
 
 
 def setup(ns: Netns, peer: Netns, sc: Scenario6) -> None:
-    """Links (e4 without carrier), forwarding, the commands, then e5 down."""
+    """Links (e4 without carrier), forwarding, the commands, then e5 down; returns once the
+    kernel's address work is done (every local and anycast route of table local in place)."""
+    ns.exec("sysctl", "-q", "-w", *NO_DAD)
     for dev in (*DEVS, DEAD):
         ns.veth(dev, f"p{dev}", peer_ns=peer, up=dev != "e4")
     ns.ip("link", "set", "e4", "up")
@@ -240,6 +243,7 @@ def setup(ns: Netns, peer: Netns, sc: Scenario6) -> None:
         )
         sc.refused = proc.stderr.count("Command failed")
     ns.ip("link", "set", DEAD, "down")
+    wait_ipv6_settled(ns)
 
 
 def _in(rng: random.Random, prefix: str) -> str:

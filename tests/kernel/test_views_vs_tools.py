@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.ipv6_settle import wait_ipv6_settled
 from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tui.formats.iproute import TABLE_ALL, ip_route_show
 from tui.formats.iprule import ip_rule_show
@@ -217,6 +218,7 @@ def lab() -> Iterator[Lab]:
             for line in lines:
                 if line.startswith("-6 "):
                     ns.ip(*line.split())
+            wait_ipv6_settled(ns)
             yield Lab(ns, confdir, _read_rt_tables(confdir), read_netns(ns.path))
 
 

@@ -23,6 +23,8 @@ from typing import Any
 
 import pytest
 
+from tests.patience import PATIENCE
+
 NETNS_DIR = "/run/netns"
 
 
@@ -196,7 +198,7 @@ def as_user(argv: list[str], user: int | None) -> list[str]:
 def run_fibscope(*args: str, user: int | None = None) -> subprocess.CompletedProcess[str]:
     """``fibscope ARGS`` in a child process (``python -m tui``), as ``user`` when given."""
     argv = as_user([sys.executable, "-m", "tui", *args], user)
-    return subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd="/")
+    return subprocess.run(argv, capture_output=True, text=True, timeout=PATIENCE, cwd="/")
 
 
 def delete_netns(name: str) -> None:

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests.app.helpers import FIXTURE
-from tests.app.tmux import PATIENCE, tmux_running
+from tests.app.tmux import tmux_running
 from tests.netns_helpers import requires_netns, temp_netns
+from tests.patience import PATIENCE
 
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 APP = [sys.executable, "-m", "tui", "--state", FIXTURE]
@@ -59,7 +60,7 @@ def test_no_terminal_is_one_line_and_exit_2(tmp_path: Path) -> None:
     out = tmp_path / "out.txt"
     with open(out, "wb") as fh:
         proc = subprocess.run(
-            APP, stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.PIPE, timeout=60
+            APP, stdin=subprocess.DEVNULL, stdout=fh, stderr=subprocess.PIPE, timeout=PATIENCE
         )
     assert proc.returncode == 2
     assert out.read_bytes() == b""

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# A hang guard, not a measurement: a step that has not happened by then never will.
-PATIENCE = 60.0
+from tests.patience import PATIENCE
 
 WRAPPER = """
 import json, os, subprocess, sys, time

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.patience import PATIENCE
 from tui.cli.answers import Lookups
 from tui.cli.batch import MAX_LINE, read_lines, run_batch
 from tui.fib.engine import Engine
@@ -31,7 +32,7 @@ DEVS = ["eth0", "eth1", "wg0", "docker0", "eth2", "lo"]
 
 def fibscope(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "tui", *args], input=stdin, capture_output=True, timeout=600
+        [sys.executable, "-m", "tui", *args], input=stdin, capture_output=True, timeout=5 * PATIENCE
     )
 
 

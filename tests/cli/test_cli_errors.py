@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from tests.capture.test_capture import sample_host
+from tests.patience import PATIENCE
 from tui import capture
 
 
 def fibscope(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=PATIENCE
     )
 
 

@@ -8,13 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.patience import PATIENCE
 from tui.cli.common import MESSAGE_LIMIT, one_line
 
 FIXTURE = str(Path(__file__).resolve().parents[1] / "fixtures" / "edge-router.json")
 
 
 def fibscope(*args: str) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "tui", *args], capture_output=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args], capture_output=True, timeout=PATIENCE
+    )
 
 
 def test_one_line_escapes_and_cuts() -> None:

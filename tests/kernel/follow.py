@@ -12,6 +12,7 @@ import threading
 import time
 from collections import Counter
 
+from tests.patience import deadline
 from tui.kernel.monitor import Monitor
 from tui.kernel.netlink.route_dump import dump_routes
 from tui.model import Route
@@ -61,22 +62,23 @@ class Follower:
                 self.problems.append(event)
             self.last = time.monotonic()
 
-    def wait_loaded(self, timeout: float = 30.0) -> None:
+    def wait_loaded(self) -> None:
         """Until the first snapshot is in."""
-        deadline = time.monotonic() + timeout
+        end = deadline()
         while self.store is None:
-            assert time.monotonic() < deadline, f"no snapshot; problems: {self.problems}"
+            assert time.monotonic() < end, f"no snapshot; problems: {self.problems}"
             assert self.thread.is_alive(), f"monitor ended: {self.problems}"
             time.sleep(0.02)
 
-    def wait_quiet(self, quiet: float = 0.7, timeout: float = 60.0) -> None:
-        """Until nothing has been emitted for ``quiet`` seconds and no dump is running."""
-        deadline = time.monotonic() + timeout
+    def wait_quiet(self, quiet: float = 0.7) -> None:
+        """Until nothing has been emitted for ``quiet`` seconds and no dump is running.  Only a
+        hint that the kernel is done: ``assert_equal_to_kernel`` looks again on a difference."""
+        end = deadline()
         while True:
             busy = self.monitor.busy()
             if not busy and time.monotonic() - self.last > quiet:
                 return
-            assert time.monotonic() < deadline, "the monitor never went quiet"
+            assert time.monotonic() < end, "the monitor never went quiet"
             time.sleep(0.05)
 
     def routes(self) -> list[Route]:
@@ -99,17 +101,18 @@ def same_routes(followed: list[Route], dumped: list[Route]) -> str:
     return "\n".join(lines)
 
 
-def assert_equal_to_kernel(follower: Follower, path: str | None, settle: float = 3.0) -> None:
+def assert_equal_to_kernel(follower: Follower, path: str | None) -> None:
     """The followed store equals a fresh dump route by route, once things are quiet.
 
     The kernel may still be changing after the command returned (carrier changes go through
-    linkwatch, up to a second later): a difference is looked at again until ``settle``.
+    linkwatch, up to a second later, much later under load): a difference is looked at again
+    until the patience of a hang (tests/patience.py) runs out.
     """
-    deadline = time.monotonic() + settle
+    end = deadline()
     while True:
         follower.wait_quiet()
         diff = same_routes(follower.routes(), dump_routes(path))
-        if not diff or time.monotonic() > deadline:
+        if not diff or time.monotonic() > end:
             break
         time.sleep(0.3)
     assert not diff, diff

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.netns_helpers import Netns, requires_netns, run_fibscope, temp_netns
+from tests.patience import PATIENCE
 from tui import capture
 
 pytestmark = requires_netns
@@ -71,7 +72,7 @@ def test_a_signal_while_writing_leaves_the_old_file(
             if proc.poll() is not None:
                 continue  # finished before it could be interrupted
             proc.send_signal(sig)
-            _, err = proc.communicate(timeout=120)
+            _, err = proc.communicate(timeout=PATIENCE)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -95,7 +96,7 @@ def test_a_signal_while_reading_leaves_the_old_file(big_ns: Netns, tmp_path: Pat
         stderr=subprocess.PIPE,
     )
     proc.send_signal(signal.SIGTERM)
-    proc.communicate(timeout=120)
+    proc.communicate(timeout=PATIENCE)
     assert proc.returncode == -signal.SIGTERM
     assert target.read_bytes() == OLD
     assert _leftovers(tmp_path, target.name) == []
@@ -118,7 +119,7 @@ def test_a_full_disk_leaves_the_old_file(big_ns: Netns, tmp_path: Path) -> None:
         + [str(tmp_path), big_ns.name, OLD.decode()],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=2 * PATIENCE,
         check=True,
     )
     code, same, left, message = out.stdout.strip().split(" ", 3)

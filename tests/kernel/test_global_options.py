@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.netns_helpers import Netns, requires_netns, run_fibscope, temp_netns
+from tests.patience import PATIENCE
 
 pytestmark = requires_netns
 
@@ -175,7 +176,7 @@ def test_unknown_namespace_is_one_line_exit_2(command: list[str], where: str) ->
     # stdin and stdout are not a terminal: an app that started anyway would not end well.
     proc = subprocess.run(
         run_fibscope_argv(*args), capture_output=True, text=True, stdin=subprocess.DEVNULL,
-        timeout=60,
+        timeout=PATIENCE,
     )  # fmt: skip
     assert proc.returncode == 2, (args, proc.stdout[-500:], proc.stderr[-500:])
     assert proc.stdout == ""
@@ -193,7 +194,7 @@ def test_unknown_namespace_in_a_capture(setup: Setup) -> None:
     ):
         proc = subprocess.run(
             run_fibscope_argv(*args), capture_output=True, text=True, stdin=subprocess.DEVNULL,
-            timeout=60,
+            timeout=PATIENCE,
         )  # fmt: skip
         assert proc.returncode == 2 and proc.stdout == "", args
         assert proc.stderr == f'fibscope: unknown namespace "{UNKNOWN}"\n'

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.netns_helpers import Netns, requires_netns, temp_netns
+from tests.patience import PATIENCE
 
 pytestmark = requires_netns
 
@@ -59,7 +60,7 @@ def hostile_ns() -> Iterator[tuple[Netns, int]]:
 def _fibscope(*args: str) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ, PYTHONIOENCODING="utf-8:strict", LC_ALL="C.UTF-8")
     return subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, timeout=120, env=env
+        [sys.executable, "-m", "tui", *args], capture_output=True, timeout=PATIENCE, env=env
     )
 
 

@@ -22,13 +22,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.ipv6_settle import NO_DAD, wait_ipv6_settled
 from tests.kernel.test_lookup_vs_kernel import (
     ip_words,
     kernel_answers,
     normalise_engine,
     normalise_kernel,
 )
-from tests.ipv6_settle import NO_DAD, wait_ipv6_settled
 from tests.netns_helpers import Netns, ip, requires_netns, temp_netns
 from tui import capture
 from tui.fib import Engine, Query, Trace

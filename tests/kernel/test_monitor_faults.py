@@ -16,18 +16,12 @@ from pathlib import Path
 from tests.kernel.follow import Follower, assert_equal_to_kernel
 from tests.kernel.test_monitor import build, force_batch, route_ops
 from tests.netns_helpers import delete_netns, requires_netns, temp_netns
+from tests.patience import PATIENCE, wait_until
 from tui.kernel.monitor import OVERRUN
 from tui.source.events import SETTLED, Snapshot
 
 pytestmark = requires_netns
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_until(condition: object, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition never held"
-        time.sleep(0.05)
 
 
 def test_overrun_is_reported_and_resynced() -> None:
@@ -64,21 +58,30 @@ def test_reload_during_churn_ends_equal() -> None:
         with Follower(ns.path, rcvbuf=1 << 16) as follower:
             follower.wait_loaded()
             stop = threading.Event()
+            batches = [0]
 
             def churn() -> None:
                 seed = 0
                 while not stop.is_set():
                     seed += 1
                     force_batch(ns, route_ops(seed, 300, v6_apart=True))
+                    batches[0] += 1
+
+            def after_batches(count: int) -> None:
+                """Wait for ``count`` more batches of the churn (counted, not timed)."""
+                goal = batches[0] + count
+                wait_until(lambda: batches[0] >= goal, "churn batches")
 
             worker = threading.Thread(target=churn)
             worker.start()
             try:
-                time.sleep(0.5)
+                after_batches(1)
                 follower.gate.clear()  # stall the monitor: the socket overflows
-                time.sleep(0.5)
+                after_batches(4)  # 1200 changes stalled: far past a 64 KiB buffer
                 follower.gate.set()
-                time.sleep(2.0)  # the reload runs while the churn goes on
+                # The reload runs while the churn goes on: wait for it, then more churn.
+                wait_until(lambda: follower.snapshots >= 2, "the reload after the overrun")
+                after_batches(2)
             finally:
                 stop.set()
                 worker.join()
@@ -119,7 +122,7 @@ def test_deleted_namespace_is_reported_once_and_the_monitor_ends() -> None:
         with Follower(ns.path) as follower:
             follower.wait_loaded()
             delete_netns(ns.name)
-            follower.thread.join(120)  # a bound for a hung test, not a speed limit
+            follower.thread.join(PATIENCE)  # a bound for a hung test, not a speed limit
             assert not follower.thread.is_alive()
             assert len(follower.problems) == 1
             problem = follower.problems[0]
@@ -131,12 +134,12 @@ def test_namespace_of_an_exiting_process_is_reported_gone() -> None:
     proc = subprocess.Popen(["unshare", "--net", "sleep", "300"])
     try:
         path = f"/proc/{proc.pid}/ns/net"
-        wait_until(lambda: os.readlink(path) != os.readlink("/proc/self/ns/net"))
+        wait_until(lambda: os.readlink(path) != os.readlink("/proc/self/ns/net"), "unshare entered")
         with Follower(path) as follower:
             follower.wait_loaded()
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-            follower.thread.join(120)  # a bound for a hung test, not a speed limit
+            follower.thread.join(PATIENCE)  # a bound for a hung test, not a speed limit
             assert not follower.thread.is_alive()
             assert [p.gone for p in follower.problems] == [True]
     finally:
@@ -166,7 +169,7 @@ while "Snapshot" not in seen:
 os.setresgid(65534, 65534, 65534)
 os.setresuid(65534, 65534, 65534)  # every thread loses root (glibc applies it to all)
 print(json.dumps({"dropped": True}), flush=True)
-thread.join(120)
+thread.join(float(sys.argv[3]))
 print(json.dumps({"alive": thread.is_alive()}), flush=True)
 """
 
@@ -177,7 +180,7 @@ def test_permission_lost_is_reported_once_without_a_traceback() -> None:
     with temp_netns("fsf") as ns:
         build(ns)
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, ns.path, str(ROOT)],
+            [sys.executable, "-c", CHILD, ns.path, str(ROOT), str(PATIENCE)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -187,7 +190,7 @@ def test_permission_lost_is_reported_once_without_a_traceback() -> None:
             lines = [json.loads(child.stdout.readline()) for _ in range(2)]
             assert lines == [{"snapshot": True}, {"dropped": True}]
             ns.ip("link", "set", "vb", "down")  # a link event: the small state is re-read
-            out, err = child.communicate(timeout=300)
+            out, err = child.communicate(timeout=2 * PATIENCE)
         finally:
             child.kill()
         records = [json.loads(line) for line in out.splitlines()]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.netns_helpers import Netns, as_user, requires_netns, temp_netns
+from tests.patience import PATIENCE, deadline
 from tui.kernel.live_source import LiveSource
 from tui.kernel.namespaces import discover, nsfs_entries, nsfs_mounts
 from tui.model import NamespaceInfo
@@ -58,8 +59,8 @@ def test_named_namespace_with_its_process_is_one_entry() -> None:
         proc = subprocess.Popen(["ip", "netns", "exec", ns.name, "sleep", "300"])
         try:
             # Wait for the exec, not only the setns: before it the process is still called "ip".
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
+            end = deadline()
+            while time.monotonic() < end:
                 try:
                     inode = os.stat(f"/proc/{proc.pid}/ns/net").st_ino
                     with open(f"/proc/{proc.pid}/comm") as f:
@@ -177,7 +178,7 @@ def test_which_namespaces_can_be_read_is_known_before_reading() -> None:
         own = str(_inode("/proc/self/ns/net"))
         for user, other in ((None, None), (65534, "root needed")):
             argv = as_user([sys.executable, "-c", code], user)
-            proc = subprocess.run(argv, capture_output=True, text=True, cwd=root, timeout=60)
+            proc = subprocess.run(argv, capture_output=True, text=True, cwd=root, timeout=PATIENCE)
             assert proc.returncode == 0, proc.stderr
             notes = json.loads(proc.stdout)
             assert notes[own] is None and notes[inode] == other

@@ -14,6 +14,7 @@ import time
 from tests.kernel.follow import Follower, assert_equal_to_kernel
 from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tests.nexthop_helpers import build_nexthop_ns, set_compat
+from tests.patience import deadline
 from tui.kernel.netlink.nexthop_codec import read_nexthops
 from tui.kernel.nexthop_watch import without_buckets
 from tui.model import NexthopObject
@@ -37,13 +38,14 @@ class NexthopFollower(Follower):
         super()._emit(event)
 
 
-def _assert_nexthops_follow(follower: NexthopFollower, ns: Netns, settle: float = 3.0) -> None:
-    """Objects (bucket tables aside: they migrate on timers) and routes equal the kernel's."""
-    deadline = time.monotonic() + settle
+def _assert_nexthops_follow(follower: NexthopFollower, ns: Netns) -> None:
+    """Objects (bucket tables aside: they migrate on timers) and routes equal the kernel's
+    (a difference is looked at again until the patience of a hang runs out)."""
+    end = deadline()
     while True:
         follower.wait_quiet()
         want = without_buckets(read_nexthops(ns.path))
-        if without_buckets(follower.nexthops) == want or time.monotonic() > deadline:
+        if without_buckets(follower.nexthops) == want or time.monotonic() > end:
             break
         time.sleep(0.3)
     assert without_buckets(follower.nexthops) == want

@@ -11,8 +11,9 @@ import threading
 import time
 from pathlib import Path
 
-from tests.app.tmux import PATIENCE, tmux_running
+from tests.app.tmux import tmux_running
 from tests.netns_helpers import Netns, ip, requires_netns, run_fibscope, temp_netns
+from tests.patience import PATIENCE, deadline
 
 pytestmark = requires_netns
 
@@ -37,8 +38,8 @@ class Monitor:
         """Wait until a line holds the words of ``text`` in order: its index (None if it
         never came)."""
         words = text.split()
-        deadline = time.monotonic() + patience
-        while time.monotonic() < deadline:
+        end = time.monotonic() + patience
+        while time.monotonic() < end:
             for i, line in enumerate(self.lines):
                 got = line.replace("]", "] ").split()
                 if any(got[k : k + len(words)] == words for k in range(len(got))):
@@ -49,12 +50,16 @@ class Monitor:
     def start(self, ns: Netns) -> tuple[int, str]:
         """Add marker routes until the monitor shows one (it subscribes a moment after it
         starts): the index of that line and the marker."""
-        for n in range(1, 200):
-            marker = f"192.0.2.{n}"
+        end = deadline()
+        for n in range(1, 1 << 16):
+            marker = f"10.200.{n // 256}.{n % 256}"
             ns.ip("route", "add", "blackhole", f"{marker}/32")
+            # Each marker gets half a second; the markers go on until the patience of a hang.
             found = self.wait_for(f"blackhole {marker} ", 0.5)
             if found is not None:
                 return found, marker
+            if time.monotonic() > end:
+                break
         raise AssertionError(f"the monitor never showed a change: {self.lines}")
 
     def stop(self) -> None:

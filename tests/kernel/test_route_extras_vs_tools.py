@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.netns_helpers import Netns, requires_netns, temp_netns
+from tests.patience import PATIENCE
 from tui.fib import Engine, Query
 from tui.kernel.name_files import ENV_DIR, read_proto_names
 from tui.kernel.netlink.dump import read_netns
@@ -91,7 +92,11 @@ def _ip(conf: str, *args: str) -> str:
 def _fibscope(conf: str, *args: str) -> str:
     env = {**os.environ, ENV_DIR: conf}
     proc = subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "tui", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=PATIENCE,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout

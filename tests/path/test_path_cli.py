@@ -13,6 +13,7 @@ import pytest
 
 from tests.cli.test_cli_errors import assert_one_line_error
 from tests.path.made import calico, small_node
+from tests.patience import PATIENCE
 from tui import capture
 from tui.fib.query import Query
 from tui.path import follow
@@ -21,7 +22,7 @@ from tui.path.host import CaptureHost
 
 def fibscope(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "tui", *args], capture_output=True, text=True, timeout=PATIENCE
     )
 
 

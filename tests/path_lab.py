@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.netns_helpers import Netns, delete_netns, ip, run_fibscope
+from tests.patience import PATIENCE, wait_until
 from tui.kernel.netns import entered
 
 SO_MARK = 36
@@ -106,6 +107,17 @@ class Lab:
                 out[(role, link["ifname"])] = (stats["rx"]["packets"], stats["tx"]["packets"])
         return out
 
+    def resolving(self) -> list[str]:
+        """Neighbour entries still being resolved or probed (``INCOMPLETE``, ``DELAY``,
+        ``PROBE``) in any namespace: each sends requests of its own until it settles."""
+        busy = []
+        for role, ns in self.spaces.items():
+            for entry in json.loads(ip("-n", ns.name, "-j", "neigh", "show") or "[]"):
+                states = set(entry.get("state", [])) & {"INCOMPLETE", "DELAY", "PROBE"}
+                if states:
+                    busy.append(f"{role}: {entry.get('dst')} {sorted(states)}")
+        return busy
+
     def path(self, dest: str, start: str, *args: str) -> tuple[int, dict[str, Any]]:
         """``fibscope path --json`` from ``start``: (exit status, document)."""
         proc = run_fibscope("path", dest, "--netns", self.name(start), "--json", *args)
@@ -121,10 +133,17 @@ class Lab:
         src: str | None = None,
         mark: int = 0,
         warm_up: bool = True,
+        arrives: bool = True,
     ) -> tuple[str | None, set[tuple[str, str]]]:
         """One UDP datagram from ``start`` to ``dest`` (after one to warm ARP and the bridges'
         forwarding tables): (source address the listener in ``listener`` saw or None, the
-        devices whose counters moved for the measured datagram)."""
+        devices whose counters moved for the measured datagram).
+
+        A datagram that ``arrives`` is waited for with the patience of a hang (a loaded
+        machine is slow, not wrong); and before the counters are read, every neighbour entry
+        of the lab has settled: an address still being resolved sends broadcast requests
+        (flooded to every bridge port) into the measurement (seen under load, when the
+        warm-up's ARP took longer than the old 1.5 s wait and resolved during the count)."""
         family = socket.AF_INET6 if ":" in dest else socket.AF_INET
         self._keep_neighbours()
         with ExitStack() as stack:
@@ -133,7 +152,9 @@ class Lab:
                 with entered(self[listener].path):
                     rx = stack.enter_context(socket.socket(family, socket.SOCK_DGRAM))
                 rx.bind((dest, PORT))
-                rx.settimeout(1.5)
+                # One that must come is waited for until a hang; one that must not (a drop
+                # with a listener) is looked for during a short window only.
+                rx.settimeout(PATIENCE if arrives else 1.5)
             with entered(self[start].path):
                 tx = stack.enter_context(socket.socket(family, socket.SOCK_DGRAM))
             if mark:
@@ -142,8 +163,9 @@ class Lab:
                 tx.bind((src, 0))
             if warm_up:
                 tx.sendto(b"warm-up", (dest, PORT))
-                if rx is not None:
-                    _receive(rx)
+                if rx is not None and arrives:
+                    assert _receive(rx) is not None, "the warm-up never arrived"
+            wait_until(lambda: not self.resolving(), "the lab's neighbour entries settled")
             before = self.counters()
             tx.sendto(b"measured", (dest, PORT))
             seen = _receive(rx) if rx is not None else None

@@ -36,7 +36,7 @@ def check(
     assert doc["end"]["kind"] == end, doc["end"]
     assert all(hop["agree"] for hop in doc["hops"]), doc["hops"]
     assert status == (0 if end in ("delivered", "left_host") else 1)
-    seen, moved = topo.send(start, dest, listener, src=src, mark=mark)
+    seen, moved = topo.send(start, dest, listener, src=src, mark=mark, arrives=end == "delivered")
     if end == "delivered":
         assert listener is not None and doc["end"]["netns"] == topo.name(listener)
         assert seen == (src or doc["hops"][0]["result"]["prefsrc"])
@@ -131,7 +131,7 @@ def test_calico_without_proxy_arp_is_unresolved() -> None:
         assert status == 1
         assert doc["end"]["kind"] == "unresolved"
         assert "169.254.1.1" in doc["end"]["reason"]
-        seen, moved = topo.send("p7", "10.244.0.9", "p9", warm_up=False)
+        seen, moved = topo.send("p7", "10.244.0.9", "p9", warm_up=False, arrives=False)
         assert seen is None
         assert moved == {("p7", "eth0"), ("node", "cali7")}  # ARP requests only
 

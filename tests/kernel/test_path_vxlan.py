@@ -117,7 +117,7 @@ def test_no_forwarding_entry_is_unresolved_and_nothing_arrives() -> None:
         assert status == 1 and doc["end"]["kind"] == "unresolved", doc["end"]
         assert "no forwarding entry" in doc["end"]["reason"]
         assert doc["end"]["dev"] == "vx0" and len(doc["hops"]) == 1
-        seen, moved = topo.send("a", "10.200.0.2", "b")
+        seen, moved = topo.send("a", "10.200.0.2", "b", arrives=False)
         assert seen is None
         assert moved == set()  # the ARP request is dropped inside vx0: no counter moves
 

@@ -14,6 +14,7 @@ from textual.widgets import Log, Static
 
 from tests.app.helpers import FIXTURE, fixture_app, loaded
 from tests.netns_helpers import requires_netns, temp_netns
+from tests.patience import wait_until_async
 from tui.app.ns_picker import NamespacePicker
 from tui.app.run import finish, make_app
 from tui.app.widgets.route_view import RouteView
@@ -139,10 +140,11 @@ async def test_status_and_picker_say_what_is_true_now() -> None:
             from tests.netns_helpers import delete_netns
 
             delete_netns(ns.name)
-            for _ in range(200):  # the monitor tells within a poll or two
-                if app.main.follower.live_text == "offline":
-                    break
-                await pilot.pause(0.05)
+            await wait_until_async(
+                lambda: app.main.follower.live_text == "offline",
+                "the monitor tells the namespace is gone",
+                pause=lambda: pilot.pause(0.05),
+            )
             assert "offline" in status_text(app)
             app.main.follower.switch_namespace(host)
             await loaded(pilot)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from textual.pilot import Pilot
 
 from tests.netns_helpers import Netns, delete_netns, requires_netns, temp_netns
+from tests.patience import wait_until_async
 from tui.app.app import FibscopeApp
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
@@ -16,12 +16,11 @@ from tui.kernel.live_source import LiveSource
 pytestmark = requires_netns
 
 
-async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Let the app run until ``condition`` holds (fails the test after ``seconds``)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the app did not catch up with the kernel"
-        await pilot.pause(0.05)
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool]) -> None:
+    """Let the app run until ``condition`` holds (only a hang fails: tests/patience.py)."""
+    await wait_until_async(
+        condition, "the app did not catch up with the kernel", pause=lambda: pilot.pause(0.05)
+    )
 
 
 def lines(app: FibscopeApp) -> list[str]:

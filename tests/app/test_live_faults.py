@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from tests.app.test_live import build, lines, wait_for
 from tests.netns_helpers import delete_netns, requires_netns, temp_netns
+from tests.patience import deadline
 from tui.app.app import FibscopeApp
 from tui.app.pacing import RELOADING
 from tui.app.run import make_app
@@ -63,12 +64,12 @@ async def test_overrun_is_shown_and_the_model_ends_equal_to_the_kernel() -> None
             ns.batch(
                 f"route add 10.{50 + i // 250}.{i % 250}.0/24 via 10.40.0.9" for i in range(20000)
             )
-            deadline = time.monotonic() + 30
+            end = deadline()
             # While the namespace is re-read the status says so; once it has been, it says
             # that it was (never "re-reading" after the fact).
             done = "netlink overrun: the namespace was re-read at "
             while not (done in app.main.follower.notice and kernel_equal(app, ns.path)):
-                assert time.monotonic() < deadline, f"notices {notices}"
+                assert time.monotonic() < end, f"notices {notices}"
                 if app.main.follower.notice and app.main.follower.notice not in notices:
                     notices.append(app.main.follower.notice)
                 await pilot.pause(0.1)
@@ -118,8 +119,9 @@ async def test_deleted_namespace_leaves_no_rows() -> None:
 
 
 async def test_keys_answer_while_routes_churn() -> None:
-    """Thousands of changes a second do not stop the cursor (a loose bound: the benchmark
-    measures the real figures)."""
+    """Thousands of changes a second do not stop the keys: every press moves the cursor while
+    the churn is being followed, and the model ends equal to the kernel (no time bound: a
+    loaded machine is slow everywhere; the benchmark measures the real figures)."""
     with temp_netns("fsa") as ns:
         build(ns)
         ns.batch(f"route add 10.{50 + i // 250}.{i % 250}.0/24 via 10.40.0.9" for i in range(5000))
@@ -131,12 +133,8 @@ async def test_keys_answer_while_routes_churn() -> None:
                 f"route {'del' if k % 2 else 'add'} 10.90.{(k // 2) % 250}.0/24 via 10.40.0.9"
                 for k in range(20000)
             ]
-            worst = 0.0
             for part in range(4):
                 ns.batch(churn[part * 5000 : (part + 1) * 5000])
-                start = time.perf_counter()
                 await pilot.press("down")
-                worst = max(worst, time.perf_counter() - start)
-            assert view.cursor == 4
-            assert worst < 1.0
-            await wait_for(pilot, lambda: kernel_equal(app, ns.path), 10)
+                assert view.cursor == part + 1
+            await wait_for(pilot, lambda: kernel_equal(app, ns.path))

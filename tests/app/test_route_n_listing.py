@@ -18,6 +18,7 @@ import pytest
 
 from tests.app.helpers import loaded
 from tests.netns_helpers import Netns, requires_netns, run_fibscope, temp_netns
+from tests.patience import deadline
 from tui.app.app import FibscopeApp
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
@@ -65,12 +66,14 @@ def captured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Netns, 
         # route -n -A inet6) for a while: net-tools is read just before and just after the
         # capture, and the capture is taken again until both reads agree, so that the
         # reference shows the state the capture saw.
-        for _ in range(60):  # a bound against a namespace that never goes quiet
+        end = deadline()  # only a namespace that never goes quiet fails
+        while True:
             before = ns.exec("route", "-n", "-A", "inet6")
             proc = run_fibscope("capture", "--netns", ns.name, "-o", str(path))
             assert proc.returncode == 0, proc.stderr
             if ns.exec("route", "-n", "-A", "inet6") == before:
                 break
+            assert time.monotonic() < end, "route -n -A inet6 never read the same twice"
             time.sleep(0.2)
         REFERENCE6[ns.name] = before
         yield ns, path

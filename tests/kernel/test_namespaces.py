@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.netns_helpers import Netns, as_user, requires_netns, temp_netns
-from tests.patience import PATIENCE, deadline
+from tests.patience import PATIENCE, deadline, wait_until
 from tui.kernel.live_source import LiveSource
 from tui.kernel.namespaces import discover, nsfs_entries, nsfs_mounts
 from tui.model import NamespaceInfo
@@ -37,10 +37,10 @@ def sleeper_in_new_netns() -> Iterator[subprocess.Popen[bytes]]:
     """A process in a namespace of its own that nothing names (like a container)."""
     proc = subprocess.Popen(["unshare", "--net", "sleep", "300"])
     try:
-        for _ in range(100):
-            if os.readlink(f"/proc/{proc.pid}/ns/net") != os.readlink("/proc/self/ns/net"):
-                break
-            time.sleep(0.02)
+        wait_until(
+            lambda: os.readlink(f"/proc/{proc.pid}/ns/net") != os.readlink("/proc/self/ns/net"),
+            "unshare entered its namespace",
+        )
         yield proc
     finally:
         proc.kill()

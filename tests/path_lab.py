@@ -86,8 +86,9 @@ class Lab:
 
     def _keep_neighbours(self) -> None:
         """Neighbour entries stay reachable for the whole module (an hour, randomised to at
-        least half): a stale entry's probe between the warm-up and the measured datagram
-        moved counters of devices the packet never crossed (seen under load).  A namespace
+        least half), bridge forwarding entries an hour: a stale entry's probe between the
+        warm-up and the measured datagram moved counters of devices the packet never crossed
+        (seen under load).  A namespace
         other than the first shows only its devices' settings, not ``default``."""
         for ns in self.spaces.values():
             with entered(ns.path):
@@ -95,6 +96,14 @@ class Lab:
                     for path in glob.glob(f"/proc/sys/net/{fam}/neigh/*/base_reachable_time_ms"):
                         with open(path, "w") as f:
                             f.write("3600000")
+            # The same for the bridges' forwarding entries (300 s by default): a pod that has
+            # only received for five minutes (its neighbours kept reachable, it answers no
+            # ARP) was forgotten by the bridge, and a frame to it flooded every port (seen
+            # under load: the node's vetha and pod a's eth0 moved for a datagram to pod b).
+            for bridge in ns.ip_json("link", "show", "type", "bridge"):
+                ns.ip(
+                    "link", "set", str(bridge["ifname"]), "type", "bridge", "ageing_time", "360000"
+                )
 
     def counters(self) -> dict[tuple[str, str], tuple[int, int]]:
         """(role, device) -> (rx packets, tx packets) for every device but lo."""
@@ -141,9 +150,8 @@ class Lab:
 
         A datagram that ``arrives`` is waited for with the patience of a hang (a loaded
         machine is slow, not wrong); and before the counters are read, every neighbour entry
-        of the lab has settled: an address still being resolved sends broadcast requests
-        (flooded to every bridge port) into the measurement (seen under load, when the
-        warm-up's ARP took longer than the old 1.5 s wait and resolved during the count)."""
+        of the lab has settled: an address still being resolved would send broadcast
+        requests (flooded to every bridge port) into the count."""
         family = socket.AF_INET6 if ":" in dest else socket.AF_INET
         self._keep_neighbours()
         with ExitStack() as stack:

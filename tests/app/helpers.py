@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 from textual.worker import WorkerState
 
+from tests.patience import wait_until_async
 from tui.app.app import FibscopeApp
 from tui.app.run import make_app
 from tui.source import CaptureSource
@@ -26,21 +27,33 @@ async def loaded(pilot: Pilot[None]) -> None:
     """Wait until discovery and loading have finished and the screen settled.
 
     A worker's answer can start another worker (a lookup's answer redraws rows; rows redraw
-    the status), so wait until a pause leaves no worker pending or running: a fixed number of
-    rounds was short on a busy machine."""
-    for _ in range(50):  # a bound against a worker that never ends, not a timing
+    the status), so wait until a pause leaves no worker pending or running (only a hang
+    fails: tests/patience.py); then the text cursors stop blinking."""
+
+    async def settle() -> None:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        if not any(
-            w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers
-        ):
-            break
+
+    await settle()
+    await wait_until_async(
+        lambda: (
+            not any(
+                w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in pilot.app.workers
+            )
+        ),
+        "the app's workers finished",
+        pause=settle,
+    )
     steady_cursors(pilot.app)
     await pilot.pause()
 
 
 def steady_cursors(app: App[None]) -> None:
-    """Every text input's cursor shown and its blink stopped: a blink is a timer of 0.5 s, so
-    a screenshot taken later on a busy machine caught the cursor hidden (a flaky snapshot)."""
-    for field in app.query(Input):
-        field._pause_blink(visible=True)
+    """Every text input's cursor shown for good, on every screen of the stack (a modal's
+    too): a blink is a timer of 0.5 s, so a screenshot taken later on a busy machine caught
+    the cursor hidden.  Blinking is switched off, not only paused: a focus arriving after
+    this (a screen's focus is given a message later) restarts a paused blink."""
+    for screen in app.screen_stack:
+        for field in screen.query(Input):
+            field.cursor_blink = False
+            field._pause_blink(visible=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.ipv6_settle import NO_DAD, wait_ipv6_settled
 from tests.kernel.test_lookup_vs_kernel import kernel_answers, normalise_engine, normalise_kernel
 from tests.netns_helpers import ip, requires_netns, temp_netns
 from tui import capture
@@ -109,11 +110,13 @@ class Asked:
 def asked() -> Iterator[Asked]:
     """Build, capture, ask the kernel, delete the namespaces; the engine reads the capture."""
     with temp_netns("fs9") as ns, temp_netns("fs9") as peer:
+        ns.exec("sysctl", "-q", "-w", *NO_DAD)
         for n in (1, 2, 3):
             ns.veth(f"e{n}", f"p{n}", peer_ns=peer)
         ns.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
         for line in SETUP:
             ns.ip("-6", *line.split())
+        wait_ipv6_settled(ns)  # the kernel adds local and anycast routes a moment later
         state = read_netns(ns.path)
         host = HostState((Namespace(NamespaceInfo(0, 0, (ns.name,)), state),))
         text = json.dumps(capture.to_json(host))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ipv6_settle import wait_ipv6_settled
 from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tests.patience import PATIENCE
 from tui.fib import Engine, Query
@@ -80,6 +81,7 @@ def lab() -> Iterator[tuple[Netns, str]]:
             Path(conf, "rt_protos.d", name).write_text(text)
         for line in SETUP:
             ns.ip(*line.split())
+        wait_ipv6_settled(ns)  # table local is complete before any view is read
         yield ns, conf
 
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from tests.kernel.follow import same_routes
 from tests.kernel.test_monitor import build
 from tests.netns_helpers import Netns, requires_netns, temp_netns
+from tests.patience import PATIENCE, deadline
 from tui.app.pacing import RELOADING, Inbox, apply_routes
 from tui.kernel.monitor import OVERRUN, Monitor
 from tui.kernel.netlink.route_dump import dump_routes
@@ -89,16 +90,16 @@ class AppSide:
                     self.last = time.monotonic()
 
     def wait_loaded(self) -> None:
-        deadline = time.monotonic() + 30
+        end = deadline()
         while self.store is None:
-            assert time.monotonic() < deadline, f"no snapshot; problems: {self.problems}"
+            assert time.monotonic() < end, f"no snapshot; problems: {self.problems}"
             time.sleep(0.02)
 
     def wait_quiet(self, quiet: float = 0.7) -> None:
         """Nothing emitted nor applied for ``quiet`` seconds, nothing queued, no dump due."""
-        deadline = time.monotonic() + 60
+        end = deadline()
         while self.monitor.busy() or len(self.inbox) or time.monotonic() - self.last < quiet:
-            assert time.monotonic() < deadline, "never quiet"
+            assert time.monotonic() < end, "never quiet"
             time.sleep(0.05)
 
     def routes(self) -> list[Route]:
@@ -107,12 +108,13 @@ class AppSide:
 
     def assert_equal_to_kernel(self, path: str) -> None:
         """Equal to a fresh dump once quiet (looked at again for a while: carrier changes
-        reach the kernel's tables through linkwatch, up to a second late)."""
-        deadline = time.monotonic() + 3
+        reach the kernel's tables through linkwatch, up to a second late, later under load:
+        looked at again until the patience of a hang, tests/patience.py)."""
+        end = deadline()
         while True:
             self.wait_quiet()
             diff = same_routes(self.routes(), dump_routes(path))
-            if not diff or time.monotonic() > deadline:
+            if not diff or time.monotonic() > end:
                 break
             time.sleep(0.3)
         assert not diff, diff
@@ -122,7 +124,7 @@ class AppSide:
         self.monitor.stop()
         self._stop.set()
         for thread in self._threads:
-            thread.join(5)
+            thread.join(PATIENCE)
 
 
 @contextmanager

@@ -8,8 +8,10 @@ makes the followed store *exact* under churn:
 * the first load, and a reload after ENOBUFS (the kernel dropped events: said in a non-fatal
   ``Problem``), build a store in this thread while events keep being read and applied to it
   in order (``DumpLoader``); it is handed over in a ``Snapshot``.  Reading never stops, so a
-  million-route reload does not overflow the socket behind it.  After ENOBUFS the socket goes
-  on delivering: it is not reopened, and the namespace need not be entered again.
+  million-route reload does not overflow the socket behind it.  While it runs, a thread
+  receives ahead (``ReadAhead``): the kernel's dump work then runs beside the decoding.
+  After ENOBUFS the socket goes on delivering: it is not reopened, and the namespace need
+  not be entered again.
 * changes the kernel makes without route events are re-read in part: the routes through a
   link whose up/carrier state or master changed, or that lost an IPv4 address (a dump the
   kernel filters by ``RTA_OIF``), as ``RoutesRefreshed``; the events read meanwhile follow it,
@@ -66,6 +68,7 @@ from tui.kernel.netlink.route_codec import (
 )
 from tui.kernel.netlink.route_dump import open_route_socket
 from tui.kernel.netns import NetnsError
+from tui.kernel.read_ahead import ReadAhead
 from tui.kernel.small_state_watch import SmallStateWatch
 from tui.model import (
     AF_INET,
@@ -112,6 +115,7 @@ class Monitor:
         self._overrun_told = False  # said once until a reload succeeds
         self._reload_told = False  # Reloading said for the full re-read under way or due
         self._last_event = 0.0
+        self._ahead: ReadAhead | None = None  # receives on a thread while a full load runs
         self.loads = 0  # full loads done (the first one included)
 
     def _stat(self) -> tuple[int, int] | None:
@@ -162,7 +166,11 @@ class Monitor:
             self._portid = sock.getsockname()[0]
             join_groups(sock)
             self._want_full = LOADED
-            self._follow(sock)
+            try:
+                self._follow(sock)
+            finally:
+                if self._ahead is not None:
+                    self._ahead.stop()
 
     def _follow(self, sock: socket.socket) -> None:
         buf = bytearray(RECV_BUFFER)
@@ -175,7 +183,11 @@ class Monitor:
                     self._settle_due = False
                     self._want_full = self._want_full or SETTLED
                 self._start_dump(sock)
-            ready, _, _ = select.select([sock], [], [], 0.25)
+            ahead = self._receiving_ahead(sock)
+            if ahead is not None:
+                ready = ahead.wait(0.25)
+            else:
+                ready = bool(select.select([sock], [], [], 0.25)[0])
             now = time.monotonic()
             if now >= next_check:
                 next_check = now + GONE_CHECK_SECONDS
@@ -186,6 +198,19 @@ class Monitor:
             if ready:
                 self._read(sock, buf)
 
+    def _receiving_ahead(self, sock: socket.socket) -> ReadAhead | None:
+        """The read-ahead to take datagrams from: started with a full load, stopped after it
+        (handing out what it received before the socket is read directly again)."""
+        ahead = self._ahead
+        full = self._dump is not None and self._dump.loader is not None
+        if ahead is not None and not full:
+            ahead.stop()
+        if ahead is not None and ahead.exhausted():
+            ahead = self._ahead = None
+        if ahead is None and full:
+            ahead = self._ahead = ReadAhead(sock, size=RECV_BUFFER)
+        return ahead
+
     def _flush(self, behind: bool = False) -> None:
         """Hand over the route events gathered so far (``behind``: more are waiting)."""
         if self._changes:
@@ -195,7 +220,8 @@ class Monitor:
     def _read(self, sock: socket.socket, buf: bytearray) -> None:
         """Read what is waiting (a batch at most BATCH_SECONDS long), dumps and events."""
         deadline = time.monotonic() + BATCH_SECONDS
-        recv_into, size, portid = sock.recv_into, len(buf), self._portid
+        ahead, size, portid = self._ahead, len(buf), self._portid
+        recv_into = sock.recv_into if ahead is None else ahead.recv_into
         drained = events = False
         count = 0
         while True:

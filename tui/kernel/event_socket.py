@@ -27,7 +27,8 @@ from tui.model import (
     NetnsState,
     Route,
 )
-from tui.store.loader import DumpLoader
+from tui.store.identity import route_key, uses_link
+from tui.store.loader import RACE_WINDOW, DumpLoader
 
 SOL_NETLINK = 270
 NETLINK_ADD_MEMBERSHIP = 1
@@ -114,6 +115,28 @@ class RouteDumpJob:
         if self.ifindex is None:
             return dump_request(family, self.seq)
         return oif_request(family, self.seq, self.ifindex)
+
+    def link_routes(self, routes: list[Route], pos: int) -> None:
+        """Keep the routes of a link's dump datagram at ``pos`` that use the link."""
+        ifindex = self.ifindex
+        for route in routes:
+            if ifindex is not None and uses_link(route, ifindex):
+                self.routes.append(route)
+                self.shown_at[hash(route_key(route))] = pos
+
+    def held_unseen(self) -> list[Change]:
+        """The events held while a link's dump ran, less those about the link that a later
+        datagram of the dump already showed (they are in its routes)."""
+        ifindex, shown = self.ifindex, self.shown_at
+        return [
+            change
+            for pos, change in self.held
+            if not (
+                ifindex is not None
+                and uses_link(change[2], ifindex)
+                and shown.get(hash(route_key(change[2])), 0) - RACE_WINDOW > pos
+            )
+        ]
 
 
 def read_small_state(path: str | None) -> tuple[NetnsState, int]:

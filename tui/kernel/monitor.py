@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
-import os
 import select
 import socket
 import threading
@@ -67,14 +66,10 @@ from tui.kernel.netlink.route_codec import (
     iter_messages,
 )
 from tui.kernel.netlink.route_dump import open_route_socket
-from tui.kernel.netns import NetnsError
+from tui.kernel.netns import NamespaceFile, NetnsError
 from tui.kernel.read_ahead import ReadAhead
 from tui.kernel.small_state_watch import SmallStateWatch
-from tui.model import (
-    AF_INET,
-    RTM_F_CLONED,
-    Route,
-)
+from tui.model import AF_INET, RTM_F_CLONED, Route
 from tui.source.events import (
     LOADED,
     SETTLED,
@@ -86,8 +81,6 @@ from tui.source.events import (
     SmallChanged,
     Snapshot,
 )
-from tui.store.identity import route_key, uses_link
-from tui.store.loader import RACE_WINDOW
 
 
 class Monitor:
@@ -100,7 +93,7 @@ class Monitor:
         self.emit = emit
         self.rcvbuf = rcvbuf
         self._stop = threading.Event()
-        self._identity = self._stat()
+        self._file = NamespaceFile(path)
         self._small = SmallStateWatch(path)
         self._dump: RouteDumpJob | None = None
         self._want_full: str | None = None
@@ -118,17 +111,6 @@ class Monitor:
         self._ahead: ReadAhead | None = None  # receives on a thread while a full load runs
         self.loads = 0  # full loads done (the first one included)
 
-    def _stat(self) -> tuple[int, int] | None:
-        if self.path is None:
-            return None
-        try:
-            st = os.stat(self.path)
-        except PermissionError:
-            return self._identity  # not readable now is not "gone"; entering will tell
-        except OSError:
-            return None
-        return (st.st_dev, st.st_ino)
-
     def stop(self) -> None:
         """Ask the thread to end (it checks at least every half second)."""
         self._stop.set()
@@ -138,16 +120,13 @@ class Monitor:
         due = self._want_full is not None or bool(self._want_links) or self._settle_due
         return self._dump is not None or due
 
-    def _gone(self) -> bool:
-        return self.path is not None and self._stat() != self._identity
-
     # ----- the thread ---------------------------------------------------------------------
     def run(self) -> None:
         """The thread body: subscribe, load, follow; every fault ends in one Problem."""
         try:
             self._run()
         except Exception as exc:
-            if self._gone():
+            if self._file.gone():
                 self.emit(Problem(f"namespace has gone: {exc}", fatal=True, gone=True))
             elif isinstance(exc, NetnsError):
                 self.emit(Problem(f"cannot read the namespace any more: {exc}", fatal=True))
@@ -160,7 +139,7 @@ class Monitor:
         try:
             sock = open_route_socket(self.path, rcvbuf=self.rcvbuf)
         except (NetnsError, OSError) as exc:
-            self.emit(Problem(f"namespace unavailable: {exc}", fatal=True, gone=self._gone()))
+            self.emit(Problem(f"namespace unavailable: {exc}", fatal=True, gone=self._file.gone()))
             return
         with sock:
             self._portid = sock.getsockname()[0]
@@ -191,7 +170,7 @@ class Monitor:
             now = time.monotonic()
             if now >= next_check:
                 next_check = now + GONE_CHECK_SECONDS
-                if self._gone():
+                if self._file.gone():
                     self._flush()
                     self.emit(Problem("namespace has gone (deleted while shown)", True, True))
                     return
@@ -340,10 +319,7 @@ class Monitor:
             if not dump.spoiled:
                 dump.loader.dumped(self._pos, routes)
         else:
-            for route in routes:
-                if dump.ifindex is not None and uses_link(route, dump.ifindex):
-                    dump.routes.append(route)
-                    dump.shown_at[hash(route_key(route))] = self._pos
+            dump.link_routes(routes, self._pos)
         if not done:
             return
         if dump.families and not dump.spoiled:
@@ -384,15 +360,7 @@ class Monitor:
             self._want_full = f"{dump.reason}: re-reading the whole namespace"
             return
         self.emit(RoutesRefreshed(ifindex, tuple(dump.routes), dump.reason))
-        shown = dump.shown_at
-        self._changes = [
-            change
-            for pos, change in dump.held
-            if not (
-                uses_link(change[2], ifindex)
-                and shown.get(hash(route_key(change[2])), 0) - RACE_WINDOW > pos
-            )
-        ]
+        self._changes = dump.held_unseen()
         self._flush()
 
     def _gc_restore(self) -> None:

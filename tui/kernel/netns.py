@@ -22,6 +22,31 @@ class NetnsError(Exception):
     """A namespace could not be entered (gone, or no privilege)."""
 
 
+class NamespaceFile:
+    """A namespace file's identity (device, inode), to tell that it went away or was
+    replaced by another namespace of the same name."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self._identity: tuple[int, int] | None = None
+        self._identity = self._stat()
+
+    def _stat(self) -> tuple[int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            st = os.stat(self.path)
+        except PermissionError:
+            return self._identity  # not readable now is not "gone"; entering will tell
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino)
+
+    def gone(self) -> bool:
+        """The file no longer names the namespace it named when this was made."""
+        return self.path is not None and self._stat() != self._identity
+
+
 def _setns(fd: int) -> None:
     if _libc.setns(fd, CLONE_NEWNET) != 0:
         err = ctypes.get_errno()

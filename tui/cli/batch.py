@@ -15,7 +15,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO, TextIO
 
 from tui.cli.answers import BAD_INPUT, DISAGREE, ERROR_VERDICT, FOUND, Lookups
@@ -80,6 +80,48 @@ def _interactive(fh: BinaryIO) -> bool:
         return True
 
 
+Answered = tuple[str, int]  # an answer's JSON line and its exit status
+
+
+def _quick(answer: Callable[..., Answered | None], *args: object) -> Answered | None:
+    """The fast path's answer, or None: the engine answers (also when the fast path fails)."""
+    try:
+        return answer(*args)
+    except Exception:
+        return None
+
+
+def _answered(
+    number: int,
+    line: bytes | None,
+    lookups: Lookups,
+    steps: bool,
+    quick: FastBatch | None,
+    where: str,
+) -> Answered | None:
+    """One line answered (the fast path for a parsed query, else the engine), or its error
+    object (said on stderr too); None for a blank line."""
+    try:
+        query = parse_line(line)
+        if query is None:
+            return None
+        got = _quick(quick.parsed, query, line) if quick is not None else None
+        if got is not None:
+            return got
+        answer = lookups.answer(query, steps)
+        return json.dumps(answer.data) + "\n", answer.status
+    except (LineError, QueryError) as exc:
+        problem = {"line": number, "input_error": one_line(str(exc))}
+    except CommandError as exc:  # the kernel could not be asked (--verify)
+        problem = {"line": number, "error": one_line(str(exc))}
+    except Exception as exc:  # one query must never end the batch
+        text = f"internal error: {type(exc).__name__}: {exc}"
+        problem = {"line": number, "error": one_line(text)}
+    message = problem.get("input_error") or problem.get("error")
+    print(f"fibscope: {where}:{number}: {message}", file=sys.stderr)
+    return json.dumps(problem) + "\n", BAD_INPUT
+
+
 def run_batch(
     path: str, lookups: Lookups, steps: bool, out: TextIO, fast: bool | FastBatch = True
 ) -> int:
@@ -97,53 +139,15 @@ def run_batch(
     quick: FastBatch | None = None
     if fast is not False and not steps and lookups.verifier is None:
         quick = fast if isinstance(fast, FastBatch) else FastBatch(lookups)
-    write = out.write
     with fh:
         for number, line in read_lines(fh):
-            if quick is not None and line is not None:
-                try:
-                    got = quick.line(line)
-                except Exception:  # the engine answers instead
-                    got = None
-                if got is not None:
-                    write(got[0])
-                    seen.add(got[1])
-                    if flush:
-                        out.flush()
-                    continue
-            problem: dict[str, object] | None = None
-            try:
-                query = parse_line(line)
-                if query is None:
-                    continue
-                got = None
-                if quick is not None:
-                    try:
-                        got = quick.parsed(query, line)
-                    except Exception:  # the engine answers instead
-                        got = None
-                if got is not None:
-                    write(got[0])
-                    seen.add(got[1])
-                    if flush:
-                        out.flush()
-                    continue
-                answer = lookups.answer(query, steps)
-            except (LineError, QueryError) as exc:
-                problem = {"line": number, "input_error": one_line(str(exc))}
-            except CommandError as exc:  # the kernel could not be asked (--verify)
-                problem = {"line": number, "error": one_line(str(exc))}
-            except Exception as exc:  # one query must never end the batch
-                text = f"internal error: {type(exc).__name__}: {exc}"
-                problem = {"line": number, "error": one_line(text)}
-            if problem is not None:
-                message = problem.get("input_error") or problem.get("error")
-                print(f"fibscope: {where}:{number}: {message}", file=sys.stderr)
-                out.write(json.dumps(problem) + "\n")
-                seen.add(BAD_INPUT)
-            else:
-                out.write(json.dumps(answer.data) + "\n")
-                seen.add(answer.status)
+            got = _quick(quick.line, line) if quick is not None and line is not None else None
+            if got is None:
+                got = _answered(number, line, lookups, steps, quick, where)
+                if got is None:
+                    continue  # a blank line
+            out.write(got[0])
+            seen.add(got[1])
             if flush:
                 out.flush()
     for status in (BAD_INPUT, DISAGREE, ERROR_VERDICT):

@@ -15,39 +15,27 @@ from __future__ import annotations
 import errno
 import os
 import queue
-import select
 import socket
-import threading
 
-_STOP = None  # put in the free queue to wake a thread waiting for a buffer
+from tui.kernel.netlink.prefetch import AheadReceiver
+
 Item = tuple[bytearray, int] | OSError
 
 
-class ReadAhead:
+class ReadAhead(AheadReceiver):
     """Receives from ``sock`` on a thread, up to ``depth`` datagrams of ``size`` bytes ahead."""
 
     def __init__(self, sock: socket.socket, *, size: int, depth: int = 8) -> None:
-        self._sock = sock
-        self._size = size
-        self._free: queue.SimpleQueue[bytearray | None] = queue.SimpleQueue()
+        super().__init__(sock, size=size, depth=depth, name="monitor-read-ahead")
         self._full: queue.SimpleQueue[Item | None] = queue.SimpleQueue()
         self._pending: Item | None = None  # taken from the queue by ``wait``, not yet handed
         self._ended = False  # the thread's end mark was taken: nothing more will come
-        for _ in range(depth):
-            self._free.put(bytearray(size))
-        self._stop_r, self._stop_w = os.pipe()
-        self._thread = threading.Thread(target=self._run, name="monitor-read-ahead", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        poller = select.poll()
-        poller.register(self._sock.fileno(), select.POLLIN)
-        poller.register(self._stop_r, select.POLLIN)
         try:
-            while (data := self._free.get()) is not _STOP:
-                events = dict(poller.poll())
-                if self._stop_r in events:
-                    return
+            poller = self._poller()
+            while (data := self._next_buffer(poller)) is not None:
                 try:
                     n = self._sock.recv_into(data, self._size, socket.MSG_TRUNC)
                 except OSError as exc:
@@ -82,18 +70,12 @@ class ReadAhead:
         assert item is not None
         if isinstance(item, OSError):
             raise item
-        data, n = item
-        size = min(n, nbytes or len(buf), self._size)
-        buf[:size] = memoryview(data)[:size]
-        self._free.put(data)
-        return n if flags & socket.MSG_TRUNC else size
+        return self._copy_out(*item, buf, nbytes, flags)
 
     def stop(self) -> None:
         """Stop receiving (what was received is still handed out) and wait for the thread."""
         if self._stop_w >= 0:
-            os.write(self._stop_w, b"x")
-            self._free.put(_STOP)
-            self._thread.join()
+            self._halt()
             os.close(self._stop_r)
             os.close(self._stop_w)
             self._stop_r = self._stop_w = -1

@@ -70,6 +70,7 @@ class NamespaceFollower:
         self.start_netns = netns
         self.live = live and source.live
         self.infos: list[NamespaceInfo] = []
+        self.known: list[NamespaceInfo] | None = None  # a discovery just made: the first one
         self.info: NamespaceInfo | None = None
         self.state: NetnsState | None = None
         self.store = RouteStore()
@@ -119,7 +120,8 @@ class NamespaceFollower:
         self.in_thread(self._discover, group="discover")
 
     def _discover(self) -> None:
-        self.call(self._discovered, self.source.namespaces())
+        known, self.known = self.known, None
+        self.call(self._discovered, known if known is not None else self.source.namespaces())
 
     def _discovered(self, infos: list[NamespaceInfo]) -> None:
         self.infos = infos

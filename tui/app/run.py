@@ -11,6 +11,7 @@ from tui.app.app import FibscopeApp
 from tui.app.terminal import rich_terminal
 from tui.capture.atomic_file import die_of
 from tui.formats.safe_text import safe_text
+from tui.model import NamespaceInfo
 from tui.source import Source
 
 #: Signals that end the app the way ``q`` does (terminal restored), then the process by the
@@ -36,9 +37,11 @@ def install_signal_handlers(app: FibscopeApp) -> None:
         loop.add_signal_handler(signum, ending, signum)
 
 
-def run_app(source: Source, netns: str | None) -> int:
-    """Run until the user quits (or a signal or an unexpected error ends it)."""
+def run_app(source: Source, netns: str | None, known: list[NamespaceInfo] | None = None) -> int:
+    """Run until the user quits (or a signal or an unexpected error ends it); ``known``: the
+    namespaces the caller has just found (the first screen does not look again)."""
     app = make_app(source, netns)
+    app.main.follower.known = known
     app.on_start = install_signal_handlers
     app.run(mouse=rich_terminal())
     return finish(app)

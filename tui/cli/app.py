@@ -14,9 +14,11 @@ def cmd_app(args: argparse.Namespace) -> int:
     from tui.app.terminal import prepare_terminal
 
     source = open_source(args.state)  # a bad capture is refused first, in the CLI's words
+    known = None
     if args.netns is not None:
+        known = source.namespaces()
         try:
-            find_namespace(source.namespaces(), args.netns)
+            find_namespace(known, args.netns)
         except SourceError as exc:
             raise CommandError(str(exc)) from None
     problem = prepare_terminal()
@@ -24,4 +26,4 @@ def cmd_app(args: argparse.Namespace) -> int:
         raise CommandError(problem)
     from tui.app.run import run_app  # after prepare_terminal: Textual reads TERM's colours once
 
-    return run_app(source, args.netns)
+    return run_app(source, args.netns, known)

@@ -1,7 +1,7 @@
 """The batch's fast path against the engine on namespaces the kernel built: every answer line
 the same bytes, with and without the fast path.
 
-The namespaces are test_lookup_vs_kernel's generated scenarios (veths, one without carrier
+The namespaces are lookup_scenarios' generated scenarios (veths, one without carrier
 and one whose next hops are dead, several tables, policy rules with every selector and
 action, reject and throw routes, tos and metric ties, local ranges, multipath, IPv6) plus a
 few hundred /24s sharing next hops, reject types and tos values in several tables, so that
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.fast_batch_helpers import both_ways, lines_for
-from tests.kernel.test_lookup_vs_kernel import DEVS, build_scenario, setup_namespace
+from tests.kernel.lookup_scenarios import DEVS, build_scenario, setup_namespace
 from tests.netns_helpers import requires_netns, temp_netns
 from tui.kernel.netlink.dump import read_netns
 from tui.names import BUILTIN_TABLE_NAMES

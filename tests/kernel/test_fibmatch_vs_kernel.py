@@ -1,7 +1,7 @@
 """The route fibscope names as the one that decided, against the kernel's own
 ``ip -d -j route get ... fibmatch`` (RTM_F_FIB_MATCH: the table entry that matched).
 
-Generated namespaces (the scenarios of ``test_lookup_vs_kernel``: several tables, rules with
+Generated namespaces (the scenarios of ``lookup_scenarios``: several tables, rules with
 every selector and action, reject and throw routes, metric and tos ties, multipath, local
 ranges, IPv6, the input path).  The kernel is asked first; then the namespace is captured,
 deleted, and fibscope answers from the capture alone (``lookup --batch --state``): the
@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.kernel.test_lookup_vs_kernel import (
+from tests.kernel.lookup_scenarios import (
     TABLES,
     build_scenario,
     gen_queries,

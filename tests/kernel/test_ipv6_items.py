@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.ipv6_settle import NO_DAD, wait_ipv6_settled
-from tests.kernel.test_lookup_vs_kernel import kernel_answers, normalise_engine, normalise_kernel
+from tests.kernel.lookup_scenarios import kernel_answers, normalise_engine, normalise_kernel
 from tests.netns_helpers import ip, requires_netns, temp_netns
 from tui import capture
 from tui.fib import Engine, Query, Trace

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.ipv6_settle import NO_DAD, wait_ipv6_settled
-from tests.kernel.test_lookup_vs_kernel import (
+from tests.kernel.lookup_scenarios import (
     ip_words,
     kernel_answers,
     normalise_engine,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.kernel.test_lookup_vs_kernel import (
+from tests.kernel.lookup_scenarios import (
     ip_words,
     kernel_answers,
     normalise_engine,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.kernel.test_lookup_vs_kernel import kernel_answers, normalise_engine, normalise_kernel
+from tests.kernel.lookup_scenarios import kernel_answers, normalise_engine, normalise_kernel
 from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tests.nexthop_helpers import DESTS4, DESTS6, build_nexthop_ns, set_compat
 from tui import capture

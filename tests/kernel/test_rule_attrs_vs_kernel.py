@@ -18,7 +18,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-from tests.kernel.test_lookup_vs_kernel import TABLES, kernel_answers
+from tests.kernel.lookup_scenarios import TABLES, kernel_answers
 from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tests.rule_netlink import add_rule, dscp_attrs, flowlabel_attrs, port_mask_attrs
 from tui import capture

@@ -220,3 +220,54 @@ def crossed(doc: dict[str, Any], lab: Lab) -> set[tuple[str, str]]:
                 bridge_ns = lab.role_of(crossing["peer_netns"] or hop["netns"])
                 out.add((bridge_ns, crossing["port"]))
     return out
+
+
+def check(
+    topo: Lab,
+    start: str,
+    dest: str,
+    listener: str | None,
+    *,
+    end: str,
+    src: str | None = None,
+    mark: int = 0,
+) -> dict[str, Any]:
+    """Predict (and verify against the kernel at each hop), send, compare; the document."""
+    args = [] if src is None else ["--from", src]
+    if mark:
+        args += ["--mark", str(mark)]
+    status, doc = topo.path(dest, start, "--verify", *args)
+    assert doc["end"]["kind"] == end, doc["end"]
+    assert all(hop["agree"] for hop in doc["hops"]), doc["hops"]
+    assert status == (0 if end in ("delivered", "left_host") else 1)
+    seen, moved = topo.send(start, dest, listener, src=src, mark=mark, arrives=end == "delivered")
+    if end == "delivered":
+        assert listener is not None and doc["end"]["netns"] == topo.name(listener)
+        assert seen == (src or doc["hops"][0]["result"]["prefsrc"])
+    else:
+        assert seen is None
+    assert moved == crossed(doc, topo)
+    return doc
+
+
+def uplink(topo: Lab, back: str) -> None:
+    """An outside namespace ``out`` on the node's ``up0`` (192.0.2.0/24) that routes
+    ``back`` (the pods' network) to the node."""
+    topo.add("out")
+    topo.link("node", "up0", "out", "up0")
+    topo["node"].ip("addr", "add", "192.0.2.1/24", "dev", "up0")
+    topo["out"].ip("addr", "add", "192.0.2.254/24", "dev", "up0")
+    topo["out"].ip("route", "add", back, "via", "192.0.2.1")
+
+
+def two_uplinks(topo: Lab) -> None:
+    """Two outside namespaces ``outA`` and ``outB`` on the node's ``upA`` (192.0.1.0/24) and
+    ``upB`` (192.0.2.0/24), both holding 198.51.100.7 and sending everything back to the node."""
+    for n, side in ((1, "A"), (2, "B")):
+        role = f"out{side}"
+        topo.add(role)
+        topo.link("node", f"up{side}", role, "up0")
+        topo["node"].ip("addr", "add", f"192.0.{n}.1/24", "dev", f"up{side}")
+        topo[role].ip("addr", "add", f"192.0.{n}.254/24", "dev", "up0")
+        topo[role].ip("addr", "add", "198.51.100.7/32", "dev", "lo")
+        topo[role].ip("route", "add", "default", "via", f"192.0.{n}.1")

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.kernel.test_path_traffic import check
 from tests.netns_helpers import delete_netns, requires_netns, run_fibscope
-from tests.path_lab import Lab, lab
+from tests.path_lab import Lab, check, lab
 
 pytestmark = requires_netns
 

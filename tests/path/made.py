@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from tests.engine.states import Host
+from tui.fib.query import Query
 from tui.model import HostState, Link, Namespace, NamespaceInfo, Neighbour
+from tui.path import CaptureHost, PathResult, follow
 
 INODE_BASE = 4026532000
 
@@ -149,3 +152,9 @@ def small_node() -> Made:
     made.bridge("node", "cni0", tuple(ports))
     node.addr("cni0", "10.88.0.1/24")
     return made
+
+
+def run(host: HostState, start: str, dst: str, **query: Any) -> PathResult:
+    """Follow ``dst`` from the namespace known as ``start`` through a made-up host."""
+    info = next(ns.info for ns in host.namespaces if ns.info.known_as(start))
+    return follow(CaptureHost(host), info, Query.parse(dst, **query))

@@ -1,6 +1,10 @@
 """The app's start, measured the same way by every benchmark: a child process, from its first
 line to the first screen.
 
+The child starts the app as ``fibscope [--netns NS]`` does (``tui.cli.app.cmd_app``): the
+namespace named is checked, the one shown first is followed before Textual is imported, and
+the app gets the namespaces the check found; then it runs headless.
+
 The first screen: the route view has drawn a line of the loaded table (``render_line`` called
 with rows) while the status line says the table is loaded (the route count shown, no
 "reading…" notice).  The child waits for it on an event, not by polling through the pilot
@@ -26,9 +30,21 @@ CHILD = r"""
 import asyncio, json, os, sys, time
 START = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
+NETNS = sys.argv[2] or None
+from tui.cli.common import open_source
+SOURCE = open_source(None)
+# As the CLI starts the app (tui.cli.app.cmd_app): the namespace named checked, then the one
+# shown first followed before Textual is imported; a checkout from before that (a baseline)
+# as its CLI did.
+try:
+    from tui.cli.app import first_namespace
+except ImportError:
+    KNOWN = SOURCE.namespaces() if NETNS else None
+else:
+    KNOWN, info = first_namespace(SOURCE, NETNS)
+    SOURCE.watch_early(info)
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
-from tui.kernel.live_source import LiveSource
 
 def rss_mb(field):
     for line in open("/proc/self/status"):
@@ -55,7 +71,8 @@ RouteView.render_line = watched
 async def main():
     global SEEN
     SEEN = asyncio.Event()  # set by the first line drawn: no polling that costs the app time
-    app = make_app(LiveSource(), sys.argv[2] or None)
+    app = make_app(SOURCE, NETNS)
+    app.main.follower.known = KNOWN
     status = app.main.show_status
     def show_status():
         status()

@@ -5,25 +5,41 @@ from __future__ import annotations
 import argparse
 
 from tui.cli.common import CommandError, open_source
-from tui.source import SourceError, find_namespace
+from tui.model import NamespaceInfo
+from tui.source import Source, SourceError, find_namespace
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """No subcommand: the terminal app.  A namespace named on the command line must exist
-    before the app starts (an unknown one is an error, never the host shown instead)."""
+    """No subcommand: the terminal app.  The namespace it shows first is followed before
+    Textual and the app are imported (``Source.watch_early``): its dump runs meanwhile."""
     from tui.app.terminal import prepare_terminal
 
     source = open_source(args.state)  # a bad capture is refused first, in the CLI's words
-    known = None
-    if args.netns is not None:
-        known = source.namespaces()
-        try:
-            find_namespace(known, args.netns)
-        except SourceError as exc:
-            raise CommandError(str(exc)) from None
+    known, info = first_namespace(source, args.netns)
     problem = prepare_terminal()
     if problem is not None:
         raise CommandError(problem)
-    from tui.app.run import run_app  # after prepare_terminal: Textual reads TERM's colours once
+    early = source.watch_early(info)
+    try:
+        from tui.app.run import run_app  # after prepare_terminal: Textual reads TERM's colours
 
-    return run_app(source, args.netns, known)
+        return run_app(source, args.netns, known)
+    finally:
+        if early is not None:  # the app took it over (and stopped it) or never asked for it
+            early.stop()
+
+
+def first_namespace(
+    source: Source, netns: str | None
+) -> tuple[list[NamespaceInfo] | None, NamespaceInfo | None]:
+    """The namespaces found to check the one named on the command line (None when none is
+    named: the app looks itself) and that namespace (None: the host's, shown first).  A
+    named one must exist before the app starts: an unknown one is an error, never the host
+    shown instead."""
+    if netns is None:
+        return None, None
+    known = source.namespaces()
+    try:
+        return known, find_namespace(known, netns)
+    except SourceError as exc:
+        raise CommandError(str(exc)) from None

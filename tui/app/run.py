@@ -9,7 +9,6 @@ import sys
 
 from tui.app.app import FibscopeApp
 from tui.app.terminal import rich_terminal
-from tui.capture.atomic_file import die_of
 from tui.formats.safe_text import safe_text
 from tui.model import NamespaceInfo
 from tui.source import Source
@@ -51,6 +50,8 @@ def finish(app: FibscopeApp) -> int:
     """The exit status once the app has stopped and the terminal is restored: a signal ends
     the process by that signal; an unexpected error is one line and status 1."""
     if app.ended_by is not None:
+        from tui.capture.atomic_file import die_of  # the capture package: not for the start
+
         die_of(app.ended_by)
     if app.crash is not None:
         print(

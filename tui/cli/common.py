@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import itertools
 from collections.abc import Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tui.fib.query import Query
 from tui.formats.safe_text import safe_text
 from tui.model import Namespace
 from tui.source import CaptureSource, Source, SourceError, find_namespace
+
+if TYPE_CHECKING:  # the lookup engine is imported by the commands that look up (not the app)
+    from tui.fib.query import Query
 
 MESSAGE_LIMIT = 300  # characters of an error message; input echoed in it is cut to fit
 
@@ -65,6 +67,8 @@ def write_lines(lines: Iterable[str], out: TextIO) -> None:
 def query_from_args(args: argparse.Namespace, oif: str | None = None) -> Query:
     """The query the packet options of ``lookup`` and ``path`` ask (QueryError on bad input);
     ``oif``: the output device, which only ``lookup`` takes."""
+    from tui.fib.query import Query
+
     return Query(
         dst=args.dest,
         src=args.src,

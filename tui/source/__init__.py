@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from tui import capture
 from tui.model import HostState, Namespace, NamespaceInfo
 from tui.names import set_proto_files
 from tui.source.events import Event
@@ -96,6 +95,8 @@ class CaptureSource:
     @classmethod
     def open(cls, path: str) -> CaptureSource:
         """Load a capture; raises SourceError with a one-line message."""
+        from tui import capture  # the live source (the app's first screen) needs none of it
+
         try:
             return cls(capture.load(path), path)
         except capture.CaptureError as exc:

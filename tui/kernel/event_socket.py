@@ -9,10 +9,8 @@ import socket
 import struct
 from collections.abc import Iterable
 
-from pyroute2 import IPRoute
-
 from tui.kernel.netlink.const import RTM_DELROUTE, RTM_NEWROUTE
-from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small, read_sysctls
+from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small_here, read_sysctls
 from tui.kernel.netlink.link_dump import oif_request
 from tui.kernel.netlink.nexthop_codec import read_nexthops
 from tui.kernel.netlink.route_codec import decode_route
@@ -143,8 +141,7 @@ def read_small_state(path: str | None) -> tuple[NetnsState, int]:
     """Links, addresses, rules, sysctls, /proc's IPv6 routes and nexthop objects now
     (entering the namespace), with the kernel's nexthop compat mode read there too."""
     with entered(path):
-        with IPRoute() as ipr:
-            links, addresses, rules = read_small(ipr)
+        links, addresses, rules = read_small_here()
         state = NetnsState(
             links=links,
             addresses=addresses,

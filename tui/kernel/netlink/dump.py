@@ -1,5 +1,6 @@
-"""Reading one namespace's routing state: the small dumps through pyroute2, routes through the
-fast decoder, sysctls from ``/proc/sys/net`` of the entered namespace."""
+"""Reading one namespace's routing state: links, addresses and rules from raw dumps
+(``small_dump``; the pyroute2 reading below is kept as the reference its tests compare with),
+routes through the fast decoder, sysctls from ``/proc/sys/net`` of the entered namespace."""
 
 from __future__ import annotations
 
@@ -7,13 +8,12 @@ import os
 import socket
 from typing import Any
 
-from pyroute2 import IPRoute
-
 from tui.kernel.netlink.fdb_dump import dump_fdb
 from tui.kernel.netlink.neigh_dump import dump_neighbours
 from tui.kernel.netlink.nexthop_codec import read_nexthops
-from tui.kernel.netlink.route_dump import dump_routes
+from tui.kernel.netlink.route_dump import RECV_BUFFER, dump_routes, open_route_socket
 from tui.kernel.netlink.rule_codec import decode_rule
+from tui.kernel.netlink.small_dump import read_small_raw
 from tui.kernel.netns import NetnsError, entered
 from tui.kernel.proc_ipv6_route import parse_ipv6_route_proc
 from tui.model import (
@@ -194,8 +194,16 @@ def read_ipv6_proc_routes() -> tuple[Ipv6ProcRoute, ...]:
         return ()
 
 
-def read_small(ipr: IPRoute) -> tuple[tuple[Link, ...], tuple[Address, ...], tuple[Rule, ...]]:
-    """Links, addresses and rules (v4 and v6) through an open pyroute2 socket."""
+def read_small_here() -> tuple[tuple[Link, ...], tuple[Address, ...], tuple[Rule, ...]]:
+    """Links (with their IPv4 devconf), addresses and rules (v4 then v6) of the namespace the
+    calling thread is in."""
+    with open_route_socket(None, rcvbuf=1 << 20) as sock:
+        return read_small_raw(sock, bytearray(RECV_BUFFER), _devconf)
+
+
+def read_small(ipr: Any) -> tuple[tuple[Link, ...], tuple[Address, ...], tuple[Rule, ...]]:
+    """Links, addresses and rules (v4 and v6) through an open pyroute2 socket: the reference
+    ``read_small_here`` is tested against."""
     links = tuple(link_from_msg(m) for m in ipr.get_links())
     addresses = tuple(address_from_msg(m) for m in ipr.get_addr())
     rules = tuple(
@@ -212,8 +220,7 @@ def read_netns(path: str | None, *, routes: bool = True) -> NetnsState:
     """
     try:
         with entered(path):
-            with IPRoute() as ipr:
-                links, addresses, rules = read_small(ipr)
+            links, addresses, rules = read_small_here()
             table = tuple(dump_routes(None, socket.AF_UNSPEC)) if routes else ()
             nexthops = read_nexthops(None)
             sysctls = read_sysctls()

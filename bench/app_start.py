@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +43,8 @@ except ImportError:
     KNOWN = SOURCE.namespaces() if NETNS else None
 else:
     KNOWN, info = first_namespace(SOURCE, NETNS)
-    SOURCE.watch_early(info)
+    if sys.argv[3] == "early":
+        SOURCE.watch_early(info)
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
 
@@ -55,6 +57,23 @@ def rss_mb(field):
 drawn = {}
 render_line = RouteView.render_line
 
+def thread_cpu():
+    # CPU seconds of each live thread by name (the main thread, the monitor, the rows'
+    # workers...), and of the threads already ended (the read-ahead after the load)
+    import threading
+    tick, out = os.sysconf("SC_CLK_TCK"), {}
+    for thread in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        name = "main" if thread is threading.main_thread() else thread.name
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    cpu = os.times()
+    out["ended threads"] = max(0.0, cpu.user + cpu.system - sum(out.values()))
+    return {name: round(value, 2) for name, value in out.items() if value >= 0.01}
+
 def watched(self, y):
     app = self.app
     follower = app.main.follower
@@ -62,7 +81,7 @@ def watched(self, y):
             and not follower.notice and f"{len(self.rows.routes):,} route" in app.status_text_now):
         cpu = os.times()
         drawn.update(on_screen_s=time.perf_counter() - START, cpu_s=cpu.user + cpu.system,
-                     rss_mb=rss_mb("VmHWM:"), rows=self.rows.row_count)
+                     rss_mb=rss_mb("VmHWM:"), rows=self.rows.row_count, threads=thread_cpu())
         SEEN.set()
     return render_line(self, y)
 
@@ -102,11 +121,12 @@ def compiled(root: Path = ROOT) -> None:
     )
 
 
-def app_start(netns: str | None, root: Path = ROOT) -> dict[str, float]:
+def app_start(netns: str | None, root: Path = ROOT, *, early: bool = True) -> dict[str, Any]:
     """One start of the app on ``netns`` (None: the host's namespace), from the checkout at
-    ``root`` (another checkout: a baseline measured in the same run)."""
+    ``root`` (another checkout: a baseline measured in the same run); ``early`` False: the
+    namespace is not followed before the app is imported (the app's own watch loads it)."""
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), netns or ""],
+        [sys.executable, "-c", CHILD, str(root), netns or "", "early" if early else "late"],
         capture_output=True,
         text=True,
         check=False,
@@ -114,7 +134,7 @@ def app_start(netns: str | None, root: Path = ROOT) -> dict[str, float]:
     )
     if proc.returncode != 0:
         raise RuntimeError(f"app start: {proc.stderr[-3000:]}")
-    figures: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    figures: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return figures
 
 

@@ -4,16 +4,19 @@ and the small state (links, addresses, rules, sysctls, nexthop objects) it re-re
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import gc
 import socket
 import struct
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
-from tui.kernel.netlink.const import RTM_DELROUTE, RTM_NEWROUTE
+from tui.kernel.netlink.const import NLMSG_DONE, NLMSG_ERROR, RTM_DELROUTE, RTM_NEWROUTE
 from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small_here, read_sysctls
 from tui.kernel.netlink.link_dump import oif_request
 from tui.kernel.netlink.nexthop_codec import read_nexthops
-from tui.kernel.netlink.route_codec import decode_route
+from tui.kernel.netlink.route_codec import DecodeError, decode_route
 from tui.kernel.netlink.route_dump import dump_request, next_seq
 from tui.kernel.netns import entered
 from tui.kernel.nexthop_watch import read_compat_mode
@@ -45,6 +48,7 @@ OVERRUN = "netlink overrun: events were lost, re-reading the whole namespace"
 NEXTHOPS_CHANGED = "nexthop objects changed"
 SEQ_PID = struct.Struct("=II")  # nlmsg_seq, nlmsg_pid: at offset 8 of a message
 HEAD = struct.Struct("=IHH")  # nlmsg_len, nlmsg_type, nlmsg_flags
+HEAD_SEQ = struct.Struct("=IHHI")  # ... and nlmsg_seq
 FAILURES = 3  # dumps failing in a row before the monitor gives up
 
 Change = tuple[bool, int, Route]
@@ -83,6 +87,50 @@ def one_route(buf: bytearray, n: int) -> tuple[int, int, Route] | None:
     return mtype, mflags, decode_route(buf, 0, length)
 
 
+def dump_ended(buf: bytearray, n: int, seq: int) -> bool:
+    """Whether this datagram of a dump whose result is thrown away (events were lost while
+    it ran) ends it: NLMSG_DONE or NLMSG_ERROR of ``seq``.  Only the headers are walked (no
+    route is decoded): the kernel goes on with a dump until it is read to its end, and a new
+    one can only be asked then, so the rest of a spoiled one is read as fast as it comes."""
+    off, head = 0, HEAD_SEQ.unpack_from
+    while n - off >= HEAD_SEQ.size:
+        length, mtype, _, mseq = head(buf, off)
+        if length < HEAD_SEQ.size or off + length > n:
+            raise DecodeError(f"bad netlink message length {length} at offset {off}")
+        if mseq == seq and (mtype == NLMSG_DONE or mtype == NLMSG_ERROR):  # noqa: SIM109
+            return True
+        off += (length + 3) & ~3
+    return False
+
+
+def read_empty(
+    sock: socket.socket,
+    buf: bytearray,
+    portid: int,
+    events: Callable[[bytearray, int], None],
+    lost: Callable[[], None],
+) -> bool:
+    """Read ``sock`` directly until its queue is empty (True) or for BATCH_SECONDS (False):
+    datagrams from others go to ``events`` (a bad one is skipped), ENOBUFS to ``lost``, the
+    rest of an abandoned dump of ours is dropped.  The read that finds the queue empty
+    clears the kernel's congestion mark: from then on a lost event is told by ENOBUFS."""
+    deadline = time.monotonic() + BATCH_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            n = sock.recv_into(buf, len(buf), socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return True
+        except OSError as exc:
+            if exc.errno != errno.ENOBUFS:
+                raise
+            lost()
+            continue
+        if n >= HEAD_SEQ.size and SEQ_PID.unpack_from(buf, 8)[1] != portid:
+            with contextlib.suppress(DecodeError):
+                events(buf, n)
+    return False
+
+
 def join_groups(sock: socket.socket) -> None:
     """Listen to every group whose events change what fibscope shows."""
     for group in GROUPS:
@@ -105,6 +153,13 @@ class RouteDumpJob:
         self.routes: list[Route] = []
         self.shown_at: dict[int, int] = {}  # key hash → position of the datagram showing it
         self.held: list[tuple[int, Change]] = []  # events read while a partial dump runs
+
+    def spoil(self) -> None:
+        """Events were lost while it ran: its result will be thrown away, so what a full load
+        built so far is dropped now (a reload must not hold two big stores beside the app's)."""
+        self.spoiled = True
+        if self.loader is not None and len(self.loader.store):
+            self.loader = FrozenLoader()
 
     def request(self) -> bytes:
         """The next family's request (a new sequence number each)."""

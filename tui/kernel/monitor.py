@@ -11,7 +11,11 @@ makes the followed store *exact* under churn:
   million-route reload does not overflow the socket behind it.  While it runs, a thread
   receives ahead (``ReadAhead``): the kernel's dump work then runs beside the decoding.
   After ENOBUFS the socket goes on delivering: it is not reopened, and the namespace need
-  not be entered again.
+  not be entered again.  But the kernel tells a loss once, then drops every event silently
+  until a read leaves the socket's queue empty: a reload's dump is asked only after such a
+  read (``_drained``) and with no dump running (a spoiled one is read to its end without
+  decoding); route events before it are dropped (the dump shows them).  One reload is due
+  at a time, however many losses.
 * changes the kernel makes without route events are re-read in part: the routes through a
   link whose up/carrier state or master changed, or that lost an IPv4 address (a dump the
   kernel filters by ``RTA_OIF``), as ``RoutesRefreshed``; the events read meanwhile follow it,
@@ -49,22 +53,14 @@ from tui.kernel.event_socket import (
     SEQ_PID,
     Change,
     RouteDumpJob,
+    dump_ended,
     join_groups,
     one_route,
+    read_empty,
 )
 from tui.kernel.event_socket import OVERRUN as OVERRUN
-from tui.kernel.netlink.const import (
-    RTM_DELNEXTHOP,
-    RTM_NEWNEXTHOP,
-    RTM_NEWROUTE,
-    SO_RCVBUFFORCE,
-)
-from tui.kernel.netlink.route_codec import (
-    DecodeError,
-    NetlinkError,
-    collect_routes,
-    iter_messages,
-)
+from tui.kernel.netlink.const import RTM_DELNEXTHOP, RTM_NEWNEXTHOP, RTM_NEWROUTE, SO_RCVBUFFORCE
+from tui.kernel.netlink.route_codec import DecodeError, NetlinkError, collect_routes, iter_messages
 from tui.kernel.netlink.route_dump import open_route_socket
 from tui.kernel.netns import NamespaceFile, NetnsError
 from tui.kernel.read_ahead import ReadAhead
@@ -106,6 +102,7 @@ class Monitor:
         self._failures = 0
         self._settle_due = False  # a load raced changes: re-read once they stop
         self._overrun_told = False  # said once until a reload succeeds
+        self._drain_due = False  # events were lost: read the socket empty before a dump
         self._reload_told = False  # Reloading said for the full re-read under way or due
         self._last_event = 0.0
         self._ahead: ReadAhead | None = None  # receives on a thread while a full load runs
@@ -118,6 +115,7 @@ class Monitor:
     def busy(self) -> bool:
         """A dump is running or due (tests wait for quiet)."""
         due = self._want_full is not None or bool(self._want_links) or self._settle_due
+        due = due or self._drain_due
         return self._dump is not None or due
 
     # ----- the thread ---------------------------------------------------------------------
@@ -161,7 +159,7 @@ class Monitor:
                 if self._settle_due and time.monotonic() - self._last_event > QUIET_SECONDS:
                     self._settle_due = False
                     self._want_full = self._want_full or SETTLED
-                self._start_dump(sock)
+                self._start_dump(sock, buf)
             ahead = self._receiving_ahead(sock)
             if ahead is not None:
                 ready = ahead.wait(0.25)
@@ -241,8 +239,8 @@ class Monitor:
         for mtype, mflags, route in messages:
             self._pos += 1
             if route is not None:
-                if route.flags & RTM_F_CLONED:
-                    continue
+                if route.flags & RTM_F_CLONED or self._drain_due or (dump and dump.spoiled):
+                    continue  # (a reload's dump, asked later, shows what it did)
                 change = (mtype == RTM_NEWROUTE, mflags, route)
                 if dump is None:
                     self._changes.append(change)
@@ -273,13 +271,31 @@ class Monitor:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, self.rcvbuf)
         if self._dump is not None:
-            self._dump.spoiled = True
+            self._dump.spoil()
+        self._drain_due = True
         self._want_full = OVERRUN
         self._want_links.clear()
 
     # ----- dumps --------------------------------------------------------------------------
-    def _start_dump(self, sock: socket.socket) -> None:
+    def _drained(self, sock: socket.socket, buf: bytearray) -> bool:
+        """After a loss: read the socket until its queue is empty, directly (the read-ahead,
+        if any, stopped and its datagrams handed out first, in order); False while there is
+        more (the loop comes back).  The read that empties the queue clears the kernel's
+        congestion mark: a loss after it is told by ENOBUFS again."""
+        ahead = self._ahead
+        if ahead is not None:
+            ahead.stop()
+            if not ahead.exhausted():
+                return False
+            self._ahead = None
+        if read_empty(sock, buf, self._portid, self._events, lambda: self._overrun(sock)):
+            self._drain_due = False
+        return not self._drain_due
+
+    def _start_dump(self, sock: socket.socket, buf: bytearray) -> None:
         """Start the dump that is due, if any: a full load first, then links one by one."""
+        if self._drain_due and not self._drained(sock, buf):
+            return
         if self._want_full is not None:
             if self._want_full != LOADED and not self._reload_told:
                 self._reload_told = True
@@ -305,7 +321,10 @@ class Monitor:
         self._pos += 1
         routes: list[Route] = []
         try:
-            done, _ = collect_routes(buf, n, dump.seq, routes)
+            if dump.spoiled:
+                done = dump_ended(buf, n, dump.seq)
+            else:
+                done, _ = collect_routes(buf, n, dump.seq, routes)
         except NetlinkError as exc:
             done = True  # the kernel ends a dump with its error
             if dump.ifindex is None or exc.errno != errno.ENODEV:
@@ -313,7 +332,7 @@ class Monitor:
                 if self._failures >= FAILURES:
                     raise
                 self.emit(Problem(f"route dump failed ({exc}): trying again", fatal=False))
-                dump.spoiled = True
+                dump.spoil()
                 self._want_full = dump.reason
         if dump.loader is not None:
             if not dump.spoiled:
@@ -342,12 +361,7 @@ class Monitor:
         self._small_due = self._small.nexthop_added = False
         self._failures = 0
         self._overrun_told = self._reload_told = False
-        # Re-read once quiet when the load had to guess, or when it was a reload after an
-        # overrun that changes raced: under the churn that overflowed the socket, the window
-        # of events that may have raced a dump datagram is the least sure (a test saw one
-        # such reload end a route short).
-        raced_reload = dump.reason == OVERRUN and dump.loader.raced
-        self._settle_due = dump.loader.suspect or raced_reload
+        self._settle_due = dump.loader.suspect  # it guessed between racing events: re-read
         self.loads += 1
         self.emit(Snapshot(state, dump.reason, dump.loader.finish()))
 
@@ -373,15 +387,9 @@ class Monitor:
         """Re-read the small state; find the links whose routes the kernel changed silently."""
         self._small_due = False
         state, moved = self._small.reread()
+        links, addresses, rules, sysctls = state.links, state.addresses, state.rules, state.sysctls
         self.emit(
-            SmallChanged(
-                state.links,
-                state.addresses,
-                state.rules,
-                state.sysctls,
-                state.ipv6_proc_routes,
-                state.nexthops,
-            )
+            SmallChanged(links, addresses, rules, sysctls, state.ipv6_proc_routes, state.nexthops)
         )
         if moved.nexthops:
             self._want_full = self._want_full or NEXTHOPS_CHANGED

@@ -10,8 +10,16 @@ from dataclasses import replace
 from tests.app.test_status import BASE
 from tui.app.pacing import BEHIND_SECONDS, CATCHING_UP, RELOADING, Inbox, apply_routes
 from tui.app.status import status_text
-from tui.model import AF_INET, RTN_UNICAST, NetnsState, Route
-from tui.source.events import Event, Problem, Reloading, RouteChanges, Snapshot
+from tui.model import AF_INET, RTN_UNICAST, NetnsState, Route, Sysctls
+from tui.source.events import (
+    Event,
+    Problem,
+    Reloading,
+    RouteChanges,
+    RoutesRefreshed,
+    SmallChanged,
+    Snapshot,
+)
 from tui.store.routes import RouteStore
 
 
@@ -50,15 +58,29 @@ def test_reloading_from_the_announcement_until_the_snapshot_is_taken() -> None:
     assert inbox.sync_text() == RELOADING
     inbox.put(Problem("netlink overrun: events were lost", fatal=False))
     seen = [(type(e).__name__, inbox.sync_text()) for e in inbox.take(seconds=1e9)]
-    assert seen == [
-        ("RouteChanges", RELOADING),
-        ("Reloading", RELOADING),
-        ("Problem", RELOADING),
-    ]
+    assert seen == [("Reloading", RELOADING), ("Problem", RELOADING)]  # the change is moot
     inbox.put(snapshot())
     assert inbox.sync_text() == RELOADING, "still the old table until the snapshot is taken"
     assert [type(e).__name__ for e in take_all(inbox)] == ["Snapshot"]
     assert inbox.sync_text() == ""
+
+
+def test_route_changes_queued_before_a_reread_are_dropped_the_rest_kept() -> None:
+    """A re-read replaces the table: route changes still queued for the old one would only
+    cost the UI thread time; other events (small state, problems) are kept, in order."""
+    inbox = Inbox(Clock())
+    refreshed = RoutesRefreshed(3, (route(9),), "link state changed")
+    small = SmallChanged((), (), (), Sysctls(), ())
+    for event in (changes(route(1)), small, refreshed, changes(route(2), behind=True)):
+        inbox.put(event)
+    inbox.put(Reloading("netlink overrun"))
+    inbox.put(Problem("lost", fatal=False))
+    inbox.put(changes(route(3)))  # after the announcement: still applied unless ...
+    assert next(inbox.take(seconds=1e9)) is small  # one taken: the UI thread's slice ended
+    inbox.put(snapshot())  # ... a snapshot comes first
+    assert [type(e).__name__ for e in take_all(inbox)] == ["Reloading", "Problem", "Snapshot"]
+    inbox.put(changes(route(4)))  # after the snapshot: about the new table
+    assert [type(e).__name__ for e in take_all(inbox)] == ["RouteChanges"]
 
 
 def test_a_reload_announced_behind_a_snapshot_keeps_the_mark() -> None:

@@ -61,8 +61,17 @@ class Inbox:
         return len(self._events)
 
     def put(self, event: Event) -> bool:
-        """Queue ``event`` (any thread); True when the UI thread must be woken."""
+        """Queue ``event`` (any thread); True when the UI thread must be woken.
+
+        A re-read announced or handed over makes the route changes still queued moot (the
+        table they would change is replaced): they are dropped, not applied one by one to a
+        table marked reloading (a flap's backlog: seconds of the UI thread, and memory)."""
         with self._lock:
+            if isinstance(event, Reloading | Snapshot) and self._events:
+                kept = (
+                    e for e in self._events if not isinstance(e, RouteChanges | RoutesRefreshed)
+                )
+                self._events = deque(kept)
             self._events.append(event)
             if isinstance(event, Reloading):
                 self._reloading = True  # at once: what is shown stops being current now

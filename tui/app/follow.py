@@ -37,6 +37,8 @@ from tui.source.events import (
 from tui.store.routes import RouteStore
 
 BIG_TABLE = 50_000  # more routes than this: filter and sort in a thread, freeze for the GC
+# A re-read of more routes than this does not keep the stale table meanwhile (see _apply_now).
+DROP_ON_RELOAD = 100_000
 
 
 class FollowerView(Protocol):
@@ -248,6 +250,12 @@ class NamespaceFollower:
             self._stamp()
             self.dirty_all = True
         elif isinstance(event, Reloading):
+            if len(self.store) > DROP_ON_RELOAD:
+                # The monitor builds the new table while this one is shown: two copies of a
+                # million routes (250 MB each) would be held.  The stale one (its rows too) is
+                # let go now; the view shows none until the new one, the status says why.
+                self.store = RouteStore()
+                self._view.show_namespace(keep_cursor=True)
             self._view.show_status()  # "reloading…" (the inbox knows) until the Snapshot
         elif isinstance(event, Problem):
             self.notice = event.text

@@ -9,9 +9,11 @@ from tests.app.helpers import fixture_app, loaded
 from tui.app.help import HelpScreen
 from tui.app.lookup_pane import LookupPane
 from tui.app.ns_picker import NamespacePicker
+from tui.app.path_follow import REREAD_REFUSAL
 from tui.app.pickers import Picker
 from tui.app.widgets.route_view import RouteView
 from tui.model import AF_INET, AF_INET6, RTN_LOCAL
+from tui.source.events import Reloading, Snapshot
 
 
 def status_text(app: object) -> str:
@@ -211,6 +213,25 @@ async def test_lookup_runs_shows_the_trace_and_highlights_the_winner() -> None:
         assert verdict in trace
         winner = app.query_one(RouteView).winner
         assert winner is not None and (winner.dst, winner.gateway) == ("10.64.0.0", "10.20.0.5")
+
+
+async def test_lookup_is_refused_while_the_routes_are_reread() -> None:
+    """A re-read announced: the routes held are not the kernel's (or were let go), so a
+    lookup says so instead of tracing through them; once the new table is in, it traces."""
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        follower = app.main.follower
+        follower.inbox.put(Reloading("netlink overrun: events were lost"))
+        await pilot.press("l", *"10.64.1.1", "enter")
+        await loaded(pilot)
+        assert str(app.query_one("#trace").render()) == REREAD_REFUSAL
+        assert follower.state is not None
+        follower.inbox.put(Snapshot(follower.state, "netlink overrun", follower.store))
+        follower.take_changes()
+        await pilot.press("enter")
+        await loaded(pilot)
+        assert "Verdict: 10.64.1.1 via 10.20.0.5" in str(app.query_one("#trace").render())
 
 
 async def test_lookup_switches_to_the_table_of_the_verdict() -> None:

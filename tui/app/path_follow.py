@@ -20,6 +20,7 @@ from tui.app.follow import NamespaceFollower
 from tui.app.lookup_pane import LookupPane
 from tui.app.lookup_runner import LookupResult, LookupRunner
 from tui.app.lookup_view import trace_text, winning_route
+from tui.app.pacing import RELOADING
 from tui.app.path_view import hop_prompts, path_summary
 from tui.app.widgets.route_view import RouteView
 from tui.fib.query import Query, QueryError
@@ -27,6 +28,8 @@ from tui.model import NamespaceInfo, NetnsState, Route
 from tui.path import PathResult, follow
 from tui.path.result import Hop
 from tui.source.path_verify import path_asker
+
+REREAD_REFUSAL = "The routes are being re-read (reloading…): look up again once they are in."
 
 # (query, namespace, state, engine key, routes to index or None)
 LookupJob = tuple[Query, NamespaceInfo, NetnsState, tuple[int, int], tuple[Route, ...] | None]
@@ -166,6 +169,9 @@ class PathFollower:
             return
         if f.state is None or f.info is None:
             self.pane.show(Text("No namespace state to look up in.", style="bold red"))
+            return
+        if f.inbox.sync_text() == RELOADING:  # the routes held are stale, or let go (follow.py)
+            self.pane.show(Text(REREAD_REFUSAL, style="bold red"))
             return
         self.pane.show(Text("tracing…"))
         key = (id(f.state), f.store.version)

@@ -6,12 +6,13 @@ built) and wherever the datagrams are cut."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
 from tui.model import AF_INET, AF_INET6, RTN_UNICAST, Route
 from tui.store.loader import DumpLoader
-from tui.store.routes import NLM_F_CREATE, NLM_F_EXCL, RouteStore
+from tui.store.routes import NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RouteStore
 
 
 def _route(rng: random.Random, table: int) -> Route:
@@ -127,3 +128,69 @@ def test_a_key_kept_under_its_identity_is_not_claimed_twice() -> None:
     loader.event(3, False, 0, r24)
     loader.dumped(500, [r16_now])
     assert loader.finish().routes() == [r16_now]
+
+
+class RouteByRoute(DumpLoader):
+    """The loader without its bulk path: every datagram claimed route by route."""
+
+    def _bulk(self, routes: list[Route]) -> bool:
+        return False
+
+
+GW = ("10.9.0.1", "10.9.0.2")
+FLAGS = (NLM_F_CREATE | NLM_F_EXCL, NLM_F_CREATE | NLM_F_REPLACE, NLM_F_CREATE | NLM_F_APPEND)
+
+
+def test_events_near_a_datagram_about_other_keys_do_not_stop_the_bulk_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Events within the race window of a datagram (a flood) whose destinations it does not
+    hold: it is still claimed in bulk, and the store is exactly the route-by-route one,
+    wherever the events fall (keys the dump passed, keys it has not reached, its own)."""
+    taken_near = 0
+    bulk = DumpLoader._bulk
+
+    def counted(self: DumpLoader, routes: list[Route]) -> bool:
+        nonlocal taken_near
+        done = bulk(self, routes)
+        taken_near += done and bool(self._recent)
+        return done
+
+    monkeypatch.setattr(DumpLoader, "_bulk", counted)
+    for seed in range(400):
+        rng = random.Random(seed)
+        # a table as a flap sees it: one route per destination, in order
+        routes = [
+            Route(AF_INET, 254, RTN_UNICAST, f"10.{i >> 8}.{i & 255}.0", 24, gateway=GW[i % 2])
+            for i in sorted(rng.sample(range(600), rng.randrange(5, 60)))
+        ]
+        parts = _cut(rng, routes)
+        plan: list[tuple[int, object]] = []
+        for n, part in enumerate(parts):
+            pos = 100 * (n + 1)
+            for _ in range(rng.randrange(5)):  # most within the window, some far
+                pick = rng.random()
+                if pick < 0.3:
+                    route = rng.choice(part or routes)  # a key of this datagram
+                elif pick < 0.7:
+                    route = rng.choice(routes)  # passed or not yet reached
+                else:
+                    i = rng.randrange(600, 700)  # a key the dump does not show
+                    route = Route(AF_INET, 254, RTN_UNICAST, f"10.{i >> 8}.{i & 255}.0", 24)
+                route = replace(route, gateway=rng.choice(GW)) if rng.random() < 0.3 else route
+                at = pos - rng.choice((1, 5, 30, 63, 90))
+                plan.append((at, (rng.random() < 0.5, rng.choice(FLAGS), route)))
+            plan.append((pos, part))
+        plan.sort(key=lambda item: item[0])
+        loaders = (DumpLoader(), RouteByRoute())
+        for loader in loaders:
+            for at, what in plan:
+                if isinstance(what, list):
+                    loader.dumped(at, what)
+                else:
+                    assert isinstance(what, tuple)
+                    loader.event(at, *what)
+        fast, slow = loaders
+        assert fast.suspect == slow.suspect, seed
+        assert _shape(fast.finish()) == _shape(slow.finish()), seed
+    assert taken_near > 100, "datagrams with events near were claimed in bulk often enough"

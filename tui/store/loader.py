@@ -79,11 +79,20 @@ class DumpLoader:
         store = self.store
         last = self._last
         held = self._held
-        touched = {_key(c[2]) for p, c, _ in self._recent if p >= pos - RACE_WINDOW}
-        if not touched and not held and isinstance(routes, list) and self._bulk(routes):
+        near = [c[2] for p, c, _ in self._recent if p >= pos - RACE_WINDOW]
+        # Events near the datagram matter only to its routes of their keys: when none of
+        # their destination texts is in it (a flood elsewhere in the table), it is claimed
+        # in bulk all the same (the loop below would claim each route as the bulk does).
+        if (
+            not held
+            and isinstance(routes, list)
+            and (not near or {r.dst for r in near}.isdisjoint([r.dst for r in routes]))
+            and self._bulk(routes)
+        ):
             self._last = routes[-1] if routes else last
             self._recent = [e for e in self._recent if e[0] >= pos - RACE_WINDOW]
             return
+        touched = {_key(r) for r in near}
         t, family, table = None, -1, -1
         for route in routes:
             if (

@@ -60,6 +60,7 @@ class DumpLoader:
     def __init__(self) -> None:
         self.store = RouteStore()
         self.suspect = False
+        self.raced = False  # events came in while the dump ran
         self._last: Route | None = None  # the last dumped route: its key is being loaded
         self._held: list[Route] = []  # the dumped routes of a key that events built too
         self._held_at = 0  # the position of the datagram where the held key began
@@ -68,6 +69,7 @@ class DumpLoader:
 
     def event(self, pos: int, new: bool, flags: int, route: Route) -> None:
         """An event read while the dump runs, at queue position ``pos``."""
+        self.raced = True
         store = self.store
         t = store._table(route)
         before = (store._group(t, store._slot(t, route)), t.entries6.get(entry_ident(route)))

@@ -147,6 +147,12 @@ class DumpLoader:
         t.count += len(dsts)
         return True
 
+    def merged6(self) -> bool:
+        """Whether the store holds IPv6 ECMP routes.  A dump shows a key's siblings merged
+        into one route and hides what differs between them (each one's protocol, say): events
+        applied after it may meet a guess (a re-read under churn is then re-read once quiet)."""
+        return any(r.multipath for r in self.store.routes(AF_INET6))
+
     def finish(self) -> RouteStore:
         """The store, once the dump has ended."""
         self._settle()

@@ -98,3 +98,12 @@ def test_hostile_names_are_escaped() -> None:
     for line in (text.title, text.status):
         assert "\x1b" not in line and "\x07" not in line
     assert status_text(replace(BASE, label=None)).status.startswith("netns -  │")
+
+
+def test_an_empty_view_while_reloading_never_says_the_table_has_no_routes() -> None:
+    """A big table is let go when its re-read begins (issue 13): zero rows then mean nothing."""
+    state = replace(BASE, shown=0, total=0, sync="reloading…")
+    text = status_text(state)
+    assert text.empty == "The routes are being re-read from the kernel."
+    assert "reloading…" in text.status
+    assert status_text(replace(state, sync="")).empty == "Table main has no IPv4 routes."

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.app.modes import Mode
+from tui.app.pacing import RELOADING
 from tui.formats.safe_text import safe_text
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN
 
@@ -69,6 +70,8 @@ def status_text(s: StatusState) -> StatusText:
         empty = ""
     elif notice or not s.has_state:
         empty = notice or "Nothing to show."
+    elif s.sync == RELOADING:  # a big table is let go while it is re-read: none is not "none"
+        empty = "The routes are being re-read from the kernel."
     elif s.filter_text:
         empty = f"No route passes the filter: {s.filter_text}."
     elif tname == "all tables":

@@ -68,44 +68,71 @@ def monitor_busy(app):
 def status_line(app):
     return status_text(app.main.status_state()).status
 
-GC = {}  # generation -> [collections, total ms, longest ms]: where pauses come from
-_gc_start = [0.0]
+GC = {}  # generation -> [collections, total ms, longest ms, CPU ms, longest CPU ms, off the UI]
+_gc_start = [0.0, 0.0]
 
 def gc_watch(phase, info):
+    # wall time is what a key waits; CPU time (of the collecting thread) is the work itself,
+    # without the time the machine gave other processes meanwhile
     if phase == "start":
-        _gc_start[0] = time.perf_counter()
+        _gc_start[0], _gc_start[1] = time.perf_counter(), time.thread_time()
         return
     ms = (time.perf_counter() - _gc_start[0]) * 1000
-    got = GC.setdefault(info["generation"], [0, 0.0, 0.0])
+    cpu = (time.thread_time() - _gc_start[1]) * 1000
+    got = GC.setdefault(info["generation"], [0, 0.0, 0.0, 0.0, 0.0, 0])
     got[0] += 1
     got[1] += ms
     got[2] = max(got[2], ms)
+    got[3] += cpu
+    got[4] = max(got[4], cpu)
+    got[5] += threading.get_ident() != MAIN_ID
 
 SAMPLES = []  # (time, what the UI thread was doing): why slow keys were slow
 KEY_SPANS = []  # (start, end) of keys slower than 100 ms during the flap
 
+def main_frames(text, main_id):
+    # the UI thread's stack in faulthandler's dump: (file, function), innermost first
+    head = "Thread 0x%0*x" % (16, main_id)
+    out, inside = [], False
+    for row in text.splitlines():
+        if row.startswith(("Thread 0x", "Current thread 0x")):
+            inside = row.split(" (")[0].endswith(head[len("Thread "):])
+        elif inside and row.startswith("  File "):
+            name = row.rsplit(" in ", 1)[-1]
+            out.append((row.split('"')[1] if '"' in row else "", name))
+    return out
+
 def sample_ui(stop, main_id):
-    import threading, traceback
+    # faulthandler walks the threads' frames in C with the GIL held: walking another
+    # thread's frames from Python (f_back) is unsafe on 3.11 and crashed the child
+    import faulthandler
+    fd = os.open(tempfile_dir(), os.O_RDWR | os.O_TMPFILE, 0o600)
     last = time.perf_counter()
-    while not stop.is_set():
-        time.sleep(0.005)
-        frame = sys._current_frames().get(main_id)
-        now = time.perf_counter()
-        names, mine = [], None
-        while frame is not None:
-            code = frame.f_code
-            if mine is None and "/tui/" in code.co_filename:
-                mine = f"tui:{code.co_name}"
-            names.append(code.co_name)
-            frame = frame.f_back
-        what = f"{mine or '-'} / {names[0] if names else '-'}"
-        if now - last > 0.05:
-            what = "GIL held long (C code or GC), then " + what
-        SAMPLES.append((now, what))
-        last = now
+    try:
+        while not stop.is_set():
+            time.sleep(0.005)
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            faulthandler.dump_traceback(fd, all_threads=True)
+            now = time.perf_counter()
+            frames = main_frames(os.pread(fd, 1 << 20, 0).decode("utf-8", "replace"), main_id)
+            mine = next((f"tui:{name}" for path, name in frames if "/tui/" in path), None)
+            what = f"{mine or '-'} / {frames[0][1] if frames else '-'}"
+            if now - last > 0.05:
+                what = "GIL held long (C code or GC), then " + what
+            SAMPLES.append((now, what))
+            last = now
+    finally:
+        os.close(fd)
+
+def tempfile_dir():
+    import tempfile
+    return tempfile.gettempdir()
+
+import gc, threading
+MAIN_ID = threading.main_thread().ident
 
 async def main():
-    import gc, threading
     rcvbuf = int(sys.argv[3]) or None  # small: overruns forced, reloads seen
     app = make_app(LiveSource(rcvbuf=rcvbuf), NS)
     out = {}
@@ -276,6 +303,11 @@ def main() -> int:
     parser.add_argument("--routes", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=2, help="flaps in a row")
     parser.add_argument(
+        "--tree",
+        default=str(HERE.parent),
+        help="the fibscope tree whose app is measured (default: this one; e.g. /work/main)",
+    )
+    parser.add_argument(
         "--rcvbuf",
         type=int,
         default=0,
@@ -290,7 +322,7 @@ def main() -> int:
         load_s = load_routes(ns, args.routes)
         files = batch_files(args.routes)
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, ns, str(HERE.parent), str(args.rcvbuf)],
+            [sys.executable, "-c", CHILD, ns, args.tree, str(args.rcvbuf)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -304,10 +336,13 @@ def main() -> int:
                 start = time.perf_counter()
                 ip("-n", ns, "-batch", path)
                 phases.append((name, time.perf_counter() - start))
+        if child.poll() is not None:
+            raise RuntimeError(f"the app child ended during the flap (exit {child.returncode})")
         send(child.stdin, repr(time.monotonic()))
         result = expect(child.stdout, "result")["result"]
         child.wait(60)
         assert isinstance(result, dict)
+        print(f"tree measured:            {args.tree}")
         print(f"routes loaded:            {args.routes:,} ({load_s:.1f} s with ip -batch)")
         for n, (name, seconds) in enumerate(phases):
             rate = args.routes / seconds
@@ -352,10 +387,16 @@ def report(r: dict[str, object]) -> None:
     assert isinstance(rebuilt, list)
     n, longest, total = int(rebuilt[0]), float(rebuilt[1]), float(rebuilt[2])
     print(f"rows rebuilt:             {n} times, longest {longest:.0f} ms, {total:.0f} ms in all")
-    for gen, (count, total_ms, longest_ms) in sorted(r["gc"].items()):  # type: ignore[attr-defined]
+    for gen, got in sorted(r["gc"].items()):  # type: ignore[attr-defined]
+        count, total_ms, longest_ms = got[:3]
+        cpu = (
+            f" (CPU {got[3]:.0f} ms in all, longest {got[4]:.0f} ms; {got[5]} off the UI thread)"
+            if len(got) > 3
+            else ""
+        )
         print(
             f"gc generation {gen}:          {count} collections, {total_ms:.0f} ms in all, "
-            f"longest {longest_ms:.0f} ms"
+            f"longest {longest_ms:.0f} ms{cpu}"
         )
     print(
         f"frozen for the collector: {r['frozen']:,} objects at the end, of which garbage "

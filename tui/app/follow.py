@@ -201,11 +201,19 @@ class NamespaceFollower:
             self._app.post_message(self.Changed())
 
     def take_changes(self) -> None:
-        """Apply a slice of the queued events; wake again for the rest (keys go between)."""
+        """Apply a slice of the queued events; wake again for the rest (keys go between).
+        While the rows thread copies the shown table the events wait (the copy wakes this
+        again when done): the UI thread never waits for it."""
         if not self.running:
             return
-        for event in self.inbox.take():
-            self._apply(event)
+        store = self.store
+        if not store.try_write():
+            return
+        try:
+            for event in self.inbox.take():
+                self._apply(event)
+        finally:
+            store.end_write()  # the store may have been replaced meanwhile: not this one
         if self.inbox.more():
             self.wake()
 

@@ -9,7 +9,7 @@ than their measured cost allows (the ``Pacer``).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple, Protocol
 
 from tui.app.follow import BIG_TABLE, NamespaceFollower
@@ -17,14 +17,30 @@ from tui.app.lines import make_line_of
 from tui.app.modes import Mode
 from tui.app.pacing import Pacer
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
+from tui.app.untrack import untracked
 from tui.app.widgets.route_view import RouteView
 from tui.formats.route_n import route_n_routes
 from tui.model import AF_INET, AF_INET6, IFF_LOOPBACK, RT_TABLE_MAIN, NetnsState, Route
 from tui.names import table_name
 from tui.store.routes import RouteStore
 
-# (rows, route -n's selection still to make, filter, sort, reverse, keep the cursor, when asked)
-OrderJob = tuple[RouteRows, bool, RouteFilter | None, str, bool, bool, float]
+
+class RowsJob(NamedTuple):
+    """A big table's rows to make in a thread: copied from the store (``snapshot``), route
+    -n's selection, filter and sort.  Handed over by number (see ``ShownRows.order_jobs``)."""
+
+    store: RouteStore
+    family: int
+    table: int | None  # None: every table of the family (route -n -A inet6)
+    route_n: bool  # route -n's selection is made of the copy
+    lo: int
+    line_of: Callable[[Route], str]
+    dev_of: Callable[[Route], str]
+    flt: RouteFilter | None
+    sort: str
+    reverse: bool
+    keep_cursor: bool
+    start: float
 
 
 class TableChoice(NamedTuple):
@@ -64,21 +80,36 @@ class RowsChoice(Protocol):
         """Redraw the title and status line."""
 
 
+def loopback(state: NetnsState | None) -> int:
+    """The loopback's index (route -n -A inet6 shows the null entries on it)."""
+    links = state.links if state is not None else ()
+    return next((link.index for link in links if link.flags & IFF_LOOPBACK), 1)
+
+
+def shown_tables(mode: Mode, family: int, table: int) -> tuple[int | None, bool]:
+    """Which tables the rows are made of (None: every table of the family) and whether
+    route -n's selection is made of them."""
+    if mode == Mode.ROUTE_N:
+        return (None if family == AF_INET6 else RT_TABLE_MAIN), True
+    return table, False
+
+
 def current_routes(
     store: RouteStore, state: NetnsState | None, mode: Mode, family: int, table: int
 ) -> list[Route]:
     """The routes of the selected family and table; in the route -n form exactly what
     ``route -n`` lists (the CLI's selection: IPv4 table main without broadcast and
     multicast, IPv6 every table with each multipath next hop on its own)."""
-    if mode == Mode.ROUTE_N:
-        if family == AF_INET6:
-            routes = store.routes(AF_INET6)
-        else:
-            routes = store.table_routes(AF_INET, RT_TABLE_MAIN)
-        links = state.links if state is not None else ()
-        lo = next((link.index for link in links if link.flags & IFF_LOOPBACK), 1)
-        return route_n_routes(routes, family, lo)
-    return store.table_routes(family, table)
+    number, route_n = shown_tables(mode, family, table)
+    routes = store.routes(family) if number is None else store.table_routes(family, number)
+    return route_n_routes(routes, family, loopback(state)) if route_n else routes
+
+
+def shown_count(store: RouteStore, mode: Mode, family: int, table: int) -> int:
+    """How many routes the rows are made of (before route -n's selection), without a walk."""
+    number, _ = shown_tables(mode, family, table)
+    counts = store.counts()
+    return sum(n for (fam, t), n in counts.items() if fam == family and number in (None, t))
 
 
 def fit_mode(mode: Mode, family: int, table: int) -> Mode:
@@ -115,7 +146,7 @@ class ShownRows:
         self._order_token = 0
         # Work handed to thread workers by number: Textual keeps finished workers (and so
         # their arguments) alive in saved contexts, which must not pin a million routes.
-        self.order_jobs: dict[int, OrderJob] = {}
+        self.order_jobs: dict[int, RowsJob] = {}
 
     def redraw(self) -> None:
         """A new filter or sort: only the rows and the status line change."""
@@ -124,8 +155,9 @@ class ShownRows:
         self.choice.show_status()
 
     def rebuild(self, keep_cursor: bool) -> None:
-        """The rows of the shown table from the store (a C-speed copy of one table's routes);
-        big tables are filtered and sorted in a thread.  The cost goes to the pacer."""
+        """The rows of the shown table from the store.  A big table is copied, selected,
+        filtered and sorted in a thread (the copy a consistent snapshot: the UI thread's
+        events wait meanwhile, it does not); its cost goes to the pacer."""
         state, c = self.follower.state, self.choice
         if state is None:
             return
@@ -133,49 +165,47 @@ class ShownRows:
         devs = state.link_names()
         objects = {nh.id: nh for nh in state.nexthops or ()}
         line_of = make_line_of(c.mode, c.family, devs, self.names, objects)
+
+        def dev_of(route: Route) -> str:
+            return devs.get(route.oif or 0, "")
+
         store = self.follower.store
-        # route -n's selection of a big table main is made in the thread too: a Python pass
-        # over a million rows, the UI thread's longest stall while routes flap (bench_flap)
-        select = (
-            c.mode == Mode.ROUTE_N
-            and c.family == AF_INET
-            and store.counts().get((AF_INET, RT_TABLE_MAIN), 0) > BIG_TABLE
-        )
-        if select:
-            routes = store.table_routes(AF_INET, RT_TABLE_MAIN)
-        else:
-            routes = current_routes(store, state, c.mode, c.family, c.table)
-        rows = RouteRows(routes, line_of, lambda r: devs.get(r.oif or 0, ""))
         flt, sort, reverse = c.route_filter, c.order.key, c.order.reverse
-        ordered = flt is not None or sort != "kernel"
-        if (select or ordered) and len(rows.routes) > BIG_TABLE:
-            if ordered:
-                self.follower.notice = "filtering…" if flt is not None else "sorting…"
-            self._order_token += 1
-            self.ordering = self._order_token
-            job = (rows, select, flt, sort, reverse, keep_cursor, start)
-            self.order_jobs[self._order_token] = job
-            self.follower.in_thread(
-                self._order_rows, self._order_token, group="rows", exclusive=False
-            )
-        else:
+        if shown_count(store, c.mode, c.family, c.table) <= BIG_TABLE:
+            routes = current_routes(store, state, c.mode, c.family, c.table)
+            rows = RouteRows(routes, line_of, dev_of)
             rows.apply(flt, sort, reverse)
             self.view.set_rows(rows, keep_cursor=keep_cursor)
             self.pacer.done(time.perf_counter() - start)
+            return
+        if flt is not None or sort != "kernel":
+            self.follower.notice = "filtering…" if flt is not None else "sorting…"
+        number, route_n = shown_tables(c.mode, c.family, c.table)
+        self._order_token += 1
+        self.ordering = self._order_token
+        self.order_jobs[self._order_token] = RowsJob(
+            store, c.family, number, route_n, loopback(state), line_of, dev_of,
+            flt, sort, reverse, keep_cursor, start,
+        )  # fmt: skip
+        self.follower.in_thread(self._order_rows, self._order_token, group="rows", exclusive=False)
 
     def _order_rows(self, token: int) -> None:
-        """Filter or sort a big table off the UI thread (the rows are a private snapshot).
-        A filter the user just typed shows its first rows while it searches on; a redraw
-        after live changes does not (its row count would flicker)."""
-        rows, select, flt, sort, reverse, keep, start = self.order_jobs.pop(token)
-        if select:
-            rows.routes = route_n_routes(rows.routes, AF_INET)
+        """Copy, select, filter and sort a big table off the UI thread.  A filter the user
+        just typed shows its first rows while it searches on; a redraw after live changes
+        does not (its row count would flicker)."""
+        job = self.order_jobs.pop(token)
+        _, routes = job.store.snapshot(job.family, job.table)
+        if len(self.follower.inbox):
+            self.follower.wake()  # events that waited for the copy
+        if job.route_n:
+            routes = route_n_routes(routes, job.family, job.lo)
+        rows = RouteRows(untracked(routes), job.line_of, job.dev_of)
 
         def so_far(partial: RouteRows) -> None:
             self.follower.call(self._rows_so_far, partial, token)
 
-        rows.apply(flt, sort, reverse, None if keep else so_far)
-        self.follower.call(self._rows_ready, rows, keep, token, start)
+        rows.apply(job.flt, job.sort, job.reverse, None if job.keep_cursor else so_far)
+        self.follower.call(self._rows_ready, rows, job.keep_cursor, token, job.start)
 
     def _rows_so_far(self, rows: RouteRows, token: int) -> None:
         if token != self.ordering or not self.follower.running:

@@ -22,11 +22,18 @@ holds that destination (10.0.0.0/8 beside 10.0.0.0/16, two metrics of a default)
 when one key holds several entries.  A table's rows are one C level ``list(dict.values())``
 away, and a million routes cost a dict slot each.  Insertion order is kept, so a fresh dump
 lists in the kernel's order and later routes follow.
+
+Another thread may copy a table (``snapshot``) while the owning thread applies events: both
+hold the store's gate meanwhile.  The owner never waits for it (``try_write``: while a copy
+runs its events wait in their queue), and the copy goes a chunk at a time in C, so a
+million routes are copied without holding up the owner for more than a chunk.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from itertools import islice
 
 from tui.model import AF_INET6, Route
 from tui.store import routes6
@@ -39,6 +46,7 @@ NLM_F_REPLACE = 0x100
 NLM_F_EXCL = 0x200
 NLM_F_CREATE = 0x400
 NLM_F_APPEND = 0x800
+SNAPSHOT_CHUNK = 1 << 16  # routes copied between two chances for other threads to run
 
 
 class _Table:
@@ -70,6 +78,7 @@ class RouteStore:
     def __init__(self, routes: Iterable[Route] = ()) -> None:
         self._tables: dict[tuple[int, int], _Table] = {}
         self.version = 0
+        self._gate = threading.Lock()  # held by a batch of changes, or a copy in a thread
         for route in routes:
             self._append(route)
 
@@ -89,6 +98,37 @@ class RouteStore:
         """The routes of one table: a fresh list, cheap even at a million (copied in C)."""
         t = self._tables.get((family, table))
         return t.routes() if t is not None else []
+
+    def snapshot(
+        self, family: int, table: int | None = None, chunk: int = SNAPSHOT_CHUNK
+    ) -> tuple[int, list[Route]]:
+        """From another thread: (version, the routes of one table, or with None of every
+        table of ``family`` as ``routes`` lists them) as they were at that version.  Waits
+        for a batch of changes under way; the owner's next batch waits for the copy."""
+        out: list[Route] = []
+        with self._gate:
+            for (fam, number), t in list(self._tables.items()):
+                if fam != family or table not in (None, number):
+                    continue
+                values = iter(t.one.values())
+                while True:  # between chunks the GIL may go to the owner (not to write)
+                    before = len(out)
+                    out.extend(islice(values, chunk))
+                    if len(out) - before < chunk:
+                        break
+                for entries in t.many.values():
+                    out.extend(entries)
+            return self.version, out
+
+    def try_write(self) -> bool:
+        """Take the gate for a batch of changes, without waiting: False while another
+        thread copies a table (the caller keeps its events for later).  ``end_write``
+        gives it back.  Only the thread owning the store changes it."""
+        return self._gate.acquire(blocking=False)
+
+    def end_write(self) -> None:
+        """A batch of changes is done: a waiting copy may start."""
+        self._gate.release()
 
     def counts(self) -> dict[tuple[int, int], int]:
         """Routes per (family, table), without walking the routes."""

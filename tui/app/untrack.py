@@ -1,0 +1,43 @@
+"""Keeping a big list of routes out of the garbage collector's walks.
+
+The rows of a million-route table are a list of a million references, rebuilt every few
+tenths of a second while the table changes.  A list is a container the collector tracks, so
+each of its collections that reaches the list (the young one right after it is made, the
+middle one, then every full one while it is shown) visits a million routes: 10-20 ms of
+CPU each, on whichever thread happened to allocate, with the GIL held (keys wait).  Such a
+list can never be part of a reference cycle (it holds routes, which hold only values and
+tuples of values, and nothing refers to the list but the rows), so the collector has
+nothing to find in it: it is untracked (``PyObject_GC_UnTrack``, the documented C API that
+CPython's own containers use; lists are never tracked again).  Reference counting still
+frees it.  Where the C API is not reachable (not CPython), nothing is done.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable
+from typing import Any
+
+from tui.model import Route
+
+UNTRACK_FROM = 10_000  # smaller lists cost the collector little
+
+
+def _untrack_function() -> Callable[[Any], None] | None:
+    try:
+        untrack = ctypes.pythonapi.PyObject_GC_UnTrack
+    except (AttributeError, OSError):  # not CPython
+        return None
+    untrack.argtypes = [ctypes.py_object]
+    untrack.restype = None
+    return untrack
+
+
+_UNTRACK = _untrack_function()
+
+
+def untracked(routes: list[Route]) -> list[Route]:
+    """``routes``, no longer walked by the collector when big (the same list)."""
+    if _UNTRACK is not None and len(routes) >= UNTRACK_FROM and type(routes) is list:
+        _UNTRACK(routes)
+    return routes

@@ -5,10 +5,21 @@ the status line carries it right after the route count."""
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 
+import pytest
+
 from tests.app.test_status import BASE
-from tui.app.pacing import BEHIND_SECONDS, CATCHING_UP, RELOADING, Inbox, apply_routes
+from tui.app import pacing
+from tui.app.pacing import (
+    BEHIND_SECONDS,
+    CATCHING_UP,
+    FLOOD_SECONDS,
+    RELOADING,
+    Inbox,
+    apply_routes,
+)
 from tui.app.status import status_text
 from tui.model import AF_INET, RTN_UNICAST, NetnsState, Route, Sysctls
 from tui.source.events import (
@@ -177,3 +188,37 @@ def test_apply_routes_counts_events_and_marks_only_new_routes() -> None:
     assert apply_routes(store, event, added) == 3
     assert added == [route(2)]
     assert store.routes() == [route(2)]
+
+
+def freezer_decisions(
+    monkeypatch: pytest.MonkeyPatch, size: int, batches: list[tuple[float, int]]
+) -> list[int]:
+    """After which batches (seconds later, new routes) a store of ``size`` routes (100 new
+    routes are 'FREEZE_AFTER' here) is frozen."""
+    monkeypatch.setattr(pacing, "FREEZE_AFTER", 100)
+    clock = Clock()
+    freezer = pacing._Freezer(clock)
+    frozen: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda *a: 0)
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(len(seen)))
+    store = RouteStore(route(i) for i in range(size))
+    seen: list[int] = []
+    for later, count in batches:
+        clock.now += later
+        seen.append(count)
+        freezer.added(count, store)
+    return frozen
+
+
+def test_a_flood_is_frozen_every_few_routes_slow_churn_rarely(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In a flood (FREEZE_AFTER new routes within FLOOD_SECONDS) a big store's new routes are
+    frozen every FREEZE_AFTER; churn spread over minutes only once half the store is new."""
+    flood = [(0.1, 30)] * 12  # 360 new routes in a second or so
+    assert freezer_decisions(monkeypatch, 1000, flood) == [4, 8, 12]
+    slow = [(FLOOD_SECONDS + 1, 60)] * 12  # 60 new routes in each window: never a flood
+    assert freezer_decisions(monkeypatch, 1000, slow) == [9]  # 540 new: half the store
+    assert freezer_decisions(monkeypatch, 50, flood) == [], "a small store is never frozen"
+    # a flood after slow churn: frozen within the flood, not once half the store is new
+    assert freezer_decisions(monkeypatch, 1000, slow[:3] + flood) == [5, 9, 13]

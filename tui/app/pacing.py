@@ -42,6 +42,7 @@ CATCHING_UP = "catching up…"
 BEHIND_SECONDS = 0.3  # behind this long (not a passing burst) before the status says so
 BEHIND_PACE = 12.0  # ... within BEHIND_PACE * c while the inbox says it is not current
 FREEZE_AFTER = 50_000  # new routes in a store this big (or bigger) are frozen for the GC
+FLOOD_SECONDS = 20.0  # ... as soon as that many came within this long
 
 
 class Inbox:
@@ -160,29 +161,43 @@ def apply_routes(
 
 class _Freezer:
     """Freezes the collector's objects once a big store has gained half its size in new
-    routes (FREEZE_AFTER at least).
+    routes, or FREEZE_AFTER new routes in a flood (that many within FLOOD_SECONDS).
 
     New routes are long-lived and hold no cycles: walking them in full collections is waste
-    (a million of them: a second's pause, more on a busy machine).  But whatever lives when
+    (a million of them: a second's pause, more on a busy machine).  While a table is
+    re-added in a flood, full collections come every quarter more of the unfrozen objects
+    and each walks every route added since the last freeze: freezing every FREEZE_AFTER
+    routes bounds that walk (tens of milliseconds, not seconds).  But whatever lives when
     objects are frozen is never looked at again: the UI's caches alive then leak once
     dropped if they hold cycles (``bench_flap.py`` counts them: a full collection after
-    unfreezing at the end).  So freezing is rare: a few times in a flap of the whole table,
-    once in half a table's worth of churn; garbage is collected first."""
+    unfreezing at the end).  So outside floods freezing is rare (once in half a table's
+    worth of churn); garbage is collected first."""
 
-    def __init__(self) -> None:
-        self.young = 0
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.young = 0  # new routes since the last freeze
+        self._clock = clock
+        self._window = 0.0  # when the current flood window began
+        self._recent = 0  # new routes since then
 
     def added(self, count: int, store: RouteStore) -> None:
+        if not count:
+            return
+        now = self._clock()
+        if now - self._window > FLOOD_SECONDS:
+            self._window, self._recent = now, 0
+        self._recent += count
         self.young += count
         if self.young >= FREEZE_AFTER:
             size = len(store)
-            if size >= FREEZE_AFTER and self.young >= size // 2:
+            flood = self._recent >= FREEZE_AFTER
+            if size >= FREEZE_AFTER and (flood or self.young >= size // 2):
                 self.freeze()
 
     def freeze(self) -> None:
         """Collect, then freeze what is left.  A full collection, yet cheap: everything big
-        is frozen already, but for the new rows or routes (walked this once)."""
-        self.young = 0
+        is frozen already, but for the new routes (walked this once)."""
+        self.young = self._recent = 0
+        self._window = self._clock()
         gc.collect()
         gc.freeze()
 

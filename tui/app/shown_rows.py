@@ -197,8 +197,8 @@ class ShownRows:
         _, routes = job.store.snapshot(job.family, job.table)
         if len(self.follower.inbox):
             self.follower.wake()  # events that waited for the copy
-        if job.route_n:
-            routes = route_n_routes(routes, job.family, job.lo)
+        if job.route_n:  # (the copy untracked too: young collections would walk it meanwhile)
+            routes = route_n_routes(untracked(routes), job.family, job.lo)
         rows = RouteRows(untracked(routes), job.line_of, job.dev_of)
 
         def so_far(partial: RouteRows) -> None:

@@ -144,3 +144,32 @@ async def test_ipv4_rows_selected_in_the_rows_thread_are_route_n_rows(
     shown = await app_lines(ns, path, ())
     assert sorted(shown) == sorted(cli_lines(ns, path))
     assert not any(line.startswith(("224.1.0.0", "10.1.0.128", "10.50.0.0")) for line in shown)
+
+
+async def shown_lines(ns: Netns, path: Path, keys: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The form and rows the app shows on the capture after ``keys``."""
+    app: FibscopeApp = make_app(CaptureSource.open(str(path)), ns.name, live=False)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await loaded(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await loaded(pilot)
+        rows = app.query_one(RouteView).rows
+        assert rows is not None
+        return app.main.mode, [rows.line(i) for i in range(rows.row_count)]
+
+
+@pytest.mark.parametrize("keys", [(), ("6",), ("v",), ("6", "v"), ("v", "s", "s", "S"), ("6", "s")])
+async def test_rows_made_in_the_rows_thread_are_those_made_on_the_ui_thread(
+    captured: tuple[Netns, Path], monkeypatch: pytest.MonkeyPatch, keys: tuple[str, ...]
+) -> None:
+    """A big table's rows are copied from the store (every IPv6 table for route -n -A
+    inet6), selected, filtered and sorted in a thread (forced here for a small one): the
+    same rows, in the same form and order, as a small table's made on the UI thread."""
+    import tui.app.shown_rows as shown_rows
+
+    ns, path = captured
+    on_ui = await shown_lines(ns, path, keys)
+    monkeypatch.setattr(shown_rows, "BIG_TABLE", 0)
+    in_thread = await shown_lines(ns, path, keys)
+    assert in_thread == on_ui and len(on_ui[1]) > 5

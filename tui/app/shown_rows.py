@@ -17,7 +17,7 @@ from tui.app.lines import make_line_of
 from tui.app.modes import Mode
 from tui.app.pacing import Pacer
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
-from tui.app.untrack import untracked
+from tui.app.untrack import untracked, untracked_list
 from tui.app.widgets.route_view import RouteView
 from tui.formats.route_n import route_n_routes
 from tui.model import AF_INET, AF_INET6, IFF_LOOPBACK, RT_TABLE_MAIN, NetnsState, Route
@@ -194,11 +194,11 @@ class ShownRows:
         just typed shows its first rows while it searches on; a redraw after live changes
         does not (its row count would flicker)."""
         job = self.order_jobs.pop(token)
-        _, routes = job.store.snapshot(job.family, job.table)
+        _, routes = job.store.snapshot(job.family, job.table, out=untracked_list())
         if len(self.follower.inbox):
             self.follower.wake()  # events that waited for the copy
-        if job.route_n:  # (the copy untracked too: young collections would walk it meanwhile)
-            routes = route_n_routes(untracked(routes), job.family, job.lo)
+        if job.route_n:
+            routes = route_n_routes(routes, job.family, job.lo)
         rows = RouteRows(untracked(routes), job.line_of, job.dev_of)
 
         def so_far(partial: RouteRows) -> None:

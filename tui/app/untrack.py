@@ -41,3 +41,12 @@ def untracked(routes: list[Route]) -> list[Route]:
     if _UNTRACK is not None and len(routes) >= UNTRACK_FROM and type(routes) is list:
         _UNTRACK(routes)
     return routes
+
+
+def untracked_list() -> list[Route]:
+    """An empty list the collector will not walk, to be filled with many routes (a list
+    filled in steps is walked meanwhile by the collections other threads cause)."""
+    out: list[Route] = []
+    if _UNTRACK is not None:
+        _UNTRACK(out)
+    return out

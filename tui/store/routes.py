@@ -100,12 +100,16 @@ class RouteStore:
         return t.routes() if t is not None else []
 
     def snapshot(
-        self, family: int, table: int | None = None, chunk: int = SNAPSHOT_CHUNK
+        self,
+        family: int,
+        table: int | None = None,
+        chunk: int = SNAPSHOT_CHUNK,
+        out: list[Route] | None = None,
     ) -> tuple[int, list[Route]]:
         """From another thread: (version, the routes of one table, or with None of every
-        table of ``family`` as ``routes`` lists them) as they were at that version.  Waits
-        for a batch of changes under way; the owner's next batch waits for the copy."""
-        out: list[Route] = []
+        table of ``family`` as ``routes`` lists them, added to ``out``) as they were at that
+        version.  Waits for a batch of changes under way; the owner's next waits for it."""
+        out = [] if out is None else out
         with self._gate:
             for (fam, number), t in list(self._tables.items()):
                 if fam != family or table not in (None, number):

@@ -5,6 +5,7 @@ which composes the widgets, holds the keys and does the work."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -15,6 +16,8 @@ from tui.app.follow import NamespaceFollower
 from tui.app.palette import palette_commands
 from tui.app.screen import MainScreen
 from tui.source import Source
+
+SWITCH_SECONDS = 0.001  # the GIL switch interval while the app runs
 
 
 class FibscopeApp(App[None]):
@@ -34,13 +37,19 @@ class FibscopeApp(App[None]):
         self.on_start: Callable[[FibscopeApp], None] | None = None  # run once the loop runs
         self.ended_by: int | None = None  # the signal that ended the app
         self.crash: str | None = None  # an unexpected error, in one line
+        self._switch_interval = sys.getswitchinterval()  # the process's, given back at the end
 
     def get_default_screen(self) -> Screen[Any]:
         """The main screen is the first on the stack (pickers and the help go over it)."""
         return self.main
 
     def on_mount(self) -> None:
-        """The start hook (signal handlers), once the loop runs."""
+        """The start hook (signal handlers), once the loop runs; and a short GIL switch
+        interval: a key wakes the UI thread while the monitor or the rows thread runs
+        Python (a flap of a full table), and it waited up to 5 ms (the default) for the GIL
+        at each of the several times a key's handling blocks and wakes."""
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, SWITCH_SECONDS))
         if self.on_start is not None:
             self.on_start(self)
 
@@ -49,8 +58,9 @@ class FibscopeApp(App[None]):
         self.main.follower.take_changes()
 
     def on_unmount(self) -> None:
-        """Stop following the kernel."""
+        """Stop following the kernel; the process's switch interval as it was."""
         self.main.follower.stop()
+        sys.setswitchinterval(self._switch_interval)
 
     def on_resize(self) -> None:
         """The overview may have come into view (CSS decides that): fill it."""

@@ -37,6 +37,7 @@ CHILD = r"""
 import asyncio, json, os, statistics, sys, time
 from collections import Counter
 sys.path.insert(0, sys.argv[2])
+sys.path.insert(0, sys.argv[4])
 from textual import events
 from tui.app.run import make_app
 from tui.app.status import status_text
@@ -68,69 +69,9 @@ def monitor_busy(app):
 def status_line(app):
     return status_text(app.main.status_state()).status
 
-GC = {}  # generation -> [collections, total ms, longest ms, CPU ms, longest CPU ms, off the UI]
-_gc_start = [0.0, 0.0]
-
-def gc_watch(phase, info):
-    # wall time is what a key waits; CPU time (of the collecting thread) is the work itself,
-    # without the time the machine gave other processes meanwhile
-    if phase == "start":
-        _gc_start[0], _gc_start[1] = time.perf_counter(), time.thread_time()
-        return
-    ms = (time.perf_counter() - _gc_start[0]) * 1000
-    cpu = (time.thread_time() - _gc_start[1]) * 1000
-    got = GC.setdefault(info["generation"], [0, 0.0, 0.0, 0.0, 0.0, 0])
-    got[0] += 1
-    got[1] += ms
-    got[2] = max(got[2], ms)
-    got[3] += cpu
-    got[4] = max(got[4], cpu)
-    got[5] += threading.get_ident() != MAIN_ID
-
-SAMPLES = []  # (time, what the UI thread was doing): why slow keys were slow
-KEY_SPANS = []  # (start, end) of keys slower than 100 ms during the flap
-
-def main_frames(text, main_id):
-    # the UI thread's stack in faulthandler's dump: (file, function), innermost first
-    head = "Thread 0x%0*x" % (16, main_id)
-    out, inside = [], False
-    for row in text.splitlines():
-        if row.startswith(("Thread 0x", "Current thread 0x")):
-            inside = row.split(" (")[0].endswith(head[len("Thread "):])
-        elif inside and row.startswith("  File "):
-            name = row.rsplit(" in ", 1)[-1]
-            out.append((row.split('"')[1] if '"' in row else "", name))
-    return out
-
-def sample_ui(stop, main_id):
-    # faulthandler walks the threads' frames in C with the GIL held: walking another
-    # thread's frames from Python (f_back) is unsafe on 3.11 and crashed the child
-    import faulthandler
-    fd = os.open(tempfile_dir(), os.O_RDWR | os.O_TMPFILE, 0o600)
-    last = time.perf_counter()
-    try:
-        while not stop.is_set():
-            time.sleep(0.005)
-            os.ftruncate(fd, 0)
-            os.lseek(fd, 0, os.SEEK_SET)
-            faulthandler.dump_traceback(fd, all_threads=True)
-            now = time.perf_counter()
-            frames = main_frames(os.pread(fd, 1 << 20, 0).decode("utf-8", "replace"), main_id)
-            mine = next((f"tui:{name}" for path, name in frames if "/tui/" in path), None)
-            what = f"{mine or '-'} / {frames[0][1] if frames else '-'}"
-            if now - last > 0.05:
-                what = "GIL held long (C code or GC), then " + what
-            SAMPLES.append((now, what))
-            last = now
-    finally:
-        os.close(fd)
-
-def tempfile_dir():
-    import tempfile
-    return tempfile.gettempdir()
+from ui_probe import GC, KEY_SPANS, SAMPLES, gc_watch, sample_ui  # bench/ui_probe.py
 
 import gc, threading
-MAIN_ID = threading.main_thread().ident
 
 async def main():
     rcvbuf = int(sys.argv[3]) or None  # small: overruns forced, reloads seen
@@ -322,7 +263,7 @@ def main() -> int:
         load_s = load_routes(ns, args.routes)
         files = batch_files(args.routes)
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, ns, args.tree, str(args.rcvbuf)],
+            [sys.executable, "-c", CHILD, ns, args.tree, str(args.rcvbuf), str(HERE)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

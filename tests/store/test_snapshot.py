@@ -152,3 +152,12 @@ def test_the_owner_does_not_write_while_a_copy_runs() -> None:
     assert seen == [False, False, True]
     assert store.snapshot(AF_INET, 7) == (store.version, [])
     assert store.snapshot(AF_INET6) == (store.version, [])
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 10, 99, 100, 101, 5000])
+def test_a_snapshot_copies_every_route_whatever_the_chunk(chunk: int) -> None:
+    """Chunks that divide the table exactly, or not, or exceed it: the whole table."""
+    store = RouteStore(Route(AF_INET, 254, RTN_UNICAST, f"10.{i}.0.0", 16) for i in range(100))
+    store.add(Route(AF_INET, 254, RTN_UNICAST, "10.1.0.0", 16, gateway="10.255.0.1", oif=2))
+    assert store.snapshot(AF_INET, 254, chunk)[1] == store.table_routes(AF_INET, 254)
+    assert len(store.snapshot(AF_INET, None, chunk)[1]) == 101

@@ -23,10 +23,8 @@ when one key holds several entries.  A table's rows are one C level ``list(dict.
 away, and a million routes cost a dict slot each.  Insertion order is kept, so a fresh dump
 lists in the kernel's order and later routes follow.
 
-Another thread may copy a table (``snapshot``) while the owning thread applies events: both
-hold the store's gate meanwhile.  The owner never waits for it (``try_write``: while a copy
-runs its events wait in their queue), and the copy goes a chunk at a time in C, so a
-million routes are copied without holding up the owner for more than a chunk.
+Another thread may copy a table (``snapshot``, under the store's gate) while the owner
+applies events (``try_write``: never waiting; its events wait in their queue meanwhile).
 """
 
 from __future__ import annotations
@@ -114,12 +112,11 @@ class RouteStore:
             for (fam, number), t in list(self._tables.items()):
                 if fam != family or table not in (None, number):
                     continue
-                values = iter(t.one.values())
-                while True:  # between chunks the GIL may go to the owner (not to write)
-                    before = len(out)
+                values, got = iter(t.one.values()), chunk
+                while got == chunk:  # copied in C; between chunks the GIL may go to the
+                    before = len(out)  # owner (not to write: the gate)
                     out.extend(islice(values, chunk))
-                    if len(out) - before < chunk:
-                        break
+                    got = len(out) - before
                 for entries in t.many.values():
                     out.extend(entries)
             return self.version, out

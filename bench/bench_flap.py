@@ -203,6 +203,7 @@ async def main():
         monitor = getattr(app.main.follower.watch_handle, "_monitor", None)
         out["loads"] = getattr(monitor, "loads", None)
         out["frozen"] = gc.get_freeze_count()
+        gc.callbacks.remove(gc_watch)  # the collection below is the bench's, not the app's
         gc.unfreeze()  # what freezing kept from the collector: cycles it never saw
         gc.set_debug(gc.DEBUG_SAVEALL)
         out["pinned"] = gc.collect()

@@ -9,9 +9,10 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
-from tests.app.tmux import tmux_running
+from tests.app.tmux import Tmux, tmux_running
 from tests.netns_helpers import Netns, ip, requires_netns, run_fibscope, temp_netns
 from tests.patience import PATIENCE, deadline
 
@@ -67,6 +68,11 @@ class Monitor:
         self.proc.wait()
 
 
+def closed(term: Tmux, title: str) -> bool:
+    """The picker titled ``title`` is off the screen."""
+    return title not in term.screen()
+
+
 def test_nothing_in_fibscope_changes_kernel_state(tmp_path: Path) -> None:
     with temp_netns("fsr") as ns:
         ns.veth("r0", "r1")
@@ -99,9 +105,16 @@ def test_nothing_in_fibscope_changes_kernel_state(tmp_path: Path) -> None:
                 argv = [sys.executable, "-m", "tui", "--netns", ns.name]
                 with tmux_running(argv, tmp_path, size=(130, 40)) as term:
                     term.wait_screen("routes")
-                    for key in ("t", "Escape", "r", "i", "6", "n", "Escape"):
-                        term.keys(key)
-                        time.sleep(0.2)  # let each screen draw (not a measurement)
+                    for picker, title in (("t", "Tables (Enter"), ("n", "Namespaces")):
+                        # a picker may open late (the namespaces one waits for discovery):
+                        # its Escape, then q, must not reach it before it is up
+                        term.keys(picker)
+                        term.wait_screen(title)
+                        term.keys("Escape")
+                        term.wait_for(f"{title} closed", partial(closed, term, title))
+                        for key in ("r", "i", "6"):
+                            term.keys(key)
+                            time.sleep(0.2)  # let each screen draw (not a measurement)
                     term.keys("q")
                     assert term.outcome()["status"] == 0
             ns.ip("route", "del", "blackhole", f"{marker}/32")  # the end marker

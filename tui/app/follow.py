@@ -23,6 +23,7 @@ from textual.message import Message
 from tui.app.pacing import Inbox, apply_routes
 from tui.model import NamespaceInfo, NetnsState, Route
 from tui.source import Source, Watch
+from tui.source.discovery import first_look
 from tui.source.events import (
     LOADED,
     SETTLED,
@@ -73,6 +74,8 @@ class NamespaceFollower:
         self.live = live and source.live
         self.infos: list[NamespaceInfo] = []
         self.known: list[NamespaceInfo] | None = None  # a discovery just made: the first one
+        self.complete = True  # False: ``infos`` is the quick look, more are being looked for
+        self._discovery_gen = 0  # a later discovery's answer replaces an earlier one's
         self.info: NamespaceInfo | None = None
         self.state: NetnsState | None = None
         self.store = RouteStore()
@@ -107,9 +110,16 @@ class NamespaceFollower:
         )
 
     def call(self, callback: Callable[..., None], *args: object) -> None:
-        """From a thread: run ``callback(*args)`` on the UI thread."""
+        """From a thread: run ``callback(*args)`` on the UI thread; dropped once the app has
+        stopped (a thread that finishes after the user quit is normal, not an error)."""
         assert self._app is not None
-        self._app.call_from_thread(callback, *args)
+        if not self.running:
+            return
+        try:
+            self._app.call_from_thread(callback, *args)
+        except RuntimeError:
+            if self.running:
+                raise
 
     def table_counts(self) -> Counter[tuple[int, int]]:
         """Routes per (family, table): the store keeps the counts (no walk over the routes)."""
@@ -119,14 +129,22 @@ class NamespaceFollower:
     def start(self) -> None:
         """Find namespaces, then load the first one (on the UI thread, the app running)."""
         self._app = self._node.app
-        self.in_thread(self._discover, group="discover")
+        self.in_thread(self._discover, self._discovery_gen, group="discover")
 
-    def _discover(self) -> None:
+    def _discover(self, gen: int) -> None:
+        """The quick look first (the first screen waits for nothing else), then, in this
+        thread while the first namespace loads, every namespace."""
         known, self.known = self.known, None
-        self.call(self._discovered, known if known is not None else self.source.namespaces())
+        infos, complete = (
+            (known, True) if known is not None else first_look(self.source, self.start_netns)
+        )
+        self.call(self._discovered, infos, complete)
+        if not complete:
+            self.call(self._found_all, gen, self.source.namespaces())
 
-    def _discovered(self, infos: list[NamespaceInfo]) -> None:
+    def _discovered(self, infos: list[NamespaceInfo], complete: bool) -> None:
         self.infos = infos
+        self.complete = complete
         self._view.show_overview()
         chosen = infos[0] if infos else None
         if self.start_netns is not None:
@@ -141,8 +159,22 @@ class NamespaceFollower:
             self.notice = "no namespace found"
             self._view.show_status()
 
+    def _found_all(self, gen: int, infos: list[NamespaceInfo]) -> None:
+        """Every namespace, after the quick look: the overview shows them all, the one shown
+        keeps showing (its entry now with the processes found in it)."""
+        if not self.running or gen != self._discovery_gen:
+            return  # a later discovery answered already
+        self.infos = infos
+        self.complete = True
+        if self.info is not None:
+            key = (self.info.dev, self.info.inode)
+            self.info = next((i for i in infos if (i.dev, i.inode) == key), self.info)
+        self._view.show_overview()
+
     def rediscover(self, then: Callable[[list[NamespaceInfo]], None]) -> None:
         """Find the namespaces that exist now, then ``then(infos)`` on the UI thread."""
+
+        self._discovery_gen += 1
 
         def discover() -> None:
             self.call(found, self.source.namespaces())
@@ -150,6 +182,7 @@ class NamespaceFollower:
         def found(infos: list[NamespaceInfo]) -> None:
             if self.running:
                 self.infos = infos
+                self.complete = True
                 self._view.show_overview()
                 then(infos)
 

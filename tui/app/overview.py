@@ -9,6 +9,7 @@ from tui.formats.safe_text import safe_text
 from tui.model import AF_INET, AF_INET6, AF_MPLS, RT_TABLE_LOCAL, RT_TABLE_MAIN, NamespaceInfo
 from tui.names import table_name
 
+LOOKING = "  looking for more namespaces…"
 FAMILY = {AF_INET: "IPv4", AF_INET6: "IPv6", AF_MPLS: "MPLS"}
 
 
@@ -36,9 +37,14 @@ def overview_lines(
     family: int,
     table: int,
     names: Mapping[int, str],
+    *,
+    complete: bool = True,
 ) -> list[str]:
-    """The side pane: namespaces (current marked) then tables with counts (current marked)."""
+    """The side pane: namespaces (current marked) then tables with counts (current marked);
+    ``complete`` False: the namespaces found so far, said so under the title."""
     lines = ["NAMESPACES (n)"]
+    if not complete:
+        lines.append(LOOKING)
     for info in infos:
         mark = "▶" if current is not None and info.inode == current.inode else " "
         procs = f" {len(info.processes)}p" if info.processes else ""

@@ -194,7 +194,13 @@ class MainScreen(Screen[None]):
             self._side_at = now
             f = self.follower
             lines = overview_lines(
-                f.infos, f.info, f.table_counts(), self.family, self.table, self.names
+                f.infos,
+                f.info,
+                f.table_counts(),
+                self.family,
+                self.table,
+                self.names,
+                complete=f.complete,
             )
             side.clear()
             side.write_lines(lines)

@@ -7,6 +7,7 @@ import argparse
 from tui.cli.common import CommandError, open_source
 from tui.model import NamespaceInfo
 from tui.source import Source, SourceError, find_namespace
+from tui.source.discovery import first_look
 
 
 def cmd_app(args: argparse.Namespace) -> int:
@@ -33,13 +34,15 @@ def first_namespace(
     source: Source, netns: str | None
 ) -> tuple[list[NamespaceInfo] | None, NamespaceInfo | None]:
     """The namespaces found to check the one named on the command line (None when none is
-    named: the app looks itself) and that namespace (None: the host's, shown first).  A
-    named one must exist before the app starts: an unknown one is an error, never the host
-    shown instead."""
+    named, or when the quick look found it: the app looks itself, as quickly) and that
+    namespace (None: the host's, shown first).  A named one must exist before the app
+    starts: an unknown one is an error (only once every namespace was looked for), never the
+    host shown instead."""
     if netns is None:
         return None, None
-    known = source.namespaces()
+    infos, complete = first_look(source, netns)  # every namespace if the quick look lacks it
     try:
-        return known, find_namespace(known, netns)
+        info = find_namespace(infos, netns)
     except SourceError as exc:
         raise CommandError(str(exc)) from None
+    return (infos if complete else None), info

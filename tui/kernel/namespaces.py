@@ -103,56 +103,113 @@ def _identify(entry: _Found, pid: int, uts: tuple[int, int] | None) -> None:
         entry.hostname = uts_hostname(pid, uts)
 
 
-def discover() -> list[NamespaceInfo]:
-    """Every namespace we can see, the host's first, then named ones, then the unnamed ones."""
-    own = _key(SELF_NS)
-    if own is None:
-        raise OSError("cannot read /proc/self/ns/net: is /proc mounted?")
-    found: dict[tuple[int, int], _Found] = {own: _Found(*own)}
-    nsfs_dev = own[0]
+class _Discovery:
+    """The namespaces found so far, keyed by ``(st_dev, st_ino)``; ours is the host's."""
 
-    def add(key: tuple[int, int] | None, name: str | None, path: str) -> _Found | None:
-        if key is None or key[0] != nsfs_dev:
+    def __init__(self) -> None:
+        own = _key(SELF_NS)
+        if own is None:
+            raise OSError("cannot read /proc/self/ns/net: is /proc mounted?")
+        self.own = own
+        self.nsfs_dev = own[0]
+        self.found: dict[tuple[int, int], _Found] = {own: _Found(*own)}
+        self.visible: set[tuple[int, int]] = set()
+
+    def add(self, key: tuple[int, int] | None, name: str | None, path: str) -> _Found | None:
+        if key is None or key[0] != self.nsfs_dev:
             return None
-        entry = found.setdefault(key, _Found(*key))
+        entry = self.found.setdefault(key, _Found(*key))
         if name and name not in entry.names:
             entry.names.append(name)
         if path not in entry.paths:
             entry.paths.append(path)
         return entry
 
-    for directory in NAMED_DIRS:
+    def add_hidden(self, key: tuple[int, int] | None, name: str | None, path: str) -> None:
+        """Mounted where we can see it: a descriptor or another mount namespace's copy of
+        the same mount adds nothing (and would make the listing depend on who happens to
+        run right now)."""
+        if key not in self.visible:
+            self.add(key, name, path)
+
+    def mounted_here(self) -> None:
+        """The named namespaces and the nsfs bind mounts of our own mount namespace."""
+        for directory in NAMED_DIRS:
+            try:
+                entries = sorted(os.listdir(directory))
+            except OSError:
+                continue
+            for name in entries:
+                path = os.path.join(directory, name)
+                self.add(_key(path), name, path)
         try:
-            entries = sorted(os.listdir(directory))
+            with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as fh:
+                mounts = nsfs_mounts(fh.read())
         except OSError:
-            continue
-        for name in entries:
-            path = os.path.join(directory, name)
-            add(_key(path), name, path)
-    try:
-        with open("/proc/self/mountinfo", encoding="utf-8", errors="surrogateescape") as fh:
-            mounts = nsfs_mounts(fh.read())
-    except OSError:
-        mounts = []
-    for point in mounts:
-        parent = os.path.dirname(point)
-        name = os.path.basename(point) if parent in NAMED_DIRS else point
-        add(_key(point), name, point)
-    # Mounted where we can see it: a descriptor or another mount namespace's copy of the same
-    # mount adds nothing (and would make the listing depend on who happens to run right now).
-    visible = set(found)
+            mounts = []
+        for point in mounts:
+            parent = os.path.dirname(point)
+            name = os.path.basename(point) if parent in NAMED_DIRS else point
+            self.add(_key(point), name, point)
+        self.visible = set(self.found)
 
-    def add_hidden(key: tuple[int, int] | None, name: str | None, path: str) -> None:
-        if key not in visible:
-            add(key, name, path)
+    def process_namespace(self, pid: int) -> tuple[tuple[int, int], _Found] | None:
+        """The namespace a process is in (a path to it when nothing else names it)."""
+        path = f"/proc/{pid}/ns/net"
+        key = _key(path)
+        if key is None:
+            return None
+        entry = self.found.get(key) or self.add(key, None, path)
+        if entry is None:
+            return None
+        if not entry.paths:
+            entry.paths.append(path)
+        return key, entry
 
-    visible_inodes = {str(inode) for dev, inode in visible if dev == nsfs_dev}
+    def infos(self) -> list[NamespaceInfo]:
+        """The host's first, then named ones, then the unnamed ones."""
+        found = dict(self.found)
+        host = found.pop(self.own)
+        ordered = [host, *sorted(found.values(), key=lambda f: (not f.names, f.names, f.inode))]
+        return [
+            NamespaceInfo(
+                dev=f.dev,
+                inode=f.inode,
+                names=tuple(f.names),
+                paths=tuple(f.paths),
+                processes=tuple(sorted(f.processes, key=lambda p: p.pid)),
+                is_host=f is host,
+                hostname=f.hostname,
+                container=f.container,
+                pod_uid=f.pod_uid,
+            )
+            for f in ordered
+        ]
+
+
+def discover_quick() -> list[NamespaceInfo]:
+    """The namespaces that are quick to find (a few milliseconds with hundreds of pods): ours,
+    the named ones, our own nsfs bind mounts and those processes are in; without what
+    ``discover`` adds (their processes and identity, descriptors, other mount namespaces'
+    bind mounts: reading those mount tables is the slow part of discovery)."""
+    found = _Discovery()
+    found.mounted_here()
+    for pid in psutil.pids():
+        found.process_namespace(pid)
+    return found.infos()
+
+
+def discover() -> list[NamespaceInfo]:
+    """Every namespace we can see, the host's first, then named ones, then the unnamed ones."""
+    found = _Discovery()
+    found.mounted_here()
+    visible_inodes = {str(inode) for dev, inode in found.visible if dev == found.nsfs_dev}
     mount_namespaces = {mount_namespace(os.getpid())}
     uts = own_uts()
     for proc in psutil.process_iter():
         pid = proc.pid
-        for held in held_by_fd(pid, nsfs_dev):  # held by a descriptor only (a runtime's socket)
-            add_hidden(_key(held), None, held)
+        for held in held_by_fd(pid, found.nsfs_dev):  # held by a descriptor only (a socket)
+            found.add_hidden(_key(held), None, held)
         mnt = mount_namespace(pid)
         if mnt is not None and mnt not in mount_namespaces:  # bind mounts only it can see
             mount_namespaces.add(mnt)
@@ -162,37 +219,17 @@ def discover() -> list[NamespaceInfo]:
                 where = f"/proc/{pid}/root{point}"
                 parent = os.path.dirname(point)
                 named = os.path.basename(point) if parent in NAMED_DIRS else None
-                add_hidden(_key(where), named, where)
-        path = f"/proc/{pid}/ns/net"
-        key = _key(path)
-        if key is None:
+                found.add_hidden(_key(where), named, where)
+        held_in = found.process_namespace(pid)
+        if held_in is None:
             continue
-        entry = found.get(key) or add(key, None, path)
-        if entry is None:
-            continue
-        if not entry.paths:
-            entry.paths.append(path)
+        key, entry = held_in
         process = _process(proc)
         if process is not None:
             entry.processes.append(process)
-            if key != own:
+            if key != found.own:
                 _identify(entry, pid, uts)
-    host = found.pop(own)
-    ordered = [host, *sorted(found.values(), key=lambda f: (not f.names, f.names, f.inode))]
-    return [
-        NamespaceInfo(
-            dev=f.dev,
-            inode=f.inode,
-            names=tuple(f.names),
-            paths=tuple(f.paths),
-            processes=tuple(sorted(f.processes, key=lambda p: p.pid)),
-            is_host=f is host,
-            hostname=f.hostname,
-            container=f.container,
-            pod_uid=f.pod_uid,
-        )
-        for f in ordered
-    ]
+    return found.infos()
 
 
 def own_key() -> tuple[int, int] | None:

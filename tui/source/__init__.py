@@ -47,6 +47,11 @@ class Source(Protocol):
         """Every namespace, the host's first."""
         ...
 
+    def first_namespaces(self) -> tuple[list[NamespaceInfo], bool]:
+        """The namespaces that are quick to find, and whether they are all of them (False:
+        ``namespaces()`` may find more, and the same ones with more detail)."""
+        ...
+
     def read(self, info: NamespaceInfo) -> Namespace:
         """The namespace with its state, or with ``error`` saying why it could not be read."""
         ...
@@ -111,6 +116,10 @@ class CaptureSource:
     def namespaces(self) -> list[NamespaceInfo]:
         """The namespaces recorded in the capture."""
         return [ns.info for ns in self.host.namespaces]
+
+    def first_namespaces(self) -> tuple[list[NamespaceInfo], bool]:
+        """A capture's list is all there is."""
+        return self.namespaces(), True
 
     def read(self, info: NamespaceInfo) -> Namespace:
         """The recorded state of ``info``."""

@@ -37,14 +37,17 @@ from app_start import app_start, compiled, ip_route_show  # noqa: E402
 from bench_path import batch, build_big, build_node, fibscope, pod_ip, timed  # noqa: E402
 
 
-def app_starts(big: str, runs: int) -> dict[str, dict[str, float]]:
+def app_starts(big: str, runs: int, baseline: Path | None = None) -> dict[str, dict[str, float]]:
     """The app's first screen (``app_start``), ``runs`` times in turn: on the host's
-    namespace and on the big one, with ``ip -n BIG route show`` in the same run for scale."""
-    shown: dict[str, list[dict[str, float]]] = {"ip_big": [], "host": [], "big": []}
+    namespace and on the big one, with ``ip -n BIG route show`` in the same run for scale;
+    with ``baseline`` (another checkout), its app's same starts in the same turns."""
+    roots = {"": ROOT, **({"base_": baseline} if baseline is not None else {})}
+    shown: dict[str, list[dict[str, float]]] = {"ip_big": []}
     for _ in range(runs):
         shown["ip_big"].append(ip_route_show(big))
-        shown["host"].append(app_start(None))
-        shown["big"].append(app_start(big))
+        for prefix, root in roots.items():
+            shown.setdefault(f"{prefix}host", []).append(app_start(None, root))
+            shown.setdefault(f"{prefix}big", []).append(app_start(big, root))
     best: dict[str, dict[str, float]] = {}
     for what, results in shown.items():
         key = "s" if what == "ip_big" else "on_screen_s"
@@ -56,11 +59,12 @@ def app_starts(big: str, runs: int) -> dict[str, dict[str, float]]:
         }
         if what != "ip_big":
             best[what]["namespaces"] = results[-1]["namespaces"]
-    for what, label in (
-        ("ip_big", "ip -n BIG route show"),
-        ("host", "app on the host"),
-        ("big", "app on BIG (1M routes)"),
-    ):
+    labels = {"ip_big": "ip -n BIG route show"}
+    for prefix in roots:
+        base = "baseline " if prefix else ""
+        labels[f"{prefix}host"] = f"{base}app on the host"
+        labels[f"{prefix}big"] = f"{base}app on BIG"
+    for what, label in labels.items():
         b = best[what]
         count = f"  {b['namespaces']:.0f} namespaces" if "namespaces" in b else ""
         print(
@@ -68,6 +72,7 @@ def app_starts(big: str, runs: int) -> dict[str, dict[str, float]]:
             f"  cpu {b['cpu_best_s']:.2f} s  peak RSS {b['peak_rss_mb']:.0f} MB{count}",
             flush=True,
         )
+    print(f"  load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
     return best
 
 
@@ -92,7 +97,12 @@ def ip_route_count_all() -> tuple[float, int]:
 
 def compare(before: dict[str, dict[str, float]], after: dict[str, dict[str, float]]) -> None:
     """Each start with the pods against the same start without them (bests of one run)."""
-    for what, label in (("host", "app on the host"), ("big", "app on BIG (1M routes)")):
+    whats = [
+        (w, f"{'baseline ' if w.startswith('base_') else ''}app on {w.split('_')[-1]}")
+        for w in before
+        if w != "ip_big"
+    ]
+    for what, label in whats:
         b, a = before[what], after[what]
         print(
             f"{label:<24} {b['best_s']:.3f} s ({b['namespaces']:.0f} namespaces) -> "
@@ -113,6 +123,9 @@ def main() -> int:
     parser.add_argument("--reuse", metavar="PREFIX", help="namespaces already built")
     parser.add_argument("--app-only", action="store_true", help="only the app's starts")
     parser.add_argument(
+        "--baseline", type=Path, metavar="CHECKOUT", help="another checkout's app, same runs"
+    )
+    parser.add_argument(
         "--no-processes", action="store_true", help="pods without a process (named only)"
     )
     args = parser.parse_args()
@@ -125,13 +138,15 @@ def main() -> int:
     held: list[subprocess.Popen[bytes]] = []
     figures: dict[str, object] = {"pods": args.pods, "routes": args.routes}
     compiled()
+    if args.baseline is not None:
+        compiled(args.baseline)
     try:
         if not args.reuse:
             start = time.perf_counter()
             build_big(prefix, args.routes, made)
             print(f"built {big} ({args.routes:,} routes) in {time.perf_counter() - start:.1f} s")
             print("app start, the big namespace alone:", flush=True)
-            figures["app_start_before"] = app_starts(big, args.runs)
+            figures["app_start_before"] = app_starts(big, args.runs, args.baseline)
             start = time.perf_counter()
             build_node(prefix, args.pods, made)
             if not args.no_processes:
@@ -141,7 +156,7 @@ def main() -> int:
                 f" ({len(held)} held by a process)"
             )
         print("app start, with the node and its pods:", flush=True)
-        figures["app_start_after"] = app_starts(big, args.runs)
+        figures["app_start_after"] = app_starts(big, args.runs, args.baseline)
         if not args.reuse:
             compare(figures["app_start_before"], figures["app_start_after"])  # type: ignore[arg-type]
         if not args.app_only:

@@ -5,11 +5,9 @@ namespace's UTS hostname (a pod's name) from its processes."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
+from tests.hidden_netns import UNSHARE_MOUNT, child
 from tests.netns_helpers import Netns, delete_netns, ip, requires_netns, temp_netns
 from tui.kernel.live_source import LiveSource
 from tui.kernel.namespaces import discover
@@ -18,33 +16,6 @@ from tui.model import NamespaceInfo
 pytestmark = requires_netns
 
 HOLD = "import os, sys; print(os.open(sys.argv[1], os.O_RDONLY), flush=True); sys.stdin.read()"
-# In its own mount namespace: a tmpfs over /mnt (ours is untouched), the namespace bound there.
-MOUNT = """
-import subprocess, sys
-subprocess.run(["mount", "-t", "tmpfs", "fsd", "/mnt"], check=True)
-open("/mnt/net", "w").close()
-subprocess.run(["mount", "--bind", sys.argv[1], "/mnt/net"], check=True)
-print("ready", flush=True)
-sys.stdin.read()
-"""
-
-
-@contextmanager
-def child(argv: list[str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """A process we start (and end, by its pid) that prints one line when ready."""
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()
-        yield proc, line
-    finally:
-        if proc.stdin is not None:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def inode_of(ns: Netns) -> int:
@@ -72,8 +43,7 @@ def test_namespace_held_only_by_a_file_descriptor() -> None:
 def test_namespace_mounted_only_in_another_mount_namespace() -> None:
     with temp_netns("fsd") as ns:
         inode = inode_of(ns)
-        argv = ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", MOUNT]
-        with child([*argv, ns.path]) as (proc, ready):
+        with child([*UNSHARE_MOUNT, ns.path]) as (proc, ready):
             assert ready == "ready"
             ip("netns", "delete", ns.name)
             info = found(inode)
@@ -101,10 +71,9 @@ def test_a_namespace_we_can_see_gains_no_path_from_others() -> None:
     does not depend on which processes happen to be running."""
     with temp_netns("fsd") as ns:
         inode = inode_of(ns)
-        argv = ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", MOUNT]
         with (
             child([sys.executable, "-c", HOLD, ns.path]) as (_holder, _fd),
-            child([*argv, ns.path]) as (_other, ready),
+            child([*UNSHARE_MOUNT, ns.path]) as (_other, ready),
         ):
             assert ready == "ready"
             info = found(inode)

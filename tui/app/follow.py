@@ -76,6 +76,7 @@ class NamespaceFollower:
         self.known: list[NamespaceInfo] | None = None  # a discovery just made: the first one
         self.complete = True  # False: ``infos`` is the quick look, more are being looked for
         self._discovery_gen = 0  # a later discovery's answer replaces an earlier one's
+        self._rest_of: int | None = None  # the discovery whose rest waits for the first screen
         self.info: NamespaceInfo | None = None
         self.state: NetnsState | None = None
         self.store = RouteStore()
@@ -132,19 +133,18 @@ class NamespaceFollower:
         self.in_thread(self._discover, self._discovery_gen, group="discover")
 
     def _discover(self, gen: int) -> None:
-        """The quick look first (the first screen waits for nothing else), then, in this
-        thread while the first namespace loads, every namespace."""
+        """The quick look (the first screen waits for nothing else); every namespace is
+        looked for once the first namespace has loaded (``_look_further``)."""
         known, self.known = self.known, None
         infos, complete = (
             (known, True) if known is not None else first_look(self.source, self.start_netns)
         )
-        self.call(self._discovered, infos, complete)
-        if not complete:
-            self.call(self._found_all, gen, self.source.namespaces())
+        self.call(self._discovered, infos, complete, gen)
 
-    def _discovered(self, infos: list[NamespaceInfo], complete: bool) -> None:
+    def _discovered(self, infos: list[NamespaceInfo], complete: bool, gen: int) -> None:
         self.infos = infos
         self.complete = complete
+        self._rest_of = None if complete else gen
         self._view.show_overview()
         chosen = infos[0] if infos else None
         if self.start_netns is not None:
@@ -158,6 +158,17 @@ class NamespaceFollower:
         else:
             self.notice = "no namespace found"
             self._view.show_status()
+            self._look_further()
+
+    def _look_further(self) -> None:
+        """The first screen is up (its namespace loaded, or failed): now every namespace, in
+        a thread, not competing with the first screen's work."""
+        gen, self._rest_of = self._rest_of, None
+        if gen is not None and gen == self._discovery_gen:
+            self.in_thread(self._discover_rest, gen, group="discover")
+
+    def _discover_rest(self, gen: int) -> None:
+        self.call(self._found_all, gen, self.source.namespaces())
 
     def _found_all(self, gen: int, infos: list[NamespaceInfo]) -> None:
         """Every namespace, after the quick look: the overview shows them all, the one shown
@@ -252,6 +263,8 @@ class NamespaceFollower:
 
     # ----- events -------------------------------------------------------------------------
     def _apply(self, event: Event) -> None:
+        if self._rest_of is not None and isinstance(event, Snapshot | Problem):
+            self._look_further()
         if self.paused and not isinstance(event, Problem):
             self.pending.append(event)
             return

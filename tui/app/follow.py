@@ -161,8 +161,8 @@ class NamespaceFollower:
             self._look_further()
 
     def _look_further(self) -> None:
-        """The first screen is up (its namespace loaded, or failed): now every namespace, in
-        a thread, not competing with the first screen's work."""
+        """The first screen is up (its namespace loaded, or failed, and drawn): now every
+        namespace, in a thread that does not compete with the first screen's work."""
         gen, self._rest_of = self._rest_of, None
         if gen is not None and gen == self._discovery_gen:
             self.in_thread(self._discover_rest, gen, group="discover")
@@ -264,7 +264,8 @@ class NamespaceFollower:
     # ----- events -------------------------------------------------------------------------
     def _apply(self, event: Event) -> None:
         if self._rest_of is not None and isinstance(event, Snapshot | Problem):
-            self._look_further()
+            assert self._app is not None
+            self._app.call_after_refresh(self._look_further)  # once the screen shows it
         if self.paused and not isinstance(event, Problem):
             self.pending.append(event)
             return

@@ -15,6 +15,7 @@ from tests.hidden_netns import hidden_netns
 from tests.netns_helpers import requires_netns, temp_netns
 from tests.patience import wait_until_async
 from tui.app.app import FibscopeApp
+from tui.app.ns_picker import NamespacePicker
 from tui.app.overview import LOOKING
 from tui.app.run import make_app
 from tui.kernel.live_source import LiveSource
@@ -30,8 +31,10 @@ class HeldBack(LiveSource):
     def __init__(self) -> None:
         super().__init__()
         self.go = threading.Event()
+        self.asked = 0
 
     def namespaces(self) -> list[NamespaceInfo]:
+        self.asked += 1
         self.go.wait()
         return super().namespaces()
 
@@ -79,3 +82,26 @@ async def test_a_namespace_asked_for_that_the_quick_look_lacks_is_shown() -> Non
             assert follower.info is not None and follower.info.inode == hidden.inode
             assert follower.complete and "unknown" not in follower.notice
             assert LOOKING not in overview(app)
+
+
+async def test_the_picker_asked_for_meanwhile_lists_every_namespace() -> None:
+    """``n`` while every namespace is being looked for: the picker waits for that discovery
+    (not a second one beside it) and lists them all."""
+    with temp_netns("fso") as ns, hidden_netns() as hidden:
+        source = HeldBack()
+        app = make_app(source, ns.name, live=False)
+        try:
+            async with app.run_test(size=(140, 40)) as pilot:
+                follower = app.main.follower
+                await wait_for(pilot, lambda: source.asked == 1, "every namespace looked for")
+                await pilot.press("n")
+                await pilot.pause()
+                assert not isinstance(app.screen, NamespacePicker)
+                source.go.set()
+                await wait_for(pilot, lambda: isinstance(app.screen, NamespacePicker), "the picker")
+                picker = app.screen
+                assert isinstance(picker, NamespacePicker)
+                assert hidden.inode in [info.inode for info in picker._infos]
+                assert source.asked == 1 and follower.complete
+        finally:
+            source.go.set()

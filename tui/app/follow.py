@@ -77,6 +77,8 @@ class NamespaceFollower:
         self.complete = True  # False: ``infos`` is the quick look, more are being looked for
         self._discovery_gen = 0  # a later discovery's answer replaces an earlier one's
         self._rest_of: int | None = None  # the discovery whose rest waits for the first screen
+        self._rest_running = False  # every namespace is being looked for after the quick look
+        self._after_rest: list[Callable[[list[NamespaceInfo]], None]] = []  # who waits for it
         self.info: NamespaceInfo | None = None
         self.state: NetnsState | None = None
         self.store = RouteStore()
@@ -165,6 +167,7 @@ class NamespaceFollower:
         namespace, in a thread that does not compete with the first screen's work."""
         gen, self._rest_of = self._rest_of, None
         if gen is not None and gen == self._discovery_gen:
+            self._rest_running = True
             self.in_thread(self._discover_rest, gen, group="discover")
 
     def _discover_rest(self, gen: int) -> None:
@@ -175,16 +178,24 @@ class NamespaceFollower:
         keeps showing (its entry now with the processes found in it)."""
         if not self.running or gen != self._discovery_gen:
             return  # a later discovery answered already
+        self._rest_running = False
         self.infos = infos
         self.complete = True
         if self.info is not None:
             key = (self.info.dev, self.info.inode)
             self.info = next((i for i in infos if (i.dev, i.inode) == key), self.info)
         self._view.show_overview()
+        waiting, self._after_rest = self._after_rest, []
+        for then in waiting:
+            then(infos)
 
     def rediscover(self, then: Callable[[list[NamespaceInfo]], None]) -> None:
-        """Find the namespaces that exist now, then ``then(infos)`` on the UI thread."""
-
+        """Find the namespaces that exist now, then ``then(infos)`` on the UI thread (the
+        discovery of every namespace that started after the first screen answers, when one
+        is running: a second one beside it would only take longer)."""
+        if self._rest_running:
+            self._after_rest.append(then)
+            return
         self._discovery_gen += 1
 
         def discover() -> None:
@@ -264,8 +275,7 @@ class NamespaceFollower:
     # ----- events -------------------------------------------------------------------------
     def _apply(self, event: Event) -> None:
         if self._rest_of is not None and isinstance(event, Snapshot | Problem):
-            assert self._app is not None
-            self._app.call_after_refresh(self._look_further)  # once the screen shows it
+            self._node.call_after_refresh(self._look_further)  # once the screen shows it
         if self.paused and not isinstance(event, Problem):
             self.pending.append(event)
             return

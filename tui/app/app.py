@@ -37,30 +37,34 @@ class FibscopeApp(App[None]):
         self.on_start: Callable[[FibscopeApp], None] | None = None  # run once the loop runs
         self.ended_by: int | None = None  # the signal that ended the app
         self.crash: str | None = None  # an unexpected error, in one line
-        self._switch_interval = sys.getswitchinterval()  # the process's, given back at the end
+        self._switch_interval: float | None = None  # the process's, while a shorter one is set
 
     def get_default_screen(self) -> Screen[Any]:
         """The main screen is the first on the stack (pickers and the help go over it)."""
         return self.main
 
     def on_mount(self) -> None:
-        """The start hook (signal handlers), once the loop runs; and a short GIL switch
-        interval: a key wakes the UI thread while the monitor or the rows thread runs
-        Python (a flap of a full table), and it waited up to 5 ms (the default) for the GIL
-        at each of the several times a key's handling blocks and wakes."""
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, SWITCH_SECONDS))
+        """The start hook (signal handlers), once the loop runs."""
         if self.on_start is not None:
             self.on_start(self)
 
     def on_namespace_follower_changed(self, message: NamespaceFollower.Changed) -> None:
-        """Live events wait in the follower's inbox: apply a slice (on the app's queue)."""
+        """Live events wait in the follower's inbox: apply a slice (on the app's queue).
+        Once a namespace is loaded, a short GIL switch interval: a key wakes the UI thread
+        while the monitor or the rows thread runs Python (a flap of a full table), and it
+        waited up to 5 ms (the default) for the GIL at each of the several times a key's
+        handling blocks and wakes.  Not before: during the first load nobody presses keys,
+        and switching every millisecond made it 0.3-0.5 s of CPU slower at a million routes."""
         self.main.follower.take_changes()
+        if self._switch_interval is None and self.main.follower.state is not None:
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._switch_interval, SWITCH_SECONDS))
 
     def on_unmount(self) -> None:
         """Stop following the kernel; the process's switch interval as it was."""
         self.main.follower.stop()
-        sys.setswitchinterval(self._switch_interval)
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
 
     def on_resize(self) -> None:
         """The overview may have come into view (CSS decides that): fill it."""

@@ -2,8 +2,8 @@
 line to the first screen.
 
 The child starts the app as ``fibscope [--netns NS]`` does (``tui.cli.app.cmd_app``): the
-namespace named is checked, the one shown first is followed before Textual is imported, and
-the app gets the namespaces the check found; then it runs headless.
+namespace named is checked and the app gets the namespaces the check found; then it runs
+headless.
 
 The first screen: the route view has drawn a line of the loaded table (``render_line`` called
 with rows) while the status line says the table is loaded (the route count shown, no
@@ -34,17 +34,20 @@ sys.path.insert(0, sys.argv[1])
 NETNS = sys.argv[2] or None
 from tui.cli.common import open_source
 SOURCE = open_source(None)
-# As the CLI starts the app (tui.cli.app.cmd_app): the namespace named checked, then the one
-# shown first followed before Textual is imported; a checkout from before that (a baseline)
-# as its CLI did.
+# As the CLI starts the app (tui.cli.app.cmd_app): the namespace named checked; a checkout
+# from before known_namespaces (a baseline) checks it as its CLI did (an early watch that
+# checkout's CLI started is not started here).
 try:
-    from tui.cli.app import first_namespace
+    from tui.cli.app import known_namespaces
 except ImportError:
-    KNOWN = SOURCE.namespaces() if NETNS else None
+    try:
+        from tui.cli.app import first_namespace
+    except ImportError:
+        KNOWN = SOURCE.namespaces() if NETNS else None
+    else:
+        KNOWN = first_namespace(SOURCE, NETNS)[0]
 else:
-    KNOWN, info = first_namespace(SOURCE, NETNS)
-    if sys.argv[3] == "early":
-        SOURCE.watch_early(info)
+    KNOWN = known_namespaces(SOURCE, NETNS)
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
 
@@ -121,12 +124,11 @@ def compiled(root: Path = ROOT) -> None:
     )
 
 
-def app_start(netns: str | None, root: Path = ROOT, *, early: bool = True) -> dict[str, Any]:
+def app_start(netns: str | None, root: Path = ROOT) -> dict[str, Any]:
     """One start of the app on ``netns`` (None: the host's namespace), from the checkout at
-    ``root`` (another checkout: a baseline measured in the same run); ``early`` False: the
-    namespace is not followed before the app is imported (the app's own watch loads it)."""
+    ``root`` (another checkout: a baseline measured in the same run)."""
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), netns or "", "early" if early else "late"],
+        [sys.executable, "-c", CHILD, str(root), netns or ""],
         capture_output=True,
         text=True,
         check=False,

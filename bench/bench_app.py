@@ -113,11 +113,10 @@ def keys(ns: str) -> dict[str, float]:
     return figures
 
 
-def starts(ns: str, runs: int, baseline: Path | None, late: bool = False) -> dict[str, object]:
+def starts(ns: str, runs: int, baseline: Path | None) -> dict[str, object]:
     """``ip route show`` and the app's first screen, in turn, ``runs`` times (with
-    ``baseline``, the app from that checkout too, each run; with ``late``, this checkout's
-    app without following the namespace before Textual is imported too)."""
-    ips, apps, bases, lates = [], [], [], []
+    ``baseline``, the app from that checkout too, each run)."""
+    ips, apps, bases = [], [], []
     compiled()
     if baseline is not None:
         compiled(baseline)
@@ -129,14 +128,6 @@ def starts(ns: str, runs: int, baseline: Path | None, late: bool = False) -> dic
                 f"run {run + 1}: baseline first screen {bases[-1]['on_screen_s']:.3f} s"
                 f" (cpu {bases[-1]['cpu_s']:.2f}, {bases[-1]['rss_mb']:.0f} MB)"
                 f"  ratio {bases[-1]['on_screen_s'] / ips[-1]['s']:.2f}x",
-                flush=True,
-            )
-        if late:
-            lates.append(app_start(ns, early=False))
-            print(
-                f"run {run + 1}: without the early watch {lates[-1]['on_screen_s']:.3f} s"
-                f" (cpu {lates[-1]['cpu_s']:.2f}, {lates[-1]['rss_mb']:.0f} MB)"
-                f"  ratio {lates[-1]['on_screen_s'] / ips[-1]['s']:.2f}x",
                 flush=True,
             )
         apps.append(app_start(ns))
@@ -165,16 +156,10 @@ def starts(ns: str, runs: int, baseline: Path | None, late: bool = False) -> dic
         print(f"  cpu:                      {summary([r['cpu_s'] for r in bases])} s")
         print(f"  peak RSS:                 {max(r['rss_mb'] for r in bases):.0f} MB")
         print(f"baseline / ip (best):       {base_best / ip_best:.2f}x")
-    if lates:
-        late_best = min(r["on_screen_s"] for r in lates)
-        print(f"without the early watch:    {summary([r['on_screen_s'] for r in lates])} s")
-        print(f"  cpu:                      {summary([r['cpu_s'] for r in lates])} s")
-        print(f"  without / ip (best):      {late_best / ip_best:.2f}x")
     return {
         "ip": ips,
         "app": apps,
         "baseline": bases,
-        "late": lates,
         "ratio_best": app_best / ip_best,
     }
 
@@ -187,11 +172,6 @@ def main() -> int:
     parser.add_argument("--netns", help="measure this existing namespace (left alone)")
     parser.add_argument("--keys", action="store_true", help="also time keys after the start")
     parser.add_argument("--baseline", type=Path, help="another checkout, measured in turn")
-    parser.add_argument(
-        "--late",
-        action="store_true",
-        help="also this checkout without following the namespace before the app is imported",
-    )
     args = parser.parse_args()
     ns = args.netns or f"fsc-bapp-{uuid.uuid4().hex[:8]}"
     if not args.netns:
@@ -200,7 +180,7 @@ def main() -> int:
         if not args.netns:
             load_s = load_routes(ns, args.routes)
             print(f"routes loaded:              {args.routes:,} ({load_s:.1f} s with ip -batch)")
-        figures = starts(ns, args.runs, args.baseline, args.late)
+        figures = starts(ns, args.runs, args.baseline)
         if args.keys:
             for key, value in keys(ns).items():
                 shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"

@@ -43,14 +43,14 @@ def test_app_does_not_import_pyroute2() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_the_app_command_follows_before_textual_or_the_engines_are_imported() -> None:
-    """``fibscope`` starts following the namespace it shows first before importing Textual
-    (``Source.watch_early``): what it imports until then must stay free of the UI, pyroute2
-    (links, addresses and rules come from raw dumps), the lookup and path engines and the
-    capture code: each is CPU taken from the first screen."""
+def test_the_app_command_imports_neither_textual_nor_the_engines_before_the_app() -> None:
+    """What ``fibscope`` imports before ``tui.app.run`` (the CLI, the terminal check, the live
+    source and its monitor) must stay free of the UI, pyroute2 (links, addresses and rules
+    come from raw dumps), the lookup and path engines and the capture code: each is CPU
+    taken from the first screen."""
     code = (
         "import sys; import tui.cli, tui.cli.app, tui.app.terminal, tui.kernel.live_source, "
-        "tui.kernel.monitor, tui.kernel.early_watch; "
+        "tui.kernel.monitor; "
         "bad = [m for m in ('textual', 'pyroute2', 'tui.app.app', 'tui.fib', 'tui.path', "
         "'tui.capture') "
         "if m in sys.modules]; print(','.join(bad))"

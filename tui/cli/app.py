@@ -11,38 +11,30 @@ from tui.source.discovery import first_look
 
 
 def cmd_app(args: argparse.Namespace) -> int:
-    """No subcommand: the terminal app.  The namespace it shows first is followed before
-    Textual and the app are imported (``Source.watch_early``): its dump runs meanwhile."""
+    """No subcommand: the terminal app.  A namespace named on the command line must exist
+    before the app starts (an unknown one is an error, never the host shown instead)."""
     from tui.app.terminal import prepare_terminal
 
     source = open_source(args.state)  # a bad capture is refused first, in the CLI's words
-    known, info = first_namespace(source, args.netns)
+    known = known_namespaces(source, args.netns)
     problem = prepare_terminal()
     if problem is not None:
         raise CommandError(problem)
-    early = source.watch_early(info)
-    try:
-        from tui.app.run import run_app  # after prepare_terminal: Textual reads TERM's colours
+    from tui.app.run import run_app  # after prepare_terminal: Textual reads TERM's colours once
 
-        return run_app(source, args.netns, known)
-    finally:
-        if early is not None:  # the app took it over (and stopped it) or never asked for it
-            early.stop()
+    return run_app(source, args.netns, known)
 
 
-def first_namespace(
-    source: Source, netns: str | None
-) -> tuple[list[NamespaceInfo] | None, NamespaceInfo | None]:
-    """The namespaces found to check the one named on the command line (None when none is
-    named, or when the quick look found it: the app looks itself, as quickly) and that
-    namespace (None: the host's, shown first).  A named one must exist before the app
-    starts: an unknown one is an error (only once every namespace was looked for), never the
-    host shown instead."""
+def known_namespaces(source: Source, netns: str | None) -> list[NamespaceInfo] | None:
+    """The namespaces found to check the one named on the command line, for the app to start
+    from: None when none is named, or when the quick look found it (the app looks itself, as
+    quickly).  A named one must exist before the app starts: an unknown one is an error (only
+    once every namespace was looked for), never the host shown instead."""
     if netns is None:
-        return None, None
+        return None
     infos, complete = first_look(source, netns)  # every namespace if the quick look lacks it
     try:
-        info = find_namespace(infos, netns)
+        find_namespace(infos, netns)
     except SourceError as exc:
         raise CommandError(str(exc)) from None
-    return (infos if complete else None), info
+    return infos if complete else None

@@ -8,10 +8,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from tui.kernel.early_watch import EarlyWatch
 from tui.kernel.entry import NEEDS_ROOT, may_enter, path_of
 from tui.kernel.name_files import ENV_DIR, read_proto_names
-from tui.kernel.namespaces import discover, discover_quick, is_own, own_key
+from tui.kernel.namespaces import discover, discover_quick, is_own
 from tui.kernel.netlink.dump import read_netns
 from tui.kernel.netlink.nexthop_codec import read_nexthops
 from tui.kernel.netlink.route_codec import NetlinkError
@@ -71,7 +70,6 @@ class LiveSource:
         self._names: dict[int, str] | None = None
         self.proto_names: dict[int, str] = {}
         self.rcvbuf = rcvbuf  # the monitor's socket buffer (tests make it tiny: overruns)
-        self._early: EarlyWatch | None = None  # started before the app (``watch_early``)
 
     def table_names(self) -> dict[int, str]:
         """Names from this host's rt_tables files (read once)."""
@@ -115,40 +113,9 @@ class LiveSource:
         """The running kernel can be asked questions and streamed from."""
         return LiveKernel()
 
-    def watch(
-        self, info: NamespaceInfo, emit: Callable[[Event], None]
-    ) -> LiveWatch | EarlyWatch | None:
-        """Follow ``info``: ``emit`` is called from a thread with each Event.  The first watch
-        takes over the early one when it follows the same namespace (every event it kept
-        handed to ``emit`` first, in order), and stops it otherwise."""
-        early, self._early = self._early, None
-        if early is not None:
-            if early.following and early.key == (info.dev, info.inode):
-                return early.adopt(emit)
-            early.stop()
+    def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> LiveWatch | None:
+        """Follow ``info``: ``emit`` is called from a thread with each Event."""
         return watch(info, emit, rcvbuf=self.rcvbuf)
-
-    def watch_early(self, info: NamespaceInfo | None) -> EarlyWatch | None:
-        """Start following ``info`` (None: our own namespace, the one the app shows first
-        when none is named) before the app asks; its events are kept for the first
-        ``watch``.  None when it cannot be followed (the app then says why, as without)."""
-        if self._early is not None:
-            self._early.stop()
-            self._early = None
-        if info is None:
-            key = own_key()
-            if key is None:
-                return None  # no /proc: discovery will say so
-            early = EarlyWatch(key, lambda emit: LiveWatch(None, emit, rcvbuf=self.rcvbuf))
-        else:
-            target = info
-            early = EarlyWatch(
-                (info.dev, info.inode), lambda emit: watch(target, emit, rcvbuf=self.rcvbuf)
-            )
-        if not early.started:
-            return None
-        self._early = early
-        return early
 
     def crossings(self, infos: list[NamespaceInfo]) -> dict[int, list[str]]:
         """Each namespace's links read now (no routes), its namespace ids asked."""
@@ -244,11 +211,6 @@ class LiveWatch:
     def stop(self) -> None:
         """Stop following (returns at once; the thread ends within half a second)."""
         self._monitor.stop()
-
-    def wait(self, timeout: float) -> bool:
-        """Whether the thread has ended (its socket closed), waiting up to ``timeout``."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
 
 def watch(

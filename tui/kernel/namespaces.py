@@ -232,12 +232,6 @@ def discover() -> list[NamespaceInfo]:
     return found.infos()
 
 
-def own_key() -> tuple[int, int] | None:
-    """(device, inode) of the namespace this process runs in: the host's as ``discover``
-    lists it first; None when /proc cannot tell."""
-    return _key(SELF_NS)
-
-
 def is_own(info: NamespaceInfo) -> bool:
     """True when ``info`` is the namespace this process runs in (readable without setns)."""
     return _key(SELF_NS) == (info.dev, info.inode)

@@ -65,13 +65,6 @@ class Source(Protocol):
         """Follow ``info`` live (``emit`` runs in another thread); None when not possible."""
         ...
 
-    def watch_early(self, info: NamespaceInfo | None) -> Watch | None:
-        """Start following ``info`` (None: the namespace shown first when none is named, the
-        host's) before the app is even imported: the first ``watch`` of the same namespace
-        takes it over with every event so far, in order; a watch of another one stops it.
-        None when there is nothing to follow.  Stopping the handle is always safe."""
-        ...
-
     def path_host(self) -> PathHost:
         """The host as ``fibscope path`` walks it (namespaces read as the path reaches them)."""
         ...
@@ -134,10 +127,6 @@ class CaptureSource:
 
     def watch(self, info: NamespaceInfo, emit: Callable[[Event], None]) -> Watch | None:
         """A capture does not change."""
-        return None
-
-    def watch_early(self, info: NamespaceInfo | None) -> Watch | None:
-        """Nothing to follow."""
         return None
 
     def path_host(self) -> PathHost:

@@ -85,8 +85,9 @@ async def test_a_namespace_asked_for_that_the_quick_look_lacks_is_shown() -> Non
 
 
 async def test_the_picker_asked_for_meanwhile_lists_every_namespace() -> None:
-    """``n`` while every namespace is being looked for: the picker waits for that discovery
-    (not a second one beside it) and lists them all."""
+    """``n`` while every namespace is being looked for: the picker opens at once with those
+    known, saying it looks on; it is filled by that discovery (not a second one beside it)
+    and then lists them all."""
     with temp_netns("fso") as ns, hidden_netns() as hidden:
         source = HeldBack()
         app = make_app(source, ns.name, live=False)
@@ -96,11 +97,13 @@ async def test_the_picker_asked_for_meanwhile_lists_every_namespace() -> None:
                 await wait_for(pilot, lambda: source.asked == 1, "every namespace looked for")
                 await pilot.press("n")
                 await pilot.pause()
-                assert not isinstance(app.screen, NamespacePicker)
-                source.go.set()
-                await wait_for(pilot, lambda: isinstance(app.screen, NamespacePicker), "the picker")
                 picker = app.screen
                 assert isinstance(picker, NamespacePicker)
+                assert picker._looking
+                assert hidden.inode not in [info.inode for info in picker._infos]
+                source.go.set()
+                await wait_for(pilot, lambda: not picker._looking, "the picker filled")
+                assert picker.is_current
                 assert hidden.inode in [info.inode for info in picker._infos]
                 assert source.asked == 1 and follower.complete
         finally:

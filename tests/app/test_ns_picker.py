@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from textual.widgets import Input, OptionList, Static
 
 from tests.app.helpers import loaded
 from tests.path.made import calico
+from tests.patience import PATIENCE
 from tui import capture
 from tui.app.app import FibscopeApp
 from tui.app.ns_picker import ROW_WIDTH, NamespacePicker
@@ -72,6 +74,11 @@ def shown(app: FibscopeApp) -> list[str]:
 def prompts(app: FibscopeApp) -> list[str]:
     olist = app.screen.query_one(OptionList)
     return [str(olist.get_option_at_index(i).prompt) for i in range(olist.option_count)]
+
+
+def on_main(app: FibscopeApp) -> bool:
+    """No picker (nor anything else) over the main screen."""
+    return app.screen is app.main
 
 
 def title(app: FibscopeApp) -> str:
@@ -161,3 +168,39 @@ def test_snapshot_typed(snap_compare: SnapCompare, node_capture: str) -> None:
 
     before: Callable[[Pilot[None]], Awaitable[None]] = run
     assert snap_compare(app, terminal_size=(80, 24), run_before=before)
+
+
+async def test_the_picker_opens_at_once_and_an_escape_typed_before_the_fresh_look_counts(
+    node_capture: str,
+) -> None:
+    """`n` opens the picker with the namespaces known, saying it looks for every one; an
+    Escape before that look answers closes it for good (it never opens late, under the keys
+    typed since); the next `n` lists what the fresh look found (a namespace gone since)."""
+    app = node_app(node_capture)
+    follower = app.main.follower
+    gate = threading.Event()
+    namespaces = follower.source.namespaces
+
+    def slow() -> list[NamespaceInfo]:
+        gate.wait(PATIENCE)
+        return [info for info in namespaces() if info.label != "fbkpod10"]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        follower.source.namespaces = slow  # type: ignore[method-assign]
+        await pilot.press("n")
+        assert isinstance(app.screen, NamespacePicker)
+        assert title(app) == "Namespaces: looking for every namespace… (Escape cancels)"
+        assert "fbkpod10" in shown(app)
+        await pilot.press("escape")
+        assert on_main(app)
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert on_main(app)
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await loaded(pilot)
+        assert isinstance(app.screen, NamespacePicker)
+        assert title(app) == "Namespaces (Enter switches, Escape cancels)"
+        assert shown(app) == ["host", "fbkpod1", "fbkpod2", "odd[b]x\\x1b"]

@@ -55,6 +55,8 @@ class NamespacePicker(ModalScreen[NamespaceInfo | None]):
         unreadable: Mapping[int, str | None],
         current: NamespaceInfo | None,
         load_crossings: Callable[[], Mapping[int, Sequence[str]]] | None = None,
+        *,
+        looking: bool = False,
     ) -> None:
         super().__init__()
         self._unreadable = dict(unreadable)
@@ -63,6 +65,7 @@ class NamespacePicker(ModalScreen[NamespaceInfo | None]):
         self._shown: list[Row] = list(self._rows)
         self._current = current.inode if current is not None else None
         self._load_crossings = load_crossings
+        self._looking = looking  # the namespaces known so far, a fresh look under way
 
     def compose(self) -> ComposeResult:
         """Title, filter, list."""
@@ -77,8 +80,23 @@ class NamespacePicker(ModalScreen[NamespaceInfo | None]):
         """Show every namespace, the current one highlighted; crossings come later."""
         self._fill(keep=self._current)
         self.query_one(Input).focus()
-        if self._load_crossings is not None:
+        if self._load_crossings is not None and not self._looking:
             self._read_crossings(self._load_crossings)
+
+    def found(
+        self,
+        infos: Sequence[NamespaceInfo],
+        unreadable: Mapping[int, str | None],
+        load_crossings: Callable[[], Mapping[int, Sequence[str]]] | None = None,
+    ) -> None:
+        """The fresh look answered: its namespaces replace those known when the picker
+        opened (a deleted one goes), the filter and the highlighted one kept; crossings now."""
+        self._looking = False
+        self._infos, self._unreadable = list(infos), dict(unreadable)
+        self._rows = rows(self._infos, self._unreadable, {})
+        self._fill(keep=self._highlighted_inode() or self._current)
+        if load_crossings is not None:
+            self._read_crossings(load_crossings)
 
     @work(thread=True, exclusive=True, group="ns-crossings", description="crossings")
     def _read_crossings(self, load: Callable[[], Mapping[int, Sequence[str]]]) -> None:
@@ -109,6 +127,8 @@ class NamespacePicker(ModalScreen[NamespaceInfo | None]):
         olist.highlighted = where if self._shown else None
         total = len(self._rows)
         title = "Namespaces (Enter switches, Escape cancels)"
+        if self._looking:
+            title = "Namespaces: looking for every namespace… (Escape cancels)"
         if text.strip():
             title = f"Namespaces: {len(self._shown)} of {total} match"
             if not self._shown:

@@ -358,23 +358,31 @@ class MainScreen(Screen[None]):
         self.paths.hop_chosen(message.index)
 
     def action_namespaces(self) -> None:
-        """Pick a namespace among those that exist now (discovered afresh: one deleted since
-        the start is not offered); type to filter; crossings are read while it is open."""
-        self.follower.rediscover(self._pick_namespace)
-
-    def _pick_namespace(self, infos: list[NamespaceInfo]) -> None:
+        """Pick a namespace: the picker opens at once with those known, then lists those
+        that exist now (discovered afresh: one deleted since the start goes); type to filter;
+        crossings are read once the list is fresh.  It never opens late, under keys typed
+        since (an Escape meant for it)."""
         f = self.follower
-        unreadable = {info.inode: f.source.unreadable(info) for info in infos}
         source = f.source
+        picker = NamespacePicker(
+            f.infos, {info.inode: source.unreadable(info) for info in f.infos}, f.info,
+            looking=True,
+        )  # fmt: skip
+
+        closed: list[bool] = []
 
         def picked(choice: NamespaceInfo | None) -> None:
+            closed.append(True)
             if choice is not None and choice != f.info:
                 f.switch_namespace(choice)
 
-        self.app.push_screen(
-            NamespacePicker(infos, unreadable, f.info, lambda: source.crossings(infos)),
-            picked,
-        )
+        def fresh(infos: list[NamespaceInfo]) -> None:
+            if not closed:  # not picked from nor cancelled meanwhile
+                unreadable = {info.inode: source.unreadable(info) for info in infos}
+                picker.found(infos, unreadable, lambda: source.crossings(infos))
+
+        self.app.push_screen(picker, picked)
+        f.rediscover(fresh)
 
     def action_tables(self) -> None:
         """Pick a routing table (IPv4 or IPv6), with route counts."""

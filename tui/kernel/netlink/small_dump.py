@@ -192,22 +192,9 @@ def read_small_raw(
             rules.append(decode_rule(data, off, length))
 
     flags = NLM_F_REQUEST | NLM_F_DUMP
-    seq = next_seq()
-    _dump(
-        sock,
-        _LINK_REQUEST.pack(_LINK_REQUEST.size, RTM_GETLINK, flags, seq, *(0,) * 6),
-        seq,
-        buf,
-        keep,
-    )
-    seq = next_seq()
-    _dump(
-        sock,
-        _ADDR_REQUEST.pack(_ADDR_REQUEST.size, RTM_GETADDR, flags, seq, *(0,) * 6),
-        seq,
-        buf,
-        keep,
-    )
+    for header, mtype in ((_LINK_REQUEST, RTM_GETLINK), (_ADDR_REQUEST, RTM_GETADDR)):
+        seq = next_seq()
+        _dump(sock, header.pack(header.size, mtype, flags, seq, *(0,) * 6), seq, buf, keep)
     for family in (AF_INET, AF_INET6):
         seq = next_seq()
         request = _RULE_REQUEST.pack(

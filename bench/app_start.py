@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+STUCK_S = 300.0  # no first screen by then: the child prints where it was and fails
 
 CHILD = r"""
 import asyncio, json, os, sys, time
 START = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
 NETNS = sys.argv[2] or None
+STUCK_S = float(sys.argv[3])
 from tui.cli.common import open_source
 SOURCE = open_source(None)
 # As the CLI starts the app (tui.cli.app.cmd_app): the namespace named checked; a checkout
@@ -102,7 +104,18 @@ async def main():
     app.status_text_now = ""
     app.main.show_status = show_status
     async with app.run_test(size=(100, 30)) as pilot:
-        await SEEN.wait()
+        try:
+            await asyncio.wait_for(SEEN.wait(), STUCK_S)
+        except asyncio.TimeoutError:  # say what the app was at, every thread's stack too
+            import faulthandler
+            f = app.main.follower
+            print(json.dumps({"stuck_s": STUCK_S, "status": app.status_text_now,
+                              "notice": f.notice, "loaded": f.state is not None,
+                              "rows": app.main.route_view.rows is not None,
+                              "queued": len(f.inbox)}), file=sys.__stderr__)
+            sys.__stderr__.flush()
+            faulthandler.dump_traceback(file=sys.__stderr__, all_threads=True)
+            os._exit(3)
         while not app.main.follower.infos:
             await pilot.pause(0.01)
         drawn["namespaces"] = len(app.main.follower.infos)
@@ -126,16 +139,18 @@ def compiled(root: Path = ROOT) -> None:
 
 def app_start(netns: str | None, root: Path = ROOT) -> dict[str, Any]:
     """One start of the app on ``netns`` (None: the host's namespace), from the checkout at
-    ``root`` (another checkout: a baseline measured in the same run)."""
+    ``root`` (another checkout: a baseline measured in the same run).  A start that shows no
+    first screen within ``STUCK_S`` fails with the app's status and every thread's stack."""
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), netns or ""],
+        [sys.executable, "-c", CHILD, str(root), netns or "", str(STUCK_S)],
         capture_output=True,
         text=True,
         check=False,
         cwd=root,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"app start: {proc.stderr[-3000:]}")
+        stuck = [line for line in proc.stderr.splitlines() if line.startswith('{"stuck_s"')]
+        raise RuntimeError(f"app start: {''.join(stuck)}\n{proc.stderr[-3000:]}")
     figures: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return figures
 

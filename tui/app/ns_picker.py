@@ -8,15 +8,17 @@ a host with hundreds of namespaces never waits on them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from textual import work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.app.follow import NamespaceFollower
 from tui.app.ns_rows import Row, rows
 from tui.model import NamespaceInfo
 
@@ -160,3 +162,31 @@ class NamespacePicker(ModalScreen[NamespaceInfo | None]):
     def action_cancel(self) -> None:
         """Escape leaves things as they were."""
         self.dismiss(None)
+
+
+def pick_namespace(app: App[Any], follower: NamespaceFollower) -> None:
+    """The picker opens at once with the namespaces known, then lists those that exist now
+    (discovered afresh: one deleted since the start goes); type to filter; crossings are
+    read once the list is fresh.  It never opens late, under keys typed since (an Escape
+    meant for it)."""
+    source = follower.source
+
+    def unreadable(infos: Sequence[NamespaceInfo]) -> dict[int, str | None]:
+        return {info.inode: source.unreadable(info) for info in infos}
+
+    picker = NamespacePicker(
+        follower.infos, unreadable(follower.infos), follower.info, looking=True
+    )
+    closed: list[bool] = []
+
+    def picked(choice: NamespaceInfo | None) -> None:
+        closed.append(True)
+        if choice is not None and choice != follower.info:
+            follower.switch_namespace(choice)
+
+    def fresh(infos: list[NamespaceInfo]) -> None:
+        if not closed:  # not picked from nor cancelled meanwhile
+            picker.found(infos, unreadable(infos), lambda: source.crossings(infos))
+
+    app.push_screen(picker, picked)
+    follower.rediscover(fresh)

@@ -25,7 +25,7 @@ from tui.app.lines import header_lines
 from tui.app.lookup_pane import LookupPane
 from tui.app.modes import Mode, Pane
 from tui.app.nexthops_pane import nexthops_lines
-from tui.app.ns_picker import NamespacePicker
+from tui.app.ns_picker import pick_namespace
 from tui.app.overview import overview_lines, table_options
 from tui.app.pacing import MARK_LIMIT, REFRESH_SECONDS
 from tui.app.path_follow import PathFollower
@@ -37,7 +37,7 @@ from tui.app.status import StatusLine, StatusState, status_text
 from tui.app.widgets.route_header import RouteHeader
 from tui.app.widgets.route_view import RouteView
 from tui.formats.links import links_lines
-from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, NamespaceInfo
+from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN
 from tui.source import Source
 
 
@@ -358,31 +358,8 @@ class MainScreen(Screen[None]):
         self.paths.hop_chosen(message.index)
 
     def action_namespaces(self) -> None:
-        """Pick a namespace: the picker opens at once with those known, then lists those
-        that exist now (discovered afresh: one deleted since the start goes); type to filter;
-        crossings are read once the list is fresh.  It never opens late, under keys typed
-        since (an Escape meant for it)."""
-        f = self.follower
-        source = f.source
-        picker = NamespacePicker(
-            f.infos, {info.inode: source.unreadable(info) for info in f.infos}, f.info,
-            looking=True,
-        )  # fmt: skip
-
-        closed: list[bool] = []
-
-        def picked(choice: NamespaceInfo | None) -> None:
-            closed.append(True)
-            if choice is not None and choice != f.info:
-                f.switch_namespace(choice)
-
-        def fresh(infos: list[NamespaceInfo]) -> None:
-            if not closed:  # not picked from nor cancelled meanwhile
-                unreadable = {info.inode: source.unreadable(info) for info in infos}
-                picker.found(infos, unreadable, lambda: source.crossings(infos))
-
-        self.app.push_screen(picker, picked)
-        f.rediscover(fresh)
+        """Pick a namespace (``ns_picker.pick_namespace``: open at once, filled afresh)."""
+        pick_namespace(self.app, self.follower)
 
     def action_tables(self) -> None:
         """Pick a routing table (IPv4 or IPv6), with route counts."""

@@ -19,14 +19,13 @@ import argparse
 import json
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from app_start import app_start, compiled, ip_route_show, summary  # noqa: E402
-from bench_routes import ip, load_routes  # noqa: E402
+from bench_routes import routes_namespace  # noqa: E402
 
 CHILD = r"""
 import asyncio, json, sys, time
@@ -173,22 +172,13 @@ def main() -> int:
     parser.add_argument("--keys", action="store_true", help="also time keys after the start")
     parser.add_argument("--baseline", type=Path, help="another checkout, measured in turn")
     args = parser.parse_args()
-    ns = args.netns or f"fsc-bapp-{uuid.uuid4().hex[:8]}"
-    if not args.netns:
-        ip("netns", "add", ns)
-    try:
-        if not args.netns:
-            load_s = load_routes(ns, args.routes)
-            print(f"routes loaded:              {args.routes:,} ({load_s:.1f} s with ip -batch)")
+    with routes_namespace(args.netns, args.routes, "fsc-bapp") as ns:
         figures = starts(ns, args.runs, args.baseline)
         if args.keys:
             for key, value in keys(ns).items():
                 shown = f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"
                 print(f"{key + ':':<27} {shown}")
         print(json.dumps(figures))
-    finally:
-        if not args.netns:
-            subprocess.run(["ip", "netns", "delete", ns], check=False)
     return 0
 
 

@@ -29,15 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_routes import GATEWAY_NETS, ip, load_routes
+from bench_routes import GATEWAY_NETS, fibscope_builds, routes_namespace
 
-ROOT = Path(__file__).resolve().parent.parent
 GOAL = 2.0  # x the kernel's per-query cost
 
 
@@ -196,36 +194,24 @@ def main() -> int:
         print("needs root (creates a network namespace)", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still delete the namespace
-    ns = args.netns or f"fsb-bench-{uuid.uuid4().hex[:8]}"
-    if not args.netns:
-        ip("netns", "add", ns)
-    try:
-        if not args.netns:
-            print(f"namespace {ns}: loading {args.routes:,} IPv4 routes ...", flush=True)
-            load_routes(ns, args.routes)
-        builds = [("this", str(ROOT / ".venv" / "bin" / "fibscope"))]
-        if args.fibscope:
-            builds.insert(0, ("other", args.fibscope))
-        count = args.queries - args.small
-        with tempfile.TemporaryDirectory(prefix="fsb-bench-") as tmp:
-            dsts = destinations(args.queries, args.routes, random.Random(1))
-            for label, fibscope in builds:
-                cap = os.path.join(tmp, f"{label}.capture")
-                subprocess.run([fibscope, "capture", "--netns", ns, "-o", cap], check=True)
-            shapes = [("plain", False), ("mixed", True)] if args.mixed else [("plain", False)]
-            for name, mixed in shapes:
-                paths = write_files(tmp, name, dsts, args.small, mixed)
-                paths.update(
-                    {
-                        f"capture-{label}": os.path.join(tmp, f"{label}.capture")
-                        for label, _ in builds
-                    }
-                )
-                print(f"{name} queries: {args.queries:,} - {args.small:,} lines", flush=True)
-                measure(builds, ns, paths, count, args.repeat)
-    finally:
-        if not args.netns:
-            subprocess.run(["ip", "netns", "delete", ns], check=False)
+    builds = fibscope_builds(args.fibscope)
+    count = args.queries - args.small
+    with (
+        routes_namespace(args.netns, args.routes, "fsb-bench") as ns,
+        tempfile.TemporaryDirectory(prefix="fsb-bench-") as tmp,
+    ):
+        dsts = destinations(args.queries, args.routes, random.Random(1))
+        for label, fibscope in builds:
+            cap = os.path.join(tmp, f"{label}.capture")
+            subprocess.run([fibscope, "capture", "--netns", ns, "-o", cap], check=True)
+        shapes = [("plain", False), ("mixed", True)] if args.mixed else [("plain", False)]
+        for name, mixed in shapes:
+            paths = write_files(tmp, name, dsts, args.small, mixed)
+            paths.update(
+                {f"capture-{label}": os.path.join(tmp, f"{label}.capture") for label, _ in builds}
+            )
+            print(f"{name} queries: {args.queries:,} - {args.small:,} lines", flush=True)
+            measure(builds, ns, paths, count, args.repeat)
     return 0
 
 

@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_routes import best_wall, ip, load_routes, same_output
+from bench_routes import best_wall, fibscope_builds, routes_namespace, same_output
 
-ROOT = Path(__file__).resolve().parent.parent
 GOAL_CAPTURE = 1.5  # x ip -j route show
 GOAL_RSS_MB = {"capture": 300, "routes": 400, "lookup": 400}
 
@@ -79,23 +76,13 @@ def main() -> int:
     if os.geteuid() != 0:
         print("needs root (creates a network namespace)", file=sys.stderr)
         return 2
-    ns = args.netns or f"fsc-bench-{uuid.uuid4().hex[:8]}"
-    if not args.netns:
-        ip("netns", "add", ns)
-    try:
-        if not args.netns:
-            print(f"namespace {ns}: loading {args.routes:,} IPv4 routes ...", flush=True)
-            load_routes(ns, args.routes)
-        builds = [("this", str(ROOT / ".venv" / "bin" / "fibscope"))]
-        if args.fibscope:
-            builds.insert(0, ("other", args.fibscope))
-        with tempfile.TemporaryDirectory(prefix="fsc-bench-") as tmp:
-            for label, fibscope in builds:
-                for row in measure(fibscope, ns, tmp, args.repeat, label):
-                    print(row, flush=True)
-    finally:
-        if not args.netns:
-            subprocess.run(["ip", "netns", "delete", ns], check=False)
+    with (
+        routes_namespace(args.netns, args.routes, "fsc-bench") as ns,
+        tempfile.TemporaryDirectory(prefix="fsc-bench-") as tmp,
+    ):
+        for label, fibscope in fibscope_builds(args.fibscope):
+            for row in measure(fibscope, ns, tmp, args.repeat, label):
+                print(row, flush=True)
     return 0
 
 

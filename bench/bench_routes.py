@@ -24,7 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -64,6 +65,33 @@ def load_routes(ns: str, count: int, family: int = 4) -> float:
         start = time.perf_counter()
         ip("-n", ns, "-batch", fh.name)
         return time.perf_counter() - start
+
+
+@contextmanager
+def routes_namespace(
+    existing: str | None, routes: int, prefix: str, family: int = 4
+) -> Iterator[str]:
+    """The namespace a bench measures: ``existing`` as it is (left alone), else a new one
+    named ``PREFIX-<random>`` holding ``routes`` routes (``load_routes``), always deleted."""
+    if existing:
+        yield existing
+        return
+    ns = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    ip("netns", "add", ns)
+    try:
+        print(f"namespace {ns}: loading {routes:,} IPv{family} routes ...", flush=True)
+        seconds = load_routes(ns, routes, family)
+        print(f"  ip -batch load: {seconds:.2f} s\n", flush=True)
+        yield ns
+    finally:
+        subprocess.run(["ip", "netns", "delete", ns], check=False)
+
+
+def fibscope_builds(other: str | None) -> list[tuple[str, str]]:
+    """(label, fibscope command) to measure: this checkout's, after ``other`` (a build from
+    before) when given."""
+    this = [("this", str(ROOT / ".venv" / "bin" / "fibscope"))]
+    return [("other", other), *this] if other else this
 
 
 def timed(argv: list[str], stdout: int | IO[bytes] = subprocess.DEVNULL) -> tuple[float, int, int]:
@@ -197,15 +225,8 @@ def main() -> int:
         print("needs root (creates a network namespace)", file=sys.stderr)
         return 2
 
-    ns = args.netns or f"fsc-bench-{uuid.uuid4().hex[:8]}"
-    path = f"/run/netns/{ns}"
-    if not args.netns:
-        ip("netns", "add", ns)
-    try:
-        if not args.netns:
-            print(f"namespace {ns}: loading {args.routes:,} IPv{args.family} routes ...")
-            seconds = load_routes(ns, args.routes, args.family)
-            print(f"  ip -batch load: {seconds:.2f} s\n", flush=True)
+    with routes_namespace(args.netns, args.routes, "fsc-bench", args.family) as ns:
+        path = f"/run/netns/{ns}"
         rows: list[tuple[str, float, str]] = []
         if args.family == 4:
             decoding(path, args.repeat, args.routes, rows)
@@ -215,9 +236,6 @@ def main() -> int:
         for label, theirs, ours, ratio, identical in summary:
             verdict = "ok" if ratio <= 1.5 and identical else "misses the goal (1.5x, identical)"
             print(f"{label}: {theirs:.2f} s, fibscope {ours:.2f} s, {ratio:.2f}x  {verdict}")
-    finally:
-        if not args.netns:
-            subprocess.run(["ip", "netns", "delete", ns], check=False)
     return 0
 
 

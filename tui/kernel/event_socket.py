@@ -16,10 +16,11 @@ from tui.kernel.netlink.const import NLMSG_DONE, NLMSG_ERROR, RTM_DELROUTE, RTM_
 from tui.kernel.netlink.dump import read_ipv6_proc_routes, read_small_here, read_sysctls
 from tui.kernel.netlink.link_dump import oif_request
 from tui.kernel.netlink.nexthop_codec import read_nexthops
-from tui.kernel.netlink.route_codec import DecodeError, decode_route
+from tui.kernel.netlink.route_codec import DecodeError, collect_routes, decode_route
 from tui.kernel.netlink.route_dump import dump_request, next_seq
 from tui.kernel.netns import entered
 from tui.kernel.nexthop_watch import read_compat_mode
+from tui.kernel.unindexed import DumpStash
 from tui.model import (
     AF_INET,
     AF_INET6,
@@ -153,11 +154,38 @@ class RouteDumpJob:
         self.routes: list[Route] = []
         self.shown_at: dict[int, int] = {}  # key hash → position of the datagram showing it
         self.held: list[tuple[int, Change]] = []  # events read while a partial dump runs
+        self.stash: DumpStash | None = None  # a first load's datagrams, not yet decoded
+
+    def take(self, buf: bytearray, n: int, pos: int) -> bool:
+        """The datagram ``buf[:n]`` read at queue position ``pos``: loaded, kept raw (a first
+        load's, ``stash``) or, for a link, its routes through the link kept; True when it ends
+        this family's dump.  Raises ``NetlinkError`` with the kernel's error (the routes
+        before it are taken)."""
+        if self.spoiled:
+            return dump_ended(buf, n, self.seq)
+        if self.stash is not None:
+            return self.stash.take(buf, n, pos, self.seq)
+        routes: list[Route] = []
+        try:
+            done, _ = collect_routes(buf, n, self.seq, routes)
+        finally:
+            if self.loader is not None:
+                self.loader.dumped(pos, routes)
+            else:
+                self.link_routes(routes, pos)
+        return done
+
+    def unstash(self) -> None:
+        """Decode and load the datagrams kept so far (an event came, or the dump ended)."""
+        if self.stash is not None and self.loader is not None:
+            self.stash.replay(self.loader)
+        self.stash = None
 
     def spoil(self) -> None:
         """Events were lost while it ran: its result will be thrown away, so what a full load
         built so far is dropped now (a reload must not hold two big stores beside the app's)."""
         self.spoiled = True
+        self.stash = None
         if self.loader is not None and len(self.loader.store):
             self.loader = FrozenLoader()
 

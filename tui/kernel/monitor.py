@@ -7,8 +7,10 @@ makes the followed store *exact* under churn:
 
 * the first load, and a reload after ENOBUFS (the kernel dropped events: said in a non-fatal
   ``Problem``), build a store in this thread while events keep being read and applied to it
-  in order (``DumpLoader``); it is handed over in a ``Snapshot``.  Reading never stops, so a
-  million-route reload does not overflow the socket behind it.  While it runs, a thread
+  in order (``DumpLoader``); it is handed over in a ``Snapshot``.  A big first load that no
+  event raced is shown before it is indexed (``Unindexed``, ``tui.kernel.unindexed``).
+  Reading never stops, so a million-route reload does not overflow the socket behind it.
+  While it runs, a thread
   receives ahead (``ReadAhead``): the kernel's dump work then runs beside the decoding.
   After ENOBUFS the socket goes on delivering: it is not reopened, and the namespace need
   not be entered again.  But the kernel tells a loss once, then drops every event silently
@@ -53,19 +55,19 @@ from tui.kernel.event_socket import (
     SEQ_PID,
     Change,
     RouteDumpJob,
-    dump_ended,
     join_groups,
     one_route,
     read_empty,
 )
 from tui.kernel.event_socket import OVERRUN as OVERRUN
 from tui.kernel.netlink.const import RTM_DELNEXTHOP, RTM_NEWNEXTHOP, RTM_NEWROUTE, SO_RCVBUFFORCE
-from tui.kernel.netlink.route_codec import DecodeError, NetlinkError, collect_routes, iter_messages
+from tui.kernel.netlink.route_codec import DecodeError, NetlinkError, iter_messages
 from tui.kernel.netlink.route_dump import open_route_socket
 from tui.kernel.netns import NamespaceFile, NetnsError
 from tui.kernel.read_ahead import ReadAhead
 from tui.kernel.small_state_watch import SmallStateWatch
-from tui.model import AF_INET, RTM_F_CLONED, Route
+from tui.kernel.unindexed import DumpStash
+from tui.model import AF_INET, RTM_F_CLONED
 from tui.source.events import (
     LOADED,
     SETTLED,
@@ -76,6 +78,7 @@ from tui.source.events import (
     RoutesRefreshed,
     SmallChanged,
     Snapshot,
+    Unindexed,
 )
 
 
@@ -245,6 +248,7 @@ class Monitor:
                 if dump is None:
                     self._changes.append(change)
                 elif dump.loader is not None:
+                    dump.unstash()  # what came before it, loaded before it
                     dump.loader.event(self._pos, *change)
                 else:
                     dump.held.append((self._pos, change))
@@ -299,6 +303,8 @@ class Monitor:
                 self._reload_told = True
                 self.emit(Reloading(self._want_full))
             self._dump = RouteDumpJob(self._want_full)
+            if not self.loads:
+                self._dump.stash = DumpStash()  # shown before it is indexed (unindexed)
             self._want_full = None
             self._want_links.clear()
             self._gc_was = self._gc_was or gc.isenabled()
@@ -317,12 +323,8 @@ class Monitor:
         dump = self._dump
         assert dump is not None
         self._pos += 1
-        routes: list[Route] = []
         try:
-            if dump.spoiled:
-                done = dump_ended(buf, n, dump.seq)
-            else:
-                done, _ = collect_routes(buf, n, dump.seq, routes)
+            done = dump.take(buf, n, self._pos)
         except NetlinkError as exc:
             done = True  # the kernel ends a dump with its error
             if dump.ifindex is None or exc.errno != errno.ENODEV:
@@ -332,11 +334,6 @@ class Monitor:
                 self.emit(Problem(f"route dump failed ({exc}): trying again", fatal=False))
                 dump.spoil()
                 self._want_full = dump.reason
-        if dump.loader is not None:
-            if not dump.spoiled:
-                dump.loader.dumped(self._pos, routes)
-        else:
-            dump.link_routes(routes, self._pos)
         if not done:
             return
         if dump.families and not dump.spoiled:
@@ -354,8 +351,11 @@ class Monitor:
     def _loaded(self, dump: RouteDumpJob) -> None:
         """A full load is complete: read the small state and hand the store over."""
         assert dump.loader is not None
-        self._gc_restore()
         state = self._small.read()
+        if dump.stash is not None and dump.stash.worth_showing():
+            self.emit(Unindexed(state, dump.stash.look()))  # then index it: seconds at 1M
+        dump.unstash()
+        self._gc_restore()
         self._small_due = self._small.nexthop_added = False
         self._failures = 0
         self._overrun_told = self._reload_told = False

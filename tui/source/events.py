@@ -5,7 +5,9 @@ The kernel monitor produces them, the app consumes them: neither knows the other
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from tui.model import (
     Address,
@@ -34,6 +36,32 @@ class Snapshot:
     state: NetnsState
     reason: str
     store: RouteStore | None = None
+
+
+class UnindexedRoutes(Protocol):
+    """A first load's routes, whole but not yet indexed (read-only; see ``Unindexed``)."""
+
+    def counts(self) -> dict[tuple[int, int], int]:
+        """Routes per (family, table)."""
+        ...
+
+    def rows(
+        self, family: int, table: int | None, route_n: bool, lo: int
+    ) -> Sequence[Route] | None:
+        """The routes of ``family`` and ``table`` (None: every table) in the order the
+        ``Snapshot``'s store will list them, with ``route_n`` what route -n lists of them
+        (``lo``: the loopback's index); None: only the indexed store can tell."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Unindexed:
+    """A big first load, read whole but not yet indexed: what the screen can show of it
+    (rows in the kernel's order) while its ``Snapshot`` is being built; lookups, filters
+    and sorts wait for that.  Nothing else comes between the two."""
+
+    state: NetnsState
+    routes: UnindexedRoutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,4 +122,4 @@ class Problem:
     gone: bool = False
 
 
-Event = Snapshot | RouteChanges | RoutesRefreshed | SmallChanged | Reloading | Problem
+Event = Snapshot | Unindexed | RouteChanges | RoutesRefreshed | SmallChanged | Reloading | Problem

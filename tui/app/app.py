@@ -53,10 +53,12 @@ class FibscopeApp(App[None]):
         Once a namespace is loaded, a short GIL switch interval: a key wakes the UI thread
         while the monitor or the rows thread runs Python (a flap of a full table), and it
         waited up to 5 ms (the default) for the GIL at each of the several times a key's
-        handling blocks and wakes.  Not before: during the first load nobody presses keys,
-        and switching every millisecond made it 0.3-0.5 s of CPU slower at a million routes."""
-        self.main.follower.take_changes()
-        if self._switch_interval is None and self.main.follower.state is not None:
+        handling blocks and wakes.  Not before: during the first load (and the index of a big
+        one shown meanwhile) switching every millisecond made it 0.3-0.5 s of CPU slower at a
+        million routes."""
+        follower = self.main.follower
+        follower.take_changes()
+        if self._switch_interval is None and follower.state and follower.unindexed is None:
             self._switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_interval, SWITCH_SECONDS))
 

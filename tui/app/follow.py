@@ -34,6 +34,8 @@ from tui.source.events import (
     RoutesRefreshed,
     SmallChanged,
     Snapshot,
+    Unindexed,
+    UnindexedRoutes,
 )
 from tui.store.routes import RouteStore
 
@@ -82,6 +84,7 @@ class NamespaceFollower:
         self.info: NamespaceInfo | None = None
         self.state: NetnsState | None = None
         self.store = RouteStore()
+        self.unindexed: UnindexedRoutes | None = None  # a big first load, shown before indexed
         self.paused = False
         self.pending: list[Event] = []
         self.watch_handle: Watch | None = None
@@ -126,7 +129,9 @@ class NamespaceFollower:
 
     def table_counts(self) -> Counter[tuple[int, int]]:
         """Routes per (family, table): the store keeps the counts (no walk over the routes)."""
-        return Counter(self.store.counts())
+        return Counter(
+            self.unindexed.counts() if self.unindexed is not None else self.store.counts()
+        )
 
     # ----- loading ------------------------------------------------------------------------
     def start(self) -> None:
@@ -219,6 +224,7 @@ class NamespaceFollower:
         self.info = info
         self.state = None
         self.store = RouteStore()
+        self.unindexed = None
         self.pending.clear()
         self.inbox.clear()
         self._watch_gen += 1
@@ -282,7 +288,12 @@ class NamespaceFollower:
         self._apply_now(event)
 
     def _apply_now(self, event: Event) -> None:
-        if isinstance(event, Snapshot):
+        if isinstance(event, Unindexed):
+            self.state, self.unindexed = event.state, event.routes
+            self.notice = ""
+            self._view.show_namespace(keep_cursor=False)
+        elif isinstance(event, Snapshot):
+            looked, self.unindexed = self.unindexed is not None, None
             self.state = event.state
             self.store = event.store if event.store is not None else RouteStore(event.state.routes)
             if len(self.store) > BIG_TABLE:
@@ -297,7 +308,8 @@ class NamespaceFollower:
                 cause = event.reason.split(":")[0]
                 self.notice = f"{cause}: the namespace was re-read at {time.strftime('%H:%M:%S')}"
             self._stamp()
-            self._view.show_namespace(keep_cursor=event.reason != LOADED)
+            # after a first look the rows stay where the user scrolled (same order)
+            self._view.show_namespace(keep_cursor=event.reason != LOADED or looked)
         elif isinstance(event, RouteChanges | RoutesRefreshed):
             self.applied += apply_routes(self.store, event, self.added)
             self._stamp()
@@ -327,8 +339,9 @@ class NamespaceFollower:
             if event.fatal:
                 self.live_text = "offline"
                 self.watch_handle = None
-            if event.gone:  # nothing to show: its rows must not linger
-                self.state = None
+            # nothing to show: its rows must not linger (nor rows that no index will follow)
+            if event.gone or (event.fatal and self.unindexed is not None):
+                self.state, self.unindexed = None, None
                 self.store = RouteStore()
                 self._view.show_namespace(keep_cursor=False)
             self._view.show_status()

@@ -30,7 +30,15 @@ from collections import deque
 from collections.abc import Callable, Iterator
 
 from tui.model import Route
-from tui.source.events import Event, Problem, Reloading, RouteChanges, RoutesRefreshed, Snapshot
+from tui.source.events import (
+    Event,
+    Problem,
+    Reloading,
+    RouteChanges,
+    RoutesRefreshed,
+    Snapshot,
+    Unindexed,
+)
 from tui.store.routes import RouteStore
 
 REFRESH_SECONDS = 0.1
@@ -39,6 +47,7 @@ PACE = 4.0  # a rebuild costing c seconds is not repeated within PACE * c
 MARK_LIMIT = 200  # more new routes than this in one redraw are not highlighted
 RELOADING = "reloading…"
 CATCHING_UP = "catching up…"
+INDEXING = "indexing…"  # a big first load's rows are shown, its index is being built
 BEHIND_SECONDS = 0.3  # behind this long (not a passing burst) before the status says so
 BEHIND_PACE = 12.0  # ... within BEHIND_PACE * c while the inbox says it is not current
 FREEZE_AFTER = 50_000  # new routes in a store this big (or bigger) are frozen for the GC
@@ -69,9 +78,8 @@ class Inbox:
         table marked reloading (a flap's backlog: seconds of the UI thread, and memory)."""
         with self._lock:
             if isinstance(event, Reloading | Snapshot) and self._events:
-                kept = (
-                    e for e in self._events if not isinstance(e, RouteChanges | RoutesRefreshed)
-                )
+                moot = RouteChanges | RoutesRefreshed | Unindexed  # (its rows: the Snapshot's)
+                kept = (e for e in self._events if not isinstance(e, moot))
                 self._events = deque(kept)
             self._events.append(event)
             if isinstance(event, Reloading):

@@ -30,6 +30,7 @@ from tui.path.result import Hop
 from tui.source.path_verify import path_asker
 
 REREAD_REFUSAL = "The routes are being re-read (reloading…): look up again once they are in."
+INDEXING_WAIT = "The routes are being indexed (indexing…): the lookup runs once they are."
 
 # (query, namespace, state, engine key, routes to index or None)
 LookupJob = tuple[Query, NamespaceInfo, NetnsState, tuple[int, int], tuple[Route, ...] | None]
@@ -71,6 +72,8 @@ class PathFollower:
         # Lookups are handed to thread workers by number (see ShownRows).
         self.lookup_jobs: dict[int, LookupJob] = {}
         self._job_number = 0
+        # a lookup asked before the index was built: (the namespace's inode, its fields)
+        self.waiting: tuple[int, dict[str, str]] | None = None
 
     def _query_of(self, given: dict[str, str]) -> Query | None:
         """The pane's fields as a query; None (and the reason shown inline) when they are not
@@ -140,6 +143,8 @@ class PathFollower:
         hop, f = self.pending_hop, self.follower
         if hop is None or f.info is None or f.state is None or hop.inode != f.info.inode:
             return
+        if f.unindexed is not None:
+            return  # no winner to find before the index: shown with the Snapshot
         self.pending_hop = None
         family = hop.trace.query.family
         winner = winning_route(hop.trace, f.store.routes(family))
@@ -164,6 +169,7 @@ class PathFollower:
         """Enter in the lookup pane: validate, then trace (and ask the kernel when live)."""
         f = self.follower
         self.path = None
+        self.waiting = None
         query = self._query_of(fields)
         if query is None:
             return
@@ -173,12 +179,26 @@ class PathFollower:
         if f.inbox.sync_text() == RELOADING:  # the routes held are stale, or let go (follow.py)
             self.pane.show(Text(REREAD_REFUSAL, style="bold red"))
             return
+        if f.unindexed is not None:  # rows shown, no index yet: traced once it is built
+            self.waiting = (f.info.inode, fields)
+            self.pane.show(Text(INDEXING_WAIT))
+            return
         self.pane.show(Text("tracing…"))
         key = (id(f.state), f.store.version)
         routes = self.lookups.snapshot(key, f.store)
         self._job_number += 1
         self.lookup_jobs[self._job_number] = (query, f.info, f.state, key, routes)
         f.in_thread(self._run_lookup, self._job_number, group="lookup")
+
+    def index_ready(self) -> None:
+        """The namespace was (re)drawn: trace the lookup that waited for its index, once the
+        index exists (dropped if another namespace is shown now)."""
+        f = self.follower
+        if self.waiting is None or f.unindexed is not None or f.state is None:
+            return
+        (inode, fields), self.waiting = self.waiting, None
+        if f.info is not None and f.info.inode == inode:
+            self.requested(fields)
 
     def _run_lookup(self, job: int) -> None:
         query, info, state, key, routes = self.lookup_jobs.pop(job)

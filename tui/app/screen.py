@@ -27,7 +27,7 @@ from tui.app.modes import Mode, Pane
 from tui.app.nexthops_pane import nexthops_lines
 from tui.app.ns_picker import pick_namespace
 from tui.app.overview import overview_lines, table_options
-from tui.app.pacing import MARK_LIMIT, REFRESH_SECONDS
+from tui.app.pacing import INDEXING, MARK_LIMIT, REFRESH_SECONDS
 from tui.app.path_follow import PathFollower
 from tui.app.pickers import Picker
 from tui.app.rows import SORT_KEYS, RouteFilter
@@ -173,6 +173,7 @@ class MainScreen(Screen[None]):
         self.show_status()
         if self.paths.pending_hop is not None:
             self.paths.show_pending_hop()
+        self.paths.index_ready()
 
     def _fill(self, selector: str, lines: list[str]) -> None:
         log = self.query_one(selector, Log)
@@ -229,7 +230,7 @@ class MainScreen(Screen[None]):
             has_state=f.state is not None,
             source_live=f.source.live,
             source_description=f.source.description,
-            sync=f.inbox.sync_text(),
+            sync=INDEXING if f.unindexed is not None else f.inbox.sync_text(),
         )
 
     def show_status(self) -> None:

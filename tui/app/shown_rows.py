@@ -171,6 +171,14 @@ class ShownRows:
 
         store = self.follower.store
         flt, sort, reverse = c.route_filter, c.order.key, c.order.reverse
+        unindexed = self.follower.unindexed
+        if unindexed is not None:  # a big first load: its rows at once, nothing else yet
+            number, route_n = shown_tables(c.mode, c.family, c.table)
+            shown = unindexed.rows(c.family, number, route_n, loopback(state))
+            waits = shown is None or flt is not None or sort != "kernel" or reverse
+            rows = None if waits else RouteRows(shown or [], line_of, dev_of)
+            self.view.set_rows(rows, keep_cursor=keep_cursor)
+            return
         if shown_count(store, c.mode, c.family, c.table) <= BIG_TABLE:
             routes = current_routes(store, state, c.mode, c.family, c.table)
             rows = RouteRows(routes, line_of, dev_of)

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.app.modes import Mode
-from tui.app.pacing import RELOADING
+from tui.app.pacing import INDEXING, RELOADING
 from tui.formats.safe_text import safe_text
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN
 
@@ -72,6 +72,8 @@ def status_text(s: StatusState) -> StatusText:
         empty = notice or "Nothing to show."
     elif s.sync == RELOADING:  # a big table is let go while it is re-read: none is not "none"
         empty = "The routes are being re-read from the kernel."
+    elif s.sync == INDEXING:  # rows of a big first load wait for its index when filtered
+        empty = "The routes are being indexed: filters and sorts apply once they are."
     elif s.filter_text:
         empty = f"No route passes the filter: {s.filter_text}."
     elif tname == "all tables":

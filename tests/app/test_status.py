@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tui.app.modes import Mode
+from tui.app.pacing import INDEXING
 from tui.app.status import StatusState, status_text
 from tui.model import AF_INET, AF_INET6
 
@@ -107,3 +108,17 @@ def test_an_empty_view_while_reloading_never_says_the_table_has_no_routes() -> N
     assert text.empty == "The routes are being re-read from the kernel."
     assert "reloading…" in text.status
     assert status_text(replace(state, sync="")).empty == "Table main has no IPv4 routes."
+
+
+def test_indexing_says_so_and_rows_waiting_for_the_index_have_no_count() -> None:
+    shown = replace(BASE, shown=1_000_004, total=1_000_004, sync=INDEXING)
+    assert status_text(shown).status == (
+        "netns host  │  table main  │  1,000,004 routes  │  indexing…  │  live  │  changed 12:00:01"
+    )
+    waiting = replace(shown, shown=0, total=0, filter_text="within 10.0.0.0/8")
+    text = status_text(waiting)
+    assert text.status == (
+        "netns host  │  table main  │  indexing…  │  filter within 10.0.0.0/8  │  live  │  "
+        "changed 12:00:01"
+    )
+    assert text.empty == "The routes are being indexed: filters and sorts apply once they are."

@@ -84,7 +84,9 @@ def status_text(s: StatusState) -> StatusText:
     noun = "route" if s.total == 1 else "routes"
     count = f"{found} of {s.total:,} {noun}" if s.filter_text else f"{s.total:,} {noun}"
     tables = tname if tname == "all tables" else f"table {tname}"
-    parts = [f"netns {label}", tables, count]
+    parts = [f"netns {label}", tables]
+    if s.total or s.sync != INDEXING:  # rows waiting for the index have no count yet
+        parts.append(count)
     if s.sync:  # right after the count it qualifies
         parts.append(safe_text(s.sync))
     if notice:  # early: it matters more than what follows when the line is cut

@@ -6,12 +6,13 @@ lowered for the test, and the monitor is held before it hands the index over.)""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
 from tests.app.test_live import build, lines, wait_for
-from tests.netns_helpers import requires_netns, temp_netns
+from tests.netns_helpers import Netns, requires_netns, temp_netns
 from tests.patience import PATIENCE
 from tui.app.follow import NamespaceFollower
 from tui.app.path_follow import INDEXING_WAIT
@@ -26,6 +27,21 @@ from tui.source.events import Event, Snapshot
 
 pytestmark = requires_netns
 TABLE = 3000
+
+
+@pytest.fixture
+def shown_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every first load is shown before it is indexed, however small."""
+    monkeypatch.setattr(unindexed, "UNINDEXED_ROUTES", 0)
+
+
+@contextmanager
+def big_table() -> Iterator[Netns]:
+    """A namespace with a table of ``TABLE`` routes via one gateway (deleted after)."""
+    with temp_netns("fsa") as ns:
+        build(ns)
+        ns.batch(f"route add 10.{50 + i // 250}.{i % 250}.0/24 via 10.40.0.9" for i in range(TABLE))
+        yield ns
 
 
 def held_index(follower: NamespaceFollower) -> threading.Event:
@@ -48,13 +64,8 @@ def held_index(follower: NamespaceFollower) -> threading.Event:
     return gate
 
 
-async def test_rows_come_before_the_index_and_the_rest_waits_for_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(unindexed, "UNINDEXED_ROUTES", 0)
-    with temp_netns("fsa") as ns:
-        build(ns)
-        ns.batch(f"route add 10.{50 + i // 250}.{i % 250}.0/24 via 10.40.0.9" for i in range(TABLE))
+async def test_rows_come_before_the_index_and_the_rest_waits_for_it(shown_first: None) -> None:
+    with big_table() as ns:
         kernel = route_n_routes(dump_routes(ns.path, AF_INET), AF_INET)
         app = make_app(LiveSource(), ns.name)
         follower = app.main.follower
@@ -84,12 +95,9 @@ async def test_rows_come_before_the_index_and_the_rest_waits_for_it(
 
 
 async def test_a_filter_and_a_lookup_before_the_index_apply_once_it_is_in(
-    monkeypatch: pytest.MonkeyPatch,
+    shown_first: None,
 ) -> None:
-    monkeypatch.setattr(unindexed, "UNINDEXED_ROUTES", 0)
-    with temp_netns("fsa") as ns:
-        build(ns)
-        ns.batch(f"route add 10.{50 + i // 250}.{i % 250}.0/24 via 10.40.0.9" for i in range(TABLE))
+    with big_table() as ns:
         app = make_app(LiveSource(), ns.name)
         gate = held_index(app.main.follower)
         try:

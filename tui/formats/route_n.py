@@ -59,7 +59,7 @@ _RTF6_LETTERS: tuple[tuple[int, str], ...] = (
 _MASKS = tuple(
     socket.inet_ntoa(((0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF).to_bytes(4, "big")) for n in range(33)
 )
-_SKIPPED_TYPES = (RTN_BROADCAST, RTN_MULTICAST)
+NOT_LISTED_TYPES = (RTN_BROADCAST, RTN_MULTICAST)
 _REJECT_TYPES = (RTN_UNREACHABLE, RTN_PROHIBIT)
 
 
@@ -103,7 +103,7 @@ def route_n_listed(route: Route) -> bool:
     return (
         route.family == AF_INET
         and route.table == RT_TABLE_MAIN
-        and route.type not in _SKIPPED_TYPES
+        and route.type not in NOT_LISTED_TYPES
         and not route.flags & RTM_F_CLONED
     )
 
@@ -179,7 +179,7 @@ def route_n_routes(routes: Iterable[Route], family: int, lo_index: int = 1) -> l
     if family == AF_INET6:
         return route6_n_routes(routes, lo_index)
     # route_n_listed inlined: the app redraws a million rows with this (half the time)
-    skipped, cloned = _SKIPPED_TYPES, RTM_F_CLONED
+    skipped, cloned = NOT_LISTED_TYPES, RTM_F_CLONED
     return [
         r
         for r in routes

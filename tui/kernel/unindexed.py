@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import overload
 
-from tui.formats.route_n import route_n_routes
+from tui.formats.route_n import NOT_LISTED_TYPES, route_n_routes
 from tui.kernel.netlink.const import NLMSGHDR_LEN, RTM_NEWROUTE
 from tui.kernel.netlink.route_codec import collect_routes, decode_route
 from tui.model import (
@@ -29,8 +29,6 @@ from tui.model import (
     AF_INET6,
     RT_TABLE_MAIN,
     RTM_F_CLONED,
-    RTN_BROADCAST,
-    RTN_MULTICAST,
     Route,
 )
 from tui.store.loader import DumpLoader
@@ -39,7 +37,6 @@ _ORDER = sys.byteorder  # netlink headers are in the host's order
 RT_TABLE_COMPAT = 252  # rtm_table of a table id over 255: the id is in RTA_TABLE only
 UNINDEXED_ROUTES = 100_000  # a first load this big is shown before it is indexed
 SMALL_FAMILY = 100_000  # a family's rows made of all its routes (IPv6 route -n) up to this
-_NOT_LISTED = (RTN_BROADCAST, RTN_MULTICAST)  # what route -n leaves out (``route_n_routes``)
 _SAME_FIELDS = (
     (0, 4),  # nlmsg_len
     (4, 2),  # nlmsg_type
@@ -150,7 +147,7 @@ def _listed(run: RawRun) -> bool:
     return (
         run.family == AF_INET
         and run.table == RT_TABLE_MAIN
-        and run.type not in _NOT_LISTED
+        and run.type not in NOT_LISTED_TYPES
         and not run.flags & RTM_F_CLONED
     )
 

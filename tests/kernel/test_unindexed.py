@@ -10,6 +10,7 @@ immediate decode builds, also when an event arrives in the middle of the dump.
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Iterator
 
@@ -198,3 +199,24 @@ def _decode(data: bytes, seq: int) -> list[Route]:
 
 def _rows(store: RouteStore) -> list[Route]:
     return store.routes()
+
+
+def test_a_stop_ends_the_indexing_between_datagrams() -> None:
+    """A namespace left while its first load is indexed: the monitor's thread stops within a
+    datagram instead of indexing a million routes nobody waits for."""
+    with temp_netns("fsc-unx") as ns:
+        _populate(ns, 13)
+        datagrams, seq = _datagrams(ns.path, AF_INET)
+    stop = threading.Event()
+    loader = DumpLoader()
+    stash = DumpStash()
+    for pos, data in enumerate(datagrams, start=1):
+        stash.take(bytearray(data), len(data), pos, seq)
+    stop.set()
+    assert not stash.replay(loader, stop)
+    assert len(loader.store) == 0
+    stash = DumpStash()
+    for pos, data in enumerate(datagrams, start=1):
+        stash.take(bytearray(data), len(data), pos, seq)
+    assert stash.replay(loader, threading.Event())
+    assert len(loader.store) == stash.routes

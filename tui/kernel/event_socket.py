@@ -9,6 +9,7 @@ import errno
 import gc
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -175,11 +176,11 @@ class RouteDumpJob:
                 self.link_routes(routes, pos)
         return done
 
-    def unstash(self) -> None:
-        """Decode and load the datagrams kept so far (an event came, or the dump ended)."""
-        if self.stash is not None and self.loader is not None:
-            self.stash.replay(self.loader)
-        self.stash = None
+    def unstash(self, stop: threading.Event | None = None) -> bool:
+        """Decode and load the datagrams kept so far (an event came, or the dump ended);
+        False when ``stop`` was set meanwhile (the load is incomplete)."""
+        stash, self.stash = self.stash, None
+        return stash is None or self.loader is None or stash.replay(self.loader, stop)
 
     def spoil(self) -> None:
         """Events were lost while it ran: its result will be thrown away, so what a full load

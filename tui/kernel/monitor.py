@@ -10,14 +10,13 @@ makes the followed store *exact* under churn:
   in order (``DumpLoader``); it is handed over in a ``Snapshot``.  A big first load that no
   event raced is shown before it is indexed (``Unindexed``, ``tui.kernel.unindexed``).
   Reading never stops, so a million-route reload does not overflow the socket behind it.
-  While it runs, a thread
-  receives ahead (``ReadAhead``): the kernel's dump work then runs beside the decoding.
-  After ENOBUFS the socket goes on delivering: it is not reopened, and the namespace need
-  not be entered again.  But the kernel tells a loss once, then drops every event silently
-  until a read leaves the socket's queue empty: a reload's dump is asked only after such a
-  read (``_drained``) and with no dump running (a spoiled one is read to its end without
-  decoding); route events before it are dropped (the dump shows them).  One reload is due
-  at a time, however many losses.
+  While it runs, a thread receives ahead (``ReadAhead``): the kernel's dump work then runs
+  beside the decoding.  After ENOBUFS the socket goes on delivering: it is not reopened,
+  and the namespace need not be entered again.  But the kernel tells a loss once, then
+  drops every event silently until a read leaves the socket's queue empty: a reload's dump
+  is asked only after such a read (``_drained``) and with no dump running (a spoiled one is
+  read to its end without decoding); route events before it are dropped (the dump shows
+  them).  One reload is due at a time, however many losses.
 * changes the kernel makes without route events are re-read in part: the routes through a
   link whose up/carrier state or master changed, or that lost an IPv4 address (a dump the
   kernel filters by ``RTA_OIF``), as ``RoutesRefreshed``; the events read meanwhile follow it,
@@ -354,7 +353,8 @@ class Monitor:
         state = self._small.read()
         if dump.stash is not None and dump.stash.worth_showing():
             self.emit(Unindexed(state, dump.stash.look()))  # then index it: seconds at 1M
-        dump.unstash()
+        if not dump.unstash(self._stop):
+            return  # stopped while indexing: nobody waits for the store
         self._gc_restore()
         self._small_due = self._small.nexthop_added = False
         self._failures = 0

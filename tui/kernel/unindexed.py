@@ -6,16 +6,18 @@ load's dump (no event read in between), its datagrams are kept raw (``DumpStash`
 datagram whose messages are all route messages of one length, family, table, type and flags
 (nearly all of a big table's, told apart by a few byte lanes compared in C) is kept whole and
 decoded a message at a time when a row is drawn (``LazyRoutes``); any other one is decoded at
-once.  When the dump ends, ``UnindexedRoutes`` offers the rows in the dump's order, which is the
-store's, and then the very same datagrams go through the loader, in the same order, as if
-they had just been read: the store is the one an immediate decode would have built.  The
-first event read while the dump runs ends the stash the same way, at that point.
+once.  When the dump ends, ``DumpRoutes`` offers the rows in the kernel's order (the store's
+too, except that it lists a key holding several entries after the others), and then the
+very same datagrams go through the loader, in the same order, as if they had just been read:
+the store is the one an immediate decode would have built.  The first event read while the
+dump runs ends the stash the same way, at that point.
 """
 
 from __future__ import annotations
 
 import mmap
 import sys
+import threading
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -25,13 +27,7 @@ from typing import overload
 from tui.formats.route_n import NOT_LISTED_TYPES, route_n_routes
 from tui.kernel.netlink.const import NLMSGHDR_LEN, RTM_NEWROUTE
 from tui.kernel.netlink.route_codec import collect_routes, decode_route
-from tui.model import (
-    AF_INET,
-    AF_INET6,
-    RT_TABLE_MAIN,
-    RTM_F_CLONED,
-    Route,
-)
+from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, RTM_F_CLONED, Route
 from tui.store.loader import DumpLoader
 
 _ORDER = sys.byteorder  # netlink headers are in the host's order
@@ -177,7 +173,7 @@ class DumpRoutes:
     def rows(
         self, family: int, table: int | None, route_n: bool, lo: int
     ) -> Sequence[Route] | None:
-        """The routes of ``family`` and ``table`` (None: every table) in the store's order;
+        """The routes of ``family`` and ``table`` (None: every table) in the kernel's order;
         with ``route_n`` what route -n lists of them (``current_routes``).  None: only the
         indexed store can tell (IPv6 route -n of a big family: its next hops are split)."""
         parts = self._parts_of(family, table)
@@ -254,11 +250,14 @@ class DumpStash:
         """The routes kept so far, to show before they are indexed."""
         return DumpRoutes([part for _, _, part in self._kept])
 
-    def replay(self, loader: DumpLoader) -> None:
-        """Hand every kept datagram to ``loader`` in order, as reading them would have."""
+    def replay(self, loader: DumpLoader, stop: threading.Event | None = None) -> bool:
+        """Hand every kept datagram to ``loader`` in order, as reading them would have; False
+        when ``stop`` was set meanwhile (the rest is dropped: nobody waits for the store)."""
         kept, self._kept = self._kept, []
         self._arena = None  # each map goes once its runs are decoded
         for pos, seq, part in kept:
+            if stop is not None and stop.is_set():
+                return False
             if isinstance(part, RawRun):
                 assert part.data is not None
                 routes: list[Route] = []
@@ -267,3 +266,4 @@ class DumpStash:
                 part.decoded(routes)
             else:
                 loader.dumped(pos, part)
+        return True

@@ -48,9 +48,10 @@ class UnindexedRoutes(Protocol):
     def rows(
         self, family: int, table: int | None, route_n: bool, lo: int
     ) -> Sequence[Route] | None:
-        """The routes of ``family`` and ``table`` (None: every table) in the order the
-        ``Snapshot``'s store will list them, with ``route_n`` what route -n lists of them
-        (``lo``: the loopback's index); None: only the indexed store can tell."""
+        """The routes of ``family`` and ``table`` (None: every table) in the kernel's order
+        (the ``Snapshot``'s store lists a key holding several entries after the others), with
+        ``route_n`` what route -n lists of them (``lo``: the loopback's index); None: only
+        the indexed store can tell."""
         ...
 
 

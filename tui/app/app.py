@@ -58,7 +58,8 @@ class FibscopeApp(App[None]):
         million routes."""
         follower = self.main.follower
         follower.take_changes()
-        if self._switch_interval is None and follower.state and follower.unindexed is None:
+        loaded = follower.state is not None and follower.unindexed is None
+        if self._switch_interval is None and loaded:
             self._switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_interval, SWITCH_SECONDS))
 

@@ -28,7 +28,6 @@ from tui.kernel.unindexed import DumpStash, raw_run
 from tui.model import AF_INET, AF_INET6, RT_TABLE_MAIN, Route
 from tui.source.events import Snapshot, Unindexed
 from tui.store.loader import DumpLoader
-from tui.store.routes import RouteStore
 
 pytestmark = requires_netns
 BULK = 3000  # routes enough for many full datagrams (raw runs) in two tables
@@ -44,13 +43,10 @@ def _populate(ns: Netns, seed: int) -> None:
     lines = []
     for t, table in enumerate(("main", "100", "1000")):
         for i in range(BULK):  # stretches of one kind: full datagrams of one shape
-            kind, net = (
-                kinds[(start + 2 * t + i // 1500) % len(kinds)],
-                f"10.{60 + i // 250}.{i % 250}.0/24",
-            )
-            typed = kind in ("blackhole", "unreachable")
-            lines.append(f"route add {kind} {net}" if typed else f"route add {net} {kind}")
-            lines[-1] += f" table {table}"
+            kind = kinds[(start + 2 * t + i // 1500) % len(kinds)]
+            net = f"10.{60 + i // 250}.{i % 250}.0/24"
+            what = f"{kind} {net}" if kind in ("blackhole", "unreachable") else f"{net} {kind}"
+            lines.append(f"route add {what} table {table}")
     force_batch(ns, lines)
     ns.ip("-6", "route", "add", "2001:db8:70::/48", "via", "2001:db8:1::9", "table", "1000")
 
@@ -158,7 +154,7 @@ def test_an_event_in_the_middle_of_the_dump_loads_as_reading_at_once() -> None:
             direct.dumped(pos * 10, _decode(data, seq))
         if stash is not None:
             stash.replay(stashed)
-        assert _rows(stashed.finish()) == _rows(direct.finish())
+        assert stashed.finish().routes() == direct.finish().routes()
 
 
 def test_a_first_load_raced_by_events_ends_equal_to_the_kernel(shown_first: None) -> None:
@@ -195,10 +191,6 @@ def _decode(data: bytes, seq: int) -> list[Route]:
     routes: list[Route] = []
     collect_routes(data, len(data), seq, routes)
     return routes
-
-
-def _rows(store: RouteStore) -> list[Route]:
-    return store.routes()
 
 
 def test_a_stop_ends_the_indexing_between_datagrams() -> None:

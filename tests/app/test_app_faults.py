@@ -3,6 +3,7 @@ error, stale status text after the namespace shown is deleted, hostile names on 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from contextlib import redirect_stderr
@@ -19,7 +20,10 @@ from tui.app.ns_picker import NamespacePicker
 from tui.app.run import finish, make_app
 from tui.app.widgets.route_view import RouteView
 from tui.kernel.live_source import LiveSource
+from tui.model import AF_INET, RTN_UNICAST, Route
 from tui.source import CaptureSource
+from tui.source.events import RouteChanges
+from tui.store.routes import NLM_F_CREATE
 
 
 def status_text(app: object) -> str:
@@ -64,6 +68,27 @@ async def test_the_layout_follows_every_resize() -> None:
                 assert "NAMESPACES (n)" in header and "TABLES (t)" in header
             else:
                 assert "NAMESPACES (n)" not in header
+
+
+async def test_a_hidden_overview_waits_for_the_resize_that_shows_it() -> None:
+    """Live changes do not redraw the overview while it is hidden (with 250 namespaces its
+    lines cost 0.1-0.15 s of the UI thread each second); the resize that shows it does."""
+    app = fixture_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        follower, side = app.main.follower, app.query_one("#side", Log)
+        before = list(side.lines)
+        await asyncio.sleep(1.1)  # past the once-a-second redraw a visible overview gets
+        new = Route(AF_INET, 77, RTN_UNICAST, "198.51.100.0", 24, oif=1)
+        follower.inbox.put(RouteChanges(((True, NLM_F_CREATE, new),)))
+        follower.wake()
+        await wait_until_async(lambda: follower.store.find(new), "the change applied")
+        await loaded(pilot)
+        await wait_until_async(lambda: not follower.dirty, "the rows redrawn")
+        assert not side.display and side.lines == before
+        await pilot.resize_terminal(130, 40)
+        await pilot.pause()
+        assert side.display and any(" 77 " in line for line in side.lines), side.lines
 
 
 async def test_a_theme_change_repaints_drawn_rows() -> None:

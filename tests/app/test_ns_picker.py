@@ -17,7 +17,7 @@ from textual.widgets import Input, OptionList, Static
 
 from tests.app.helpers import loaded
 from tests.path.made import calico
-from tests.patience import PATIENCE
+from tests.patience import PATIENCE, wait_until_async
 from tui import capture
 from tui.app.app import FibscopeApp
 from tui.app.ns_picker import ROW_WIDTH, NamespacePicker
@@ -204,3 +204,37 @@ async def test_the_picker_opens_at_once_and_an_escape_typed_before_the_fresh_loo
         assert isinstance(app.screen, NamespacePicker)
         assert title(app) == "Namespaces (Enter switches, Escape cancels)"
         assert shown(app) == ["host", "fbkpod1", "fbkpod2", "odd[b]x\\x1b"]
+
+
+async def test_answers_for_a_closed_picker_are_dropped(node_capture: str) -> None:
+    """The crossings read for a picker arrive after an Escape closed it (seen on a loaded
+    machine: the app crashed asking the closed picker for its list); the fresh look answers
+    a picker not drawn yet: it shows them once drawn."""
+    app = node_app(node_capture)
+    follower = app.main.follower
+    gate = threading.Event()
+    crossings = follower.source.crossings
+
+    def slow(infos: Any) -> Any:
+        gate.wait(PATIENCE)
+        return crossings(infos)
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        follower.source.crossings = slow  # type: ignore[method-assign]
+        await pilot.press("n")
+        await wait_until_async(lambda: "looking" not in title(app), "the fresh look answered")
+        await pilot.press("escape")
+        assert on_main(app)
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and on_main(app)
+
+        picker = NamespacePicker(follower.infos, {}, follower.info, looking=True)
+        fewer = [info for info in follower.infos if info.label != "fbkpod10"]
+        picker.found(fewer, {}, None)  # before it is drawn
+        await app.push_screen(picker)
+        await pilot.pause()
+        assert shown(app) == ["host", "fbkpod1", "fbkpod2", "odd[b]x\\x1b"]
+        assert title(app) == "Namespaces (Enter switches, Escape cancels)"

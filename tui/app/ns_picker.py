@@ -92,13 +92,22 @@ class NamespacePicker(ModalScreen[NamespaceInfo | None]):
         load_crossings: Callable[[], Mapping[int, Sequence[str]]] | None = None,
     ) -> None:
         """The fresh look answered: its namespaces replace those known when the picker
-        opened (a deleted one goes), the filter and the highlighted one kept; crossings now."""
+        opened (a deleted one goes), the filter and the highlighted one kept; crossings now.
+        Before the picker is drawn, ``on_mount`` shows them; once it is closed, nothing."""
         self._looking = False
         self._infos, self._unreadable = list(infos), dict(unreadable)
         self._rows = rows(self._infos, self._unreadable, {})
+        self._load_crossings = load_crossings
+        if not self._shown_now():
+            return
         self._fill(keep=self._highlighted_inode() or self._current)
         if load_crossings is not None:
             self._read_crossings(load_crossings)
+
+    def _shown_now(self) -> bool:
+        """Drawn and not closed: its widgets can be asked for (an answer from a thread may
+        come before the picker is mounted, or after Escape closed it)."""
+        return self.is_mounted and self.is_attached
 
     @work(thread=True, exclusive=True, group="ns-crossings", description="crossings")
     def _read_crossings(self, load: Callable[[], Mapping[int, Sequence[str]]]) -> None:
@@ -107,7 +116,8 @@ class NamespacePicker(ModalScreen[NamespaceInfo | None]):
 
     def _crossings_arrived(self, found: Mapping[int, Sequence[str]]) -> None:
         self._rows = rows(self._infos, self._unreadable, found)
-        self._fill(keep=self._highlighted_inode())
+        if self._shown_now():
+            self._fill(keep=self._highlighted_inode())
 
     def _highlighted_inode(self) -> int | None:
         olist = self.query_one(OptionList)

@@ -35,7 +35,7 @@ from bench_routes import GATEWAY_NETS, ip, load_routes  # noqa: E402
 
 CHILD = r"""
 import asyncio, json, os, statistics, sys, time
-from collections import Counter
+from collections import Counter, deque
 sys.path.insert(0, sys.argv[2])
 sys.path.insert(0, sys.argv[4])
 from textual import events
@@ -46,6 +46,7 @@ from tui.kernel.live_source import LiveSource
 from tui.kernel.netlink.route_dump import dump_routes
 
 NS = sys.argv[1]
+CENSUS = sys.argv[5] == "1"  # after long full collections (a pause of the UI thread each)
 PATH = f"/run/netns/{NS}"
 
 def rss(field):
@@ -69,12 +70,26 @@ def monitor_busy(app):
 def status_line(app):
     return status_text(app.main.status_state()).status
 
-from ui_probe import GC, KEY_SPANS, SAMPLES, gc_watch, sample_ui  # bench/ui_probe.py
+from ui_probe import CENSUS_DUE, GC, KEY_SPANS, LONG, SAMPLES  # bench/ui_probe.py
+from ui_probe import gc_in_keys, gc_watch, sample_ui
 
 import gc, threading
 
+def census():
+    # what the collector's oldest generation holds at the end (not frozen): a full
+    # collection walks all of it
+    old = gc.get_objects(2)
+    kinds = Counter(type(o).__name__ for o in old).most_common(8)
+    kinds_sized = (list, dict, tuple, set, deque)
+    sized = [(len(o), type(o).__name__) for o in old if isinstance(o, kinds_sized)]
+    big = sorted(sized, reverse=True)[:5]
+    young = len(gc.get_objects(0)) + len(gc.get_objects(1))
+    return {"old": len(old), "young": young, "kinds": kinds, "biggest": big,
+            "threshold": gc.get_threshold()}
+
 async def main():
     rcvbuf = int(sys.argv[3]) or None  # small: overruns forced, reloads seen
+    CENSUS_DUE.clear()
     app = make_app(LiveSource(rcvbuf=rcvbuf), NS)
     out = {}
     async with app.run_test(size=(120, 40)) as pilot:
@@ -89,6 +104,8 @@ async def main():
         keys = {}
         quiet_keys = {}  # the same keys on the quiet app first: the machine's own floor
         phase = [quiet_keys]
+        all_spans = []  # (start, end) of every key during the flaps
+        mid_census = []  # --census: after a long full collection, what the collector holds
         notices = []  # (seconds since the flap began, notice) each time it changes
         store_changes = []  # monotonic times the store changed (object or version)
         t0 = time.monotonic()
@@ -101,6 +118,9 @@ async def main():
                 if notice != last_notice:
                     notices.append((round(time.monotonic() - t0, 2), notice, status_line(app)))
                     last_notice = notice
+                if CENSUS and CENSUS_DUE and len(mid_census) < 3:  # what a long one walked
+                    mid_census.append((round(time.monotonic() - t0, 1), CENSUS_DUE[-1], census()))
+                    CENSUS_DUE.clear()
                 now_store = (id(app.main.follower.store), app.main.follower.store.version)
                 if now_store != last_store:
                     store_changes.append(time.monotonic())
@@ -121,6 +141,8 @@ async def main():
                     break  # an empty table: a cursor key has nothing to move
                 await asyncio.sleep(0.001)
             phase[0].setdefault(name, []).append((time.perf_counter() - t) * 1000)
+            if phase[0] is keys:
+                all_spans.append((t, time.perf_counter()))
             if phase[0] is keys and time.perf_counter() - t > 0.1:
                 KEY_SPANS.append((t, time.perf_counter()))
 
@@ -170,6 +192,8 @@ async def main():
             out.setdefault("peak_rss_mb", rss("VmHWM:"))
             keys_done.set()
             sampling.set()
+            if gc_watch in gc.callbacks:  # the bench's own dump and compare are not the app's
+                gc.callbacks.remove(gc_watch)
             loop = asyncio.get_running_loop()
             marker = (id(app.main.follower.store), app.main.follower.store.version)
             dumped = await loop.run_in_executor(None, dump_routes, PATH)
@@ -197,13 +221,19 @@ async def main():
         out["keys_ms"] = keys
         out["quiet_keys_ms"] = quiet_keys
         out["gc"] = GC
+        out["gc_long"] = sorted(LONG, key=lambda c: -c[2])[:12]
+        out["gc_long_count"] = Counter(f"gen{c[1]} {'ui' if c[5] else 'other'}" for c in LONG)
+        out["gc_in_slow_keys"] = gc_in_keys(all_spans, 0.02)
         out["rebuild_ms"] = (len(costs), max(costs, default=0.0), sum(costs))
         out["notices"] = notices
         out["final_status"] = status_line(app)
         monitor = getattr(app.main.follower.watch_handle, "_monitor", None)
         out["loads"] = getattr(monitor, "loads", None)
         out["frozen"] = gc.get_freeze_count()
-        gc.callbacks.remove(gc_watch)  # the collection below is the bench's, not the app's
+        out["gc_census"] = census()
+        out["mid_census"] = mid_census
+        if gc_watch in gc.callbacks:  # the collection below is the bench's, not the app's
+            gc.callbacks.remove(gc_watch)
         gc.unfreeze()  # what freezing kept from the collector: cycles it never saw
         gc.set_debug(gc.DEBUG_SAVEALL)
         out["pinned"] = gc.collect()
@@ -255,7 +285,14 @@ def main() -> int:
         default=0,
         help="the monitor's socket buffer in bytes (0: the app's own; small forces overruns)",
     )
+    parser.add_argument(
+        "--census",
+        action="store_true",
+        help="after the first 3 full collections of 25 ms CPU or more, list what the "
+        "collector holds (each a pause of the app: keys are slower)",
+    )
     args = parser.parse_args()
+    census = "1" if args.census else "0"
     ns = f"fsc-bflap-{uuid.uuid4().hex[:8]}"
     ip("netns", "add", ns)
     child: subprocess.Popen[str] | None = None
@@ -264,7 +301,7 @@ def main() -> int:
         load_s = load_routes(ns, args.routes)
         files = batch_files(args.routes)
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, ns, args.tree, str(args.rcvbuf), str(HERE)],
+            [sys.executable, "-c", CHILD, ns, args.tree, str(args.rcvbuf), str(HERE), census],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -352,6 +389,14 @@ def report(r: dict[str, object]) -> None:
         f"machine during the flaps:  load average {load0:.1f} -> {load1:.1f} (2 cores); the app "
         f"used {r['cpu_share']:.0%} of a core"
     )
+    print("collections of 5 ms or more (wall), by generation and thread:", r["gc_long_count"])
+    print("longest collections (generation, wall ms, CPU ms, objects collected, on UI thread):")
+    for _, gen, wall, cpu, collected, ui in r["gc_long"]:  # type: ignore[attr-defined]
+        print(f"  gen{gen} {wall:7.1f} {cpu:7.1f} {collected:8d} {'ui' if ui else 'other'}")
+    print(f"unfrozen objects at the end: {r['gc_census']}")
+    for t, cpu, got in r["mid_census"]:  # type: ignore[attr-defined]
+        print(f"  after a full collection of {cpu:.0f} ms CPU at {t} s: {got}")
+    print(f"slowest 2 % of keys, time inside collections of 5 ms+: {r['gc_in_slow_keys']}")
     print("what the UI thread did during keys slower than 100 ms (5 ms samples):")
     for what, count in r["slow_key_samples"]:  # type: ignore[attr-defined]
         print(f"  {count:6d}  {what}")

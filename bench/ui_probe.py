@@ -15,6 +15,11 @@ MAIN_ID = threading.main_thread().ident
 # generation -> [collections, total ms, longest ms, CPU ms, longest CPU ms, off the UI thread]
 GC: dict[int, list[float]] = {}
 _gc_start = [0.0, 0.0]
+# every collection longer than LONG_MS (wall): (end time, generation, wall ms, CPU ms,
+# objects collected, on the UI thread); slow keys are matched against them
+LONG_MS = 5.0
+LONG: list[tuple[float, int, float, float, int, bool]] = []
+CENSUS_DUE: list[float] = []  # CPU ms of full collections long enough for a census (--census)
 SAMPLES: list[tuple[float, str]] = []  # (time, what the UI thread was doing)
 KEY_SPANS: list[tuple[float, float]] = []  # (start, end) of keys slower than 100 ms
 
@@ -34,6 +39,27 @@ def gc_watch(phase: str, info: dict[str, int]) -> None:
     got[3] += cpu
     got[4] = max(got[4], cpu)
     got[5] += threading.get_ident() != MAIN_ID
+    if info["generation"] == 2 and cpu >= 25:
+        CENSUS_DUE.append(cpu)
+    if ms >= LONG_MS:
+        end = time.perf_counter()
+        ui = threading.get_ident() == MAIN_ID
+        LONG.append((end, info["generation"], ms, cpu, info.get("collected", 0), ui))
+
+
+def gc_in_keys(spans: list[tuple[float, float]], share: float) -> dict[str, object]:
+    """Of the slowest ``share`` of key spans: how many, their total ms, and the ms of them
+    spent inside long collections (``LONG``), by generation and thread."""
+    slowest = sorted(spans, key=lambda s: s[0] - s[1])[: max(1, int(len(spans) * share))]
+    inside: dict[str, float] = {}
+    for start, end in slowest:
+        for c_end, gen, wall, _, _, ui in LONG:
+            overlap = min(end, c_end) - max(start, c_end - wall / 1000)
+            if overlap > 0:
+                key = f"gen{gen} {'ui' if ui else 'other'}"
+                inside[key] = round(inside.get(key, 0.0) + overlap * 1000, 1)
+    total = round(sum(e - s for s, e in slowest) * 1000, 1)
+    return {"keys": len(slowest), "ms": total, "in_gc_ms": inside}
 
 
 def main_frames(text: str, main_id: int) -> list[tuple[str, str]]:

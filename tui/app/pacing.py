@@ -17,8 +17,9 @@ re-read runs (``Reloading`` until its ``Snapshot``), nor while a flood is caught
 monitor said it is ``behind``, or a slice left events queued); ``sync_text`` says which, for
 the status line, so a half-applied table is never shown as if it were current; meanwhile
 the rows are rebuilt less often (the events come first).  And a flood of new routes is
-frozen for the collector now and then (``apply_routes``), as a loaded store is: full
-collections would otherwise walk a million new routes, pauses of a second while keys wait.
+kept out of the collector's walks (untracked as they are queued; frozen now and then where
+that is not available): full collections would otherwise walk every new route, pauses of
+tens of milliseconds, many times a flood, while keys wait.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from tui.app.untrack import UNTRACKING, untrack_routes
 from tui.model import Route
 from tui.source.events import (
     Event,
@@ -75,7 +77,14 @@ class Inbox:
 
         A re-read announced or handed over makes the route changes still queued moot (the
         table they would change is replaced): they are dropped, not applied one by one to a
-        table marked reloading (a flap's backlog: seconds of the UI thread, and memory)."""
+        table marked reloading (a flap's backlog: seconds of the UI thread, and memory).
+        The events' routes are untracked for the collector first (``untrack``): the store
+        keeps the new ones for good, and a flood's backlog waits here for seconds; either
+        would be walked by every full collection meanwhile."""
+        if isinstance(event, RouteChanges):  # (the monitor's thread, before queueing)
+            untrack_routes(route for _, _, route in event.changes)
+        elif isinstance(event, RoutesRefreshed):
+            untrack_routes(event.routes)
         with self._lock:
             if isinstance(event, Reloading | Snapshot) and self._events:
                 moot = RouteChanges | RoutesRefreshed | Unindexed  # (its rows: the Snapshot's)
@@ -181,14 +190,17 @@ class _Freezer:
     unfreezing at the end).  So outside floods freezing is rare (once in half a table's
     worth of churn); garbage is collected first."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, *, needed: bool = True) -> None:
+        # Only where routes cannot be untracked as they arrive (``Inbox.put``): untracked,
+        # they are never walked, and freezing would only pin the UI's garbage.
+        self.needed = needed
         self.young = 0  # new routes since the last freeze
         self._clock = clock
         self._window = 0.0  # when the current flood window began
         self._recent = 0  # new routes since then
 
     def added(self, count: int, store: RouteStore) -> None:
-        if not count:
+        if not count or not self.needed:
             return
         now = self._clock()
         if now - self._window > FLOOD_SECONDS:
@@ -210,7 +222,7 @@ class _Freezer:
         gc.freeze()
 
 
-_freezer = _Freezer()  # the collector is the process's: so is the count
+_freezer = _Freezer(needed=not UNTRACKING)  # the collector is the process's: so is the count
 
 
 class Pacer:

@@ -7,10 +7,17 @@ import gc
 
 import pytest
 
-from tui.app import pacing
+from tui.app import pacing, untrack
 from tui.app.pacing import FREEZE_AFTER, Inbox, apply_routes
-from tui.app.untrack import UNTRACK_FROM, untrack_routes, untracked, untracked_list
-from tui.model import AF_INET, RTN_UNICAST, Route
+from tui.app.untrack import (
+    UNTRACK_FROM,
+    route_n_untracked,
+    untrack_routes,
+    untracked,
+    untracked_list,
+)
+from tui.formats.route_n import route_n_routes
+from tui.model import AF_INET, AF_INET6, RTN_LOCAL, RTN_UNICAST, Route
 from tui.source.events import RouteChanges, RoutesRefreshed
 from tui.store.routes import RouteStore
 
@@ -87,3 +94,22 @@ def test_no_freezing_where_new_routes_are_untracked(monkeypatch: pytest.MonkeyPa
     assert frozen == []
     pacing._Freezer().added(FREEZE_AFTER, RouteStore(routes(FREEZE_AFTER)))
     assert frozen == [1], "the fallback still freezes a flood"
+
+
+def test_route_n_selection_in_chunks_equals_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """IPv4's route -n selection made a chunk at a time into an untracked list is exactly
+    the selection made whole (chunk edges included); IPv6's (null entries per table) too."""
+    mixed = [
+        Route(AF_INET, 254 if i % 5 else 255, RTN_LOCAL if i % 7 == 0 else RTN_UNICAST,
+              f"10.0.{i}.0", 24)
+        for i in range(40)
+    ]  # fmt: skip
+    six = [
+        Route(AF_INET6, 254 if i % 3 else 100, RTN_UNICAST, f"2001:db8:{i}::", 48) for i in range(9)
+    ]
+    for chunk in (1, 3, 8, 40, 100):
+        monkeypatch.setattr(untrack, "SELECT_CHUNK", chunk)
+        got = route_n_untracked(mixed, AF_INET, 1)
+        assert got == route_n_routes(mixed, AF_INET, 1) and not gc.is_tracked(got)
+        assert 0 < len(got) < len(mixed)
+    assert route_n_untracked(six, AF_INET6, 1) == route_n_routes(six, AF_INET6, 1)

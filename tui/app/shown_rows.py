@@ -17,7 +17,7 @@ from tui.app.lines import make_line_of
 from tui.app.modes import Mode
 from tui.app.pacing import Pacer
 from tui.app.rows import SORT_KEYS, RouteFilter, RouteRows
-from tui.app.untrack import untracked, untracked_list
+from tui.app.untrack import route_n_untracked, untracked, untracked_list
 from tui.app.widgets.route_view import RouteView
 from tui.formats.route_n import route_n_routes
 from tui.model import AF_INET, AF_INET6, IFF_LOOPBACK, RT_TABLE_MAIN, NetnsState, Route
@@ -206,7 +206,7 @@ class ShownRows:
         if len(self.follower.inbox):
             self.follower.wake()  # events that waited for the copy
         if job.route_n:
-            routes = route_n_routes(routes, job.family, job.lo)
+            routes = route_n_untracked(routes, job.family, job.lo)
         rows = RouteRows(untracked(routes), job.line_of, job.dev_of)
 
         def so_far(partial: RouteRows) -> None:

@@ -35,7 +35,7 @@ from bench_routes import GATEWAY_NETS, ip, load_routes  # noqa: E402
 
 CHILD = r"""
 import asyncio, json, os, statistics, sys, time
-from collections import Counter, deque
+from collections import Counter
 sys.path.insert(0, sys.argv[2])
 sys.path.insert(0, sys.argv[4])
 from textual import events
@@ -71,21 +71,9 @@ def status_line(app):
     return status_text(app.main.status_state()).status
 
 from ui_probe import CENSUS_DUE, GC, KEY_SPANS, LONG, SAMPLES  # bench/ui_probe.py
-from ui_probe import gc_in_keys, gc_watch, sample_ui
+from ui_probe import census, gc_in_keys, gc_watch, sample_ui
 
 import gc, threading
-
-def census():
-    # what the collector's oldest generation holds at the end (not frozen): a full
-    # collection walks all of it
-    old = gc.get_objects(2)
-    kinds = Counter(type(o).__name__ for o in old).most_common(8)
-    kinds_sized = (list, dict, tuple, set, deque)
-    sized = [(len(o), type(o).__name__) for o in old if isinstance(o, kinds_sized)]
-    big = sorted(sized, reverse=True)[:5]
-    young = len(gc.get_objects(0)) + len(gc.get_objects(1))
-    return {"old": len(old), "young": young, "kinds": kinds, "biggest": big,
-            "threshold": gc.get_threshold()}
 
 async def main():
     rcvbuf = int(sys.argv[3]) or None  # small: overruns forced, reloads seen

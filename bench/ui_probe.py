@@ -5,10 +5,12 @@ stack (what slow keys waited for)."""
 from __future__ import annotations
 
 import faulthandler
+import gc
 import os
 import tempfile
 import threading
 import time
+from collections import Counter, deque
 
 MAIN_ID = threading.main_thread().ident
 
@@ -60,6 +62,23 @@ def gc_in_keys(spans: list[tuple[float, float]], share: float) -> dict[str, obje
                 inside[key] = round(inside.get(key, 0.0) + overlap * 1000, 1)
     total = round(sum(e - s for s, e in slowest) * 1000, 1)
     return {"keys": len(slowest), "ms": total, "in_gc_ms": inside}
+
+
+def census() -> dict[str, object]:
+    """What the collector's oldest generation holds (not frozen: a full collection walks all
+    of it): how many objects, of which kinds, the biggest containers; and the young ones."""
+    old = gc.get_objects(2)
+    kinds = Counter(type(o).__name__ for o in old).most_common(8)
+    sizable = (list, dict, tuple, set, deque)
+    big = sorted(((len(o), type(o).__name__) for o in old if isinstance(o, sizable)), reverse=True)
+    young = len(gc.get_objects(0)) + len(gc.get_objects(1))
+    return {
+        "old": len(old),
+        "young": young,
+        "kinds": kinds,
+        "biggest": big[:5],
+        "threshold": gc.get_threshold(),
+    }
 
 
 def main_frames(text: str, main_id: int) -> list[tuple[str, str]]:

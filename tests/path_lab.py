@@ -246,7 +246,10 @@ def check(
         assert seen == (src or doc["hops"][0]["result"]["prefsrc"])
     else:
         assert seen is None
-    assert moved == crossed(doc, topo)
+    want = crossed(doc, topo)
+    assert moved == want, (
+        f"moved but not crossed: {moved - want}; crossed, not moved: {want - moved}"
+    )
     return doc
 
 

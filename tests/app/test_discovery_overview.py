@@ -6,7 +6,8 @@ holds (the slow part of discovery) appears then."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from textual.pilot import Pilot
 from textual.widgets import Log
@@ -39,6 +40,19 @@ class HeldBack(LiveSource):
         return super().namespaces()
 
 
+@asynccontextmanager
+async def held_back_app(netns: str) -> AsyncIterator[tuple[HeldBack, FibscopeApp, Pilot[None]]]:
+    """The app on ``netns`` whose full discovery waits for ``source.go`` (set at the end,
+    also when the test fails)."""
+    source = HeldBack()
+    app = make_app(source, netns, live=False)
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            yield source, app, pilot
+    finally:
+        source.go.set()
+
+
 def overview(app: FibscopeApp) -> list[str]:
     return [str(line) for line in app.main.query_one("#side", Log).lines]
 
@@ -49,28 +63,23 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], object], what: st
 
 async def test_the_overview_shows_the_quick_look_marked_then_every_namespace() -> None:
     with temp_netns("fso") as ns, hidden_netns() as hidden:
-        source = HeldBack()
-        app = make_app(source, ns.name, live=False)
-        try:
-            async with app.run_test(size=(140, 40)) as pilot:
-                follower = app.main.follower
-                await wait_for(pilot, lambda: follower.state is not None, "the first screen")
-                assert follower.info is not None and follower.info.label == ns.name
-                first = overview(app)
-                assert first[:2] == ["NAMESPACES (n)", LOOKING]
-                assert any(ns.name in line for line in first)
-                assert not any(f"net:[{hidden.inode}]" in line for line in first)
-                assert not follower.complete
-                source.go.set()
-                await wait_for(pilot, lambda: follower.complete, "every namespace found")
-                await pilot.pause()
-                full = overview(app)
-                assert LOOKING not in full
-                assert sum(f"net:[{hidden.inode}]" in line for line in full) == 1
-                assert any(line.startswith("▶") and ns.name in line for line in full)
-                assert follower.info is not None and follower.info.label == ns.name
-        finally:
+        async with held_back_app(ns.name) as (source, app, pilot):
+            follower = app.main.follower
+            await wait_for(pilot, lambda: follower.state is not None, "the first screen")
+            assert follower.info is not None and follower.info.label == ns.name
+            first = overview(app)
+            assert first[:2] == ["NAMESPACES (n)", LOOKING]
+            assert any(ns.name in line for line in first)
+            assert not any(f"net:[{hidden.inode}]" in line for line in first)
+            assert not follower.complete
             source.go.set()
+            await wait_for(pilot, lambda: follower.complete, "every namespace found")
+            await pilot.pause()
+            full = overview(app)
+            assert LOOKING not in full
+            assert sum(f"net:[{hidden.inode}]" in line for line in full) == 1
+            assert any(line.startswith("▶") and ns.name in line for line in full)
+            assert follower.info is not None and follower.info.label == ns.name
 
 
 async def test_a_namespace_asked_for_that_the_quick_look_lacks_is_shown() -> None:
@@ -89,22 +98,17 @@ async def test_the_picker_asked_for_meanwhile_lists_every_namespace() -> None:
     known, saying it looks on; it is filled by that discovery (not a second one beside it)
     and then lists them all."""
     with temp_netns("fso") as ns, hidden_netns() as hidden:
-        source = HeldBack()
-        app = make_app(source, ns.name, live=False)
-        try:
-            async with app.run_test(size=(140, 40)) as pilot:
-                follower = app.main.follower
-                await wait_for(pilot, lambda: source.asked == 1, "every namespace looked for")
-                await pilot.press("n")
-                await pilot.pause()
-                picker = app.screen
-                assert isinstance(picker, NamespacePicker)
-                assert picker._looking
-                assert hidden.inode not in [info.inode for info in picker._infos]
-                source.go.set()
-                await wait_for(pilot, lambda: not picker._looking, "the picker filled")
-                assert picker.is_current
-                assert hidden.inode in [info.inode for info in picker._infos]
-                assert source.asked == 1 and follower.complete
-        finally:
+        async with held_back_app(ns.name) as (source, app, pilot):
+            follower = app.main.follower
+            await wait_for(pilot, lambda: source.asked == 1, "every namespace looked for")
+            await pilot.press("n")
+            await pilot.pause()
+            picker = app.screen
+            assert isinstance(picker, NamespacePicker)
+            assert picker._looking
+            assert hidden.inode not in [info.inode for info in picker._infos]
             source.go.set()
+            await wait_for(pilot, lambda: not picker._looking, "the picker filled")
+            assert picker.is_current
+            assert hidden.inode in [info.inode for info in picker._infos]
+            assert source.asked == 1 and follower.complete

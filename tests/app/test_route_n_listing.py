@@ -92,17 +92,10 @@ def cli_lines(ns: Netns, path: Path, *extra: str) -> list[str]:
 
 
 async def app_lines(ns: Netns, path: Path, keys: tuple[str, ...]) -> list[str]:
-    """The app's rows on the same capture, after pressing ``keys``."""
-    app: FibscopeApp = make_app(CaptureSource.open(str(path)), ns.name, live=False)
-    async with app.run_test(size=(140, 50)) as pilot:
-        await loaded(pilot)
-        for key in keys:
-            await pilot.press(key)
-        await loaded(pilot)
-        assert app.main.mode == "route-n"
-        rows = app.query_one(RouteView).rows
-        assert rows is not None
-        return [rows.line(i) for i in range(rows.row_count)]
+    """The app's rows on the same capture, after pressing ``keys`` (route -n's form)."""
+    mode, lines = await shown_lines(ns, path, keys)
+    assert mode == "route-n"
+    return lines
 
 
 def entry6(line: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from tui.app.follow import NamespaceFollower
 from tui.app.palette import palette_commands
 from tui.app.screen import MainScreen
+from tui.app.strip_cycles import break_strip_cycles
 from tui.source import Source
 
 SWITCH_SECONDS = 0.001  # the GIL switch interval while the app runs
@@ -33,6 +34,7 @@ class FibscopeApp(App[None]):
     def __init__(self, source: Source, netns: str | None = None, *, live: bool = True) -> None:
         # NO_COLOR: Textual would still paint greys; with ANSI colours it drops every colour.
         super().__init__(ansi_color=True if "NO_COLOR" in os.environ else None)
+        break_strip_cycles()  # every line drawn would otherwise be freed by the collector only
         self.main = MainScreen(source, netns, live=live)
         self.on_start: Callable[[FibscopeApp], None] | None = None  # run once the loop runs
         self.ended_by: int | None = None  # the signal that ended the app

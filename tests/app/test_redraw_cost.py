@@ -1,0 +1,51 @@
+"""What a key redraws, and what drawing leaves for the collector: while a full table flaps,
+the UI thread's redraws and the collections freeing Textual's lines are what keys wait for
+(``bench/bench_flap.py``).  Each test fails on the code before its change."""
+
+from __future__ import annotations
+
+import pytest
+from rich.segment import Segment
+from textual.strip import Strip
+
+from tests.app.helpers import fixture_app, loaded
+from tests.garbage import cyclic_garbage
+from tui.app.strip_cycles import break_strip_cycles
+from tui.app.widgets.route_view import RouteView
+
+
+def test_a_line_that_is_its_own_only_piece_does_not_refer_to_itself() -> None:
+    break_strip_cycles()
+    break_strip_cycles()  # idempotent
+    with cyclic_garbage() as kinds:
+        strip = Strip([Segment("10.0.0.0/8 via 192.0.2.1"), Segment(" dev eth0")])
+        whole = strip.divide([strip.cell_length])
+        assert whole == [strip]
+        del strip, whole
+    assert kinds["Strip"] == 0
+
+
+@pytest.mark.parametrize("cuts", [[3], [3, 9], [0, 5, 33], [5, 33, 40], [33]])
+def test_divide_cuts_the_same_pieces(cuts: list[int]) -> None:
+    break_strip_cycles()
+    strip = Strip([Segment("10.0.0.0/8 via 192.0.2.1"), Segment(" dev eth0")])
+    pieces = [piece.text for piece in strip.divide(cuts)]
+    text, at = strip.text, 0
+    expected = []
+    for cut in (c for c in cuts if c <= strip.cell_length):
+        expected.append(text[at:cut])
+        at = cut
+    assert pieces == expected
+    assert [piece.text for piece in strip.divide(cuts)] == expected  # from its cache again
+
+
+async def test_cursor_moves_leave_no_lines_for_the_collector() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        with cyclic_garbage() as kinds:
+            for _ in range(5):
+                await pilot.press("down")
+                await pilot.pause()
+        assert app.query_one(RouteView).cursor == 5
+    assert kinds["Strip"] == 0 and kinds["FIFOCache"] == 0

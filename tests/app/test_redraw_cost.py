@@ -4,6 +4,8 @@ the UI thread's redraws and the collections freeing Textual's lines are what key
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 from rich.segment import Segment
 from textual.strip import Strip
@@ -49,3 +51,42 @@ async def test_cursor_moves_leave_no_lines_for_the_collector() -> None:
                 await pilot.pause()
         assert app.query_one(RouteView).cursor == 5
     assert kinds["Strip"] == 0 and kinds["FIFOCache"] == 0
+
+
+async def lines_drawn(view: RouteView, act: Callable[[], Awaitable[None]]) -> set[int]:
+    """The view's lines (screen rows) formatted and drawn while ``act`` runs."""
+    drawn: set[int] = set()
+    render_line = view.render_line
+
+    def spy(y: int) -> Strip:
+        drawn.add(y)
+        return render_line(y)
+
+    view.render_line = spy  # type: ignore[method-assign]
+    try:
+        await act()
+    finally:
+        del view.render_line
+    return drawn
+
+
+async def test_a_cursor_move_redraws_its_two_lines_and_a_scroll_all() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 14)) as pilot:  # fewer lines than the table's 15 rows
+        await loaded(pilot)
+        view = app.query_one(RouteView)
+        height = view.size.height
+        assert view.rows is not None and view.rows.row_count > height > 3
+
+        async def press(*keys: str) -> None:
+            await pilot.press(*keys)
+            await pilot.pause()
+
+        assert await lines_drawn(view, lambda: press("down")) == {0, 1}
+        assert await lines_drawn(view, lambda: press("down")) == {1, 2}
+        assert await lines_drawn(view, lambda: press("up")) == {1, 2}
+        for _ in range(height - 2):
+            await press("down")
+        assert view.cursor == height - 1 and view.scroll_offset.y == 0
+        assert await lines_drawn(view, lambda: press("down")) == set(range(height))  # scrolled
+        assert view.scroll_offset.y == 1 and view.cursor == height

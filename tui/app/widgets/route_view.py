@@ -185,15 +185,18 @@ class RouteView(ScrollView, can_focus=True):
     def _move_to(self, row: int) -> None:
         if self.rows is None or self.rows.row_count == 0:
             return
-        self.cursor = max(0, min(row, self.rows.row_count - 1))
+        was, self.cursor = self.cursor, max(0, min(row, self.rows.row_count - 1))
         top = int(self.scroll_offset.y)
         height = max(self.size.height, 1)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
+            self.refresh()
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False)
-        self._version += 1
-        self.refresh()
+            self.refresh()
+        else:  # only the two lines whose cursor state changed (the line cache keys on it)
+            self.refresh_line(was)
+            self.refresh_line(self.cursor)
         self.post_message(self.CursorMoved(self.current()))
 
     def action_cursor(self, delta: int) -> None:

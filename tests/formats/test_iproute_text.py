@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from tests.garbage import cyclic_garbage
 from tui.formats.iproute import TABLE_ALL, RouteFormatter, ip_route_show, metrics_text
 from tui.model import AF_INET, AF_INET6, Nexthop, Route
 
@@ -209,3 +210,11 @@ def test_many_routes_share_templates_and_keep_order() -> None:
     assert text.count("\n") == 20_000
     assert text.startswith("11.0.0.0 via 10.0.0.1 dev va proto static \n")
     assert text.splitlines()[257] == "11.0.1.1 via 10.0.1.1 dev va proto bgp metric 20 "
+
+
+def test_a_formatter_dropped_is_freed_without_the_collector() -> None:
+    with cyclic_garbage() as kinds:
+        fmt = RouteFormatter(LINKS)
+        assert fmt.lines([r4("10.0.0.0", 8, oif=3)]) == ["10.0.0.0/8 dev va "]
+        del fmt
+    assert kinds["RouteFormatter"] == 0 and kinds["_TemplateCache"] == 0

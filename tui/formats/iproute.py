@@ -12,6 +12,7 @@ print_rta_multipath, filter_nlmsg) and checked against the real ``ip`` in namesp
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from tui.formats.safe_text import safe_names, safe_text
@@ -125,16 +126,21 @@ def metrics_text(metrics: Iterable[tuple[int, int | str]]) -> str:
 
 class _TemplateCache(dict[_RouteKey, str]):
     """Route key -> ``%`` template; a miss builds the template (``__missing__`` keeps the
-    lookup loop in C).  Cleared when it grows past a bound (keys of unique routes)."""
+    lookup loop in C).  Cleared when it grows past a bound (keys of unique routes).  The
+    formatter's build method is held weakly: the formatter holds this cache, and a cycle
+    between them would be freed by the garbage collector only (the app makes a formatter
+    at every redraw of its rows)."""
 
     def __init__(self, build: Callable[[_RouteKey], str]) -> None:
         super().__init__()
-        self._build = build
+        self._build = weakref.WeakMethod(build)
 
     def __missing__(self, key: _RouteKey) -> str:
         if len(self) >= _TEMPLATE_CACHE_LIMIT:
             self.clear()
-        value = self[key] = self._build(key)
+        build = self._build()
+        assert build is not None  # only the formatter holding this cache looks up
+        value = self[key] = build(key)
         return value
 
 

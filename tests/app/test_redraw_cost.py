@@ -12,6 +12,7 @@ from textual.strip import Strip
 
 from tests.app.helpers import fixture_app, loaded
 from tests.garbage import cyclic_garbage
+from tui.app.status import StatusLine
 from tui.app.strip_cycles import break_strip_cycles
 from tui.app.widgets.route_view import RouteView
 
@@ -90,3 +91,25 @@ async def test_a_cursor_move_redraws_its_two_lines_and_a_scroll_all() -> None:
         assert view.cursor == height - 1 and view.scroll_offset.y == 0
         assert await lines_drawn(view, lambda: press("down")) == set(range(height))  # scrolled
         assert view.scroll_offset.y == 1 and view.cursor == height
+
+
+async def test_the_status_line_redraws_only_a_new_text_and_without_a_layout() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        line = app.query_one("#status", StatusLine)
+        asked: list[bool] = []
+        refresh = line.refresh
+
+        def spy(*regions: object, layout: bool = False, **kw: bool) -> StatusLine:
+            asked.append(layout)
+            return refresh(*regions, layout=layout, **kw)  # type: ignore[arg-type]
+
+        line.refresh = spy  # type: ignore[method-assign]
+        line.show("a status")
+        line.show("a status")
+        assert asked == [False]
+        line.show("another status")
+        assert asked == [False, False]
+        await pilot.pause()
+        assert str(line.render()) == "another status"

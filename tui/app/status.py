@@ -106,6 +106,13 @@ def status_text(s: StatusState) -> StatusText:
 class StatusLine(Static):
     """One line, cut with an ellipsis: the title bar and the status bar are both one."""
 
+    _shown: str | None = None
+
     def show(self, text: str) -> None:
-        """Show ``text`` (already escaped) on one line."""
-        self.update(Text(text, no_wrap=True, overflow="ellipsis"))
+        """Show ``text`` (already escaped) on one line.  Redrawn only when it changed, and
+        without a layout pass: the line's size is the CSS's (one row, the screen's width),
+        not its text's; live changes ask for it many times a second."""
+        if text == self._shown:
+            return
+        self._shown = text
+        self.update(Text(text, no_wrap=True, overflow="ellipsis"), layout=False)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from rich.segment import Segment
 from textual.strip import Strip
+from textual.widgets import Log
 
 from tests.app.helpers import fixture_app, loaded
 from tests.garbage import cyclic_garbage
@@ -113,3 +114,24 @@ async def test_the_status_line_redraws_only_a_new_text_and_without_a_layout() ->
         assert asked == [False, False]
         await pilot.pause()
         assert str(line.render()) == "another status"
+
+
+async def test_a_view_toggle_leaves_the_panes_it_does_not_change() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        rules = app.query_one("#rules", Log)
+        before = list(rules.lines)
+        cleared: list[int] = []
+        clear = rules.clear
+
+        def spy() -> Log:
+            cleared.append(1)
+            return clear()
+
+        rules.clear = spy  # type: ignore[method-assign]
+        await pilot.press("v")
+        await pilot.press("v")
+        assert cleared == [] and list(rules.lines) == before
+        await pilot.press("6")  # IPv6: other rules
+        assert cleared == [1] and list(rules.lines) != before

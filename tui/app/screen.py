@@ -85,6 +85,7 @@ class MainScreen(Screen[None]):
             self.follower, self, self.lookup_pane, self.route_view, self.names
         )
         self._side_at = 0.0
+        self._filled: dict[str, list[str]] = {}  # what each pane's log shows
 
     @property
     def family(self) -> int:
@@ -176,6 +177,11 @@ class MainScreen(Screen[None]):
         self.paths.index_ready()
 
     def _fill(self, selector: str, lines: list[str]) -> None:
+        """``lines`` in a pane's log, unless it shows them already (a view toggled or a
+        table switched redraws everything: a pane's log rewritten is a redraw of it)."""
+        if self._filled.get(selector) == lines:
+            return
+        self._filled[selector] = lines
         log = self.query_one(selector, Log)
         top = log.scroll_offset.y
         log.clear()

@@ -36,9 +36,11 @@ sys.path.insert(0, str(HERE))
 from bench_routes import ip, load_routes  # noqa: E402
 
 CHILD = r"""
-import asyncio, json, statistics, sys, time
+import asyncio, statistics, sys, time
 from collections import Counter
 sys.path.insert(0, sys.argv[2])
+sys.path.insert(0, sys.argv[4])
+from child_io import line, rss_mb as rss, say  # bench/child_io.py
 from tui.app.run import make_app
 from tui.app.widgets.route_view import RouteView
 from tui.kernel.live_source import LiveSource
@@ -47,18 +49,6 @@ from tui.model import Route
 
 NS, SECONDS = sys.argv[1], float(sys.argv[3])
 PATH = f"/run/netns/{NS}"
-
-def rss(field):
-    for line in open("/proc/self/status"):
-        if line.startswith(field):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
-
-async def line():
-    return await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
 
 async def main():
     start = time.perf_counter()
@@ -284,7 +274,7 @@ def main() -> int:
         ip("-n", ns, "addr", "add", "2001:db8:fe::1/64", "dev", "v0", "nodad")
         ip("-n", ns, "route", "add", "2001:db8:b::/64", "via", "2001:db8:fe::2")
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, ns, str(HERE.parent), str(args.seconds)],
+            [sys.executable, "-c", CHILD, ns, str(HERE.parent), str(args.seconds), str(HERE)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,

@@ -34,7 +34,7 @@ from bench_churn import expect, send  # noqa: E402
 from bench_routes import GATEWAY_NETS, ip, load_routes  # noqa: E402
 
 CHILD = r"""
-import asyncio, json, os, statistics, sys, time
+import asyncio, os, sys, time
 from collections import Counter
 sys.path.insert(0, sys.argv[2])
 sys.path.insert(0, sys.argv[4])
@@ -49,18 +49,6 @@ NS = sys.argv[1]
 CENSUS = sys.argv[5] == "1"  # after long full collections (a pause of the UI thread each)
 PATH = f"/run/netns/{NS}"
 
-def rss(field):
-    for line in open("/proc/self/status"):
-        if line.startswith(field):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-def say(**kw):
-    print(json.dumps(kw), flush=True)
-
-async def line():
-    return await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-
 def monitor_busy(app):
     # the bench may look inside: is a dump (a reload) running or due?
     handle = app.main.follower.watch_handle
@@ -70,6 +58,7 @@ def monitor_busy(app):
 def status_line(app):
     return status_text(app.main.status_state()).status
 
+from child_io import line, rss_mb as rss, say  # bench/child_io.py
 from ui_probe import CENSUS_DUE, GC, KEY_SPANS, LONG, SAMPLES  # bench/ui_probe.py
 from ui_probe import census, gc_in_keys, gc_watch, sample_ui
 

@@ -9,8 +9,9 @@ them back with ``ip -batch`` as fast as the kernel takes them, ``--rounds`` time
 is not) and samples the status line.  Printed: the changes a second ``ip -batch`` reached (the
 reference: the kernel's own pace), key latency p50/p99/max during the flaps, the time from the
 last kernel change until the app's store equals a fresh dump of the namespace (the store's
-last change before a dump found it equal), peak RSS of the app, whether a reload happened,
-every status notice seen in order (timed from the first key, 5 s before the flap), and
+last change before a dump found it equal), peak RSS of the app (and when the highest RSS
+sampled was seen), whether a reload happened, every status notice seen in order with the
+RSS then (timed from the first key, 5 s before the flap), and
 where the app's time went (rows rebuilt, garbage collections).  The namespace is always
 deleted.  ``--rcvbuf 65536`` gives the monitor a small socket buffer: overruns, re-reads and
 what the status line said meanwhile.  Run as root:
@@ -83,7 +84,8 @@ async def main():
         phase = [quiet_keys]
         all_spans = []  # (start, end) of every key during the flaps
         mid_census = []  # --census: after a long full collection, what the collector holds
-        notices = []  # (seconds since the flap began, notice) each time it changes
+        notices = []  # (seconds since the first key, notice, status, RSS MB) at each change
+        rss_top = [0.0, 0.0, ""]  # the highest RSS sampled (MB), when, and the notice then
         store_changes = []  # monotonic times the store changed (object or version)
         t0 = time.monotonic()
 
@@ -92,9 +94,13 @@ async def main():
             while not stop.is_set():
                 sync = app.main.follower.inbox.sync_text()  # "reloading…" etc.
                 notice = " · ".join(x for x in (sync, app.main.follower.notice) if x)
+                now_rss = rss("VmRSS:")  # (a read of /proc every 10 ms: 50 us)
                 if notice != last_notice:
-                    notices.append((round(time.monotonic() - t0, 2), notice, status_line(app)))
+                    at = round(time.monotonic() - t0, 2)
+                    notices.append((at, notice, status_line(app), round(now_rss)))
                     last_notice = notice
+                if now_rss > rss_top[0] and not keys_done.is_set():  # (not the bench's compare)
+                    rss_top[:] = [now_rss, round(time.monotonic() - t0, 2), notice]
                 if CENSUS and CENSUS_DUE and len(mid_census) < 3:  # what a long one walked
                     mid_census.append((round(time.monotonic() - t0, 1), CENSUS_DUE[-1], census()))
                     CENSUS_DUE.clear()
@@ -203,6 +209,7 @@ async def main():
         out["gc_in_slow_keys"] = gc_in_keys(all_spans, 0.02)
         out["rebuild_ms"] = (len(costs), max(costs, default=0.0), sum(costs))
         out["notices"] = notices
+        out["rss_top"] = rss_top
         out["final_status"] = status_line(app)
         monitor = getattr(app.main.follower.watch_handle, "_monitor", None)
         out["loads"] = getattr(monitor, "loads", None)
@@ -339,6 +346,12 @@ def report(r: dict[str, object]) -> None:
         f"peak RSS (app child):     {r.get('peak_rss_mb', 0):.0f} MB "
         f"(on screen before: {r['rss_loaded_mb']:.0f} MB)"
     )
+    top = r["rss_top"]
+    assert isinstance(top, list)
+    top_mb, top_s, top_notice = float(top[0]), float(top[1]), str(top[2])
+    print(
+        f"  highest RSS sampled:    {top_mb:.0f} MB at {top_s:.2f} s ({top_notice or 'no notice'})"
+    )
     rebuilt = r["rebuild_ms"]
     assert isinstance(rebuilt, list)
     n, longest, total = int(rebuilt[0]), float(rebuilt[1]), float(rebuilt[2])
@@ -379,8 +392,8 @@ def report(r: dict[str, object]) -> None:
         print(f"  {count:6d}  {what}")
     print(f"full loads (monitor):     {r['loads']} (1 = no reload)")
     print("status notices, in order (seconds from the first key; the flap began 5 s later):")
-    for t, notice, _ in r["notices"]:  # type: ignore[attr-defined]
-        print(f"  {t:7.2f}  {notice or '(none)'}")
+    for t, notice, _, rss_mb in r["notices"]:  # type: ignore[attr-defined]
+        print(f"  {t:7.2f}  {rss_mb:5d} MB  {notice or '(none)'}")
     print(f"final status line:        {r['final_status']}")
 
 

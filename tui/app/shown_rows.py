@@ -171,6 +171,7 @@ class ShownRows:
 
         store = self.follower.store
         flt, sort, reverse = c.route_filter, c.order.key, c.order.reverse
+        self._abandon_ordering()  # rows of the table as it was must not land after these
         unindexed = self.follower.unindexed
         if unindexed is not None:  # a big first load: its rows at once, nothing else yet
             number, route_n = shown_tables(c.mode, c.family, c.table)
@@ -196,6 +197,16 @@ class ShownRows:
             flt, sort, reverse, keep_cursor, start,
         )  # fmt: skip
         self.follower.in_thread(self._order_rows, self._order_token, group="rows", exclusive=False)
+
+    def _abandon_ordering(self) -> None:
+        """A big table's ordering still running in a thread is stale once the rows are
+        rebuilt: its rows, of the store as it was, are dropped when they come (a re-read's
+        empty table is shown at once, and the stale million routes are not kept alive
+        beside the new ones), and so is its notice."""
+        if self.ordering:
+            self.ordering = 0
+            if self.follower.notice in ("filtering…", "sorting…"):
+                self.follower.notice = ""
 
     def _order_rows(self, token: int) -> None:
         """Copy, select, filter and sort a big table off the UI thread.  A filter the user

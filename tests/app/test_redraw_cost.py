@@ -15,6 +15,7 @@ from tests.app.helpers import fixture_app, loaded
 from tests.garbage import cyclic_garbage
 from tui.app.status import StatusLine
 from tui.app.strip_cycles import break_strip_cycles
+from tui.app.widgets import route_view
 from tui.app.widgets.route_view import RouteView
 
 
@@ -135,3 +136,28 @@ async def test_a_view_toggle_leaves_the_panes_it_does_not_change() -> None:
         assert cleared == [] and list(rules.lines) == before
         await pilot.press("6")  # IPv6: other rules
         assert cleared == [1] and list(rules.lines) != before
+
+
+async def test_redrawn_rows_leave_no_lines_for_the_collector() -> None:
+    app = fixture_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        with cyclic_garbage() as kinds:
+            for _ in range(3):
+                app.main.rows.rebuild(keep_cursor=True)  # a live change's redraw of the rows
+                await pilot.pause()
+        assert app.query_one(RouteView).rows is not None
+    assert kinds["Strip"] == 0 and kinds["FIFOCache"] == 0
+
+
+async def test_the_line_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(route_view, "LINE_CACHE", 8)
+    app = fixture_app()
+    async with app.run_test(size=(80, 14)) as pilot:
+        await loaded(pilot)
+        view = app.query_one(RouteView)
+        for _ in range(20):
+            await pilot.press("down")
+            await pilot.pause()
+            assert len(view._cache) <= 8
+        assert view.cursor == 14  # the last of the 15 rows

@@ -1,6 +1,6 @@
 """A virtualized route table: only the visible rows are formatted and rendered.
 
-A ``ScrollView`` with ``render_line`` over a ``RouteRows`` window, with an LRU cache of
+A ``ScrollView`` with ``render_line`` over a ``RouteRows`` window, with a bounded cache of
 ``Strip``s keyed on everything that changes a line (data version, row, width, cursor, marks).
 Textual's DataTable rebuilds its row offsets on every change (O(N)); this does not.
 """
@@ -14,7 +14,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -24,6 +23,7 @@ from tui.app.rows import RouteRows
 from tui.model import Route
 
 MARK_SECONDS = 3.0
+LINE_CACHE = 2048  # drawn lines kept (then all dropped: the screenful in view is redrawn once)
 
 
 class RouteView(ScrollView, can_focus=True):
@@ -58,7 +58,9 @@ class RouteView(ScrollView, can_focus=True):
         self.winner: Route | None = None
         self._added: dict[Route, float] = {}
         self._version = 0
-        self._cache: LRUCache[tuple[int, int, int, int], Strip] = LRUCache(2048)
+        # A plain dict, not Textual's LRUCache: its entries are a circular linked list, so
+        # every clear (each redraw of the rows) left the lines drawn as cyclic garbage.
+        self._cache: dict[tuple[int, int, int, int], Strip] = {}
         self._empty: list[str] = []
 
     def say_when_empty(self, text: str) -> None:
@@ -179,6 +181,8 @@ class RouteView(ScrollView, can_focus=True):
             style += cursor if self.has_focus else Style(underline=True)
         text = self.rows.line(row)
         strip = Strip([Segment(text, style)]).crop_extend(scroll_x, scroll_x + width, style)
+        if len(self._cache) >= LINE_CACHE:
+            self._cache.clear()
         self._cache[key] = strip
         return strip
 

@@ -2,7 +2,8 @@
 lets a big table go at once (``follow.DROP_ON_RELOAD``), and a redraw of the old table still
 running in the rows thread had put its million stale routes back on screen, and kept them
 alive beside the re-read's new ones until the re-read ended (issue 13: the flap's peak RSS
-with forced overruns)."""
+with forced overruns).  The same for a namespace that is gone (or another one shown): the
+old namespace's rows came back under its successor."""
 
 from __future__ import annotations
 
@@ -15,11 +16,18 @@ import tui.app.shown_rows as shown_rows
 from tests.app.helpers import fixture_app, loaded
 from tests.patience import PATIENCE, wait_until_async
 from tui.app.widgets.route_view import RouteView
-from tui.source.events import Reloading
+from tui.source.events import Event, Problem, Reloading
 
 
-async def test_a_reread_drops_the_rows_still_being_ordered_for_the_old_table(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("event", "rows_then"),
+    [
+        (Reloading("netlink overrun"), 0),  # the table let go: an empty one shown
+        (Problem("the namespace is gone", fatal=True, gone=True), None),  # no rows at all
+    ],
+)
+async def test_rows_still_being_ordered_for_a_table_let_go_never_land(
+    monkeypatch: pytest.MonkeyPatch, event: Event, rows_then: int | None
 ) -> None:
     monkeypatch.setattr(shown_rows, "BIG_TABLE", 0)  # every table ordered in the rows thread
     monkeypatch.setattr(follow_module, "DROP_ON_RELOAD", 0)  # and let go when re-read
@@ -39,10 +47,14 @@ async def test_a_reread_drops_the_rows_still_being_ordered_for_the_old_table(
         monkeypatch.setattr(rows, "_order_rows", holding)
         rows.rebuild(keep_cursor=True)  # a live change's redraw of the 15-route table
         await wait_until_async(held.is_set, "the rows thread copies the table")
-        app.main.follower._apply_now(Reloading("netlink overrun"))
+        app.main.follower._apply_now(event)
         assert len(app.main.follower.store) == 0
-        assert view.rows is not None and view.rows.row_count == 0  # let go at once
+
+        def shown() -> int | None:
+            return view.rows.row_count if view.rows is not None else None
+
+        assert shown() == rows_then  # let go at once
         release.set()
         await loaded(pilot)  # the held ordering has finished and handed its rows over
-        assert view.rows is not None and view.rows.row_count == 0
+        assert shown() == rows_then
         assert rows.ordering == 0

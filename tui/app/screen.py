@@ -162,6 +162,7 @@ class MainScreen(Screen[None]):
         """Redraw everything from the follower's state and store (None state: nothing)."""
         state = self.follower.state
         if state is None:
+            self.rows.abandon_ordering()
             self.route_view.set_rows(None)
             self.show_status()
             return

@@ -158,6 +158,7 @@ class ShownRows:
         """The rows of the shown table from the store.  A big table is copied, selected,
         filtered and sorted in a thread (the copy a consistent snapshot: the UI thread's
         events wait meanwhile, it does not); its cost goes to the pacer."""
+        self.abandon_ordering()  # rows of the table as it was must not land after these
         state, c = self.follower.state, self.choice
         if state is None:
             return
@@ -171,7 +172,6 @@ class ShownRows:
 
         store = self.follower.store
         flt, sort, reverse = c.route_filter, c.order.key, c.order.reverse
-        self._abandon_ordering()  # rows of the table as it was must not land after these
         unindexed = self.follower.unindexed
         if unindexed is not None:  # a big first load: its rows at once, nothing else yet
             number, route_n = shown_tables(c.mode, c.family, c.table)
@@ -198,11 +198,11 @@ class ShownRows:
         )  # fmt: skip
         self.follower.in_thread(self._order_rows, self._order_token, group="rows", exclusive=False)
 
-    def _abandon_ordering(self) -> None:
+    def abandon_ordering(self) -> None:
         """A big table's ordering still running in a thread is stale once the rows are
-        rebuilt: its rows, of the store as it was, are dropped when they come (a re-read's
-        empty table is shown at once, and the stale million routes are not kept alive
-        beside the new ones), and so is its notice."""
+        rebuilt or let go (another namespace, one gone): its rows, of the store as it was,
+        are dropped when they come (a re-read's empty table is shown at once, and the stale
+        million routes are not kept alive beside the new ones), and so is its notice."""
         if self.ordering:
             self.ordering = 0
             if self.follower.notice in ("filtering…", "sorting…"):

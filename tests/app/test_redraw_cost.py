@@ -161,3 +161,21 @@ async def test_the_line_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> 
             await pilot.pause()
             assert len(view._cache) <= 8
         assert view.cursor == 14  # the last of the 15 rows
+
+
+async def test_a_line_scrolled_sideways_is_not_the_line_marked_new() -> None:
+    """The line cache's key keeps the horizontal scroll and the line's state apart: a line
+    drawn one column to the right was once found under the key of the same line at column 0
+    marked as just added (a mark comes without a redraw of every line)."""
+    app = fixture_app()
+    async with app.run_test(size=(40, 14)) as pilot:  # narrower than the route -n lines
+        await loaded(pilot)
+        view = app.query_one(RouteView)
+        assert view.rows is not None and view.max_scroll_x > 1
+        view.scroll_to(x=1, animate=False)
+        await pilot.pause()
+        assert view.render_line(2).text == view.rows.line(2)[1:41]
+        view.mark_added([view.rows.route(2)])
+        view.scroll_to(x=0, animate=False)
+        await pilot.pause()
+        assert view.render_line(2).text == view.rows.line(2)[:40]

@@ -60,7 +60,7 @@ class RouteView(ScrollView, can_focus=True):
         self._version = 0
         # A plain dict, not Textual's LRUCache: its entries are a circular linked list, so
         # every clear (each redraw of the rows) left the lines drawn as cyclic garbage.
-        self._cache: dict[tuple[int, int, int, int], Strip] = {}
+        self._cache: dict[tuple[int, int, int, int, int], Strip] = {}
         self._empty: list[str] = []
 
     def say_when_empty(self, text: str) -> None:
@@ -167,7 +167,7 @@ class RouteView(ScrollView, can_focus=True):
             state |= 2
         if route in self._added:
             state |= 4
-        key = (self._version, row, scroll_x * 4 + state, width)
+        key = (self._version, row, scroll_x, state, width)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
